@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Parley",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ParleyCrypto", targets: ["ParleyCrypto"]),
+        .library(name: "ParleyProtocol", targets: ["ParleyProtocol"]),
+        .executable(name: "parley-vectors", targets: ["parley-vectors"]),
+        .executable(name: "parley-bench", targets: ["parley-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libsodium through pkg-config; imported by ParleyCrypto only.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        // Primitives: secrets, randomness, HMAC/HKDF, AEAD, X25519, Ed25519.
+        .target(name: "ParleyCrypto", dependencies: ["CSodium"], swiftSettings: strictSettings),
+        // Parley-v1: wire format, X3DH, Double Ratchet, sessions, store protocols.
+        .target(name: "ParleyProtocol", dependencies: ["ParleyCrypto"], swiftSettings: strictSettings),
+        // Replays TestVectors/ JSON files against ParleyProtocol.
+        .target(name: "ParleyVectors", dependencies: ["ParleyProtocol"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "parley-vectors",
+            dependencies: ["ParleyVectors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "parley-bench",
+            dependencies: ["ParleyProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ParleyCryptoTests", dependencies: ["ParleyCrypto"], exclude: ["Vectors"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ParleyProtocolTests",
+            dependencies: ["ParleyProtocol", "ParleyVectors"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

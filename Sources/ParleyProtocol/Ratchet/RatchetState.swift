@@ -1,0 +1,141 @@
+import ParleyCrypto
+
+/// The Double Ratchet state of one session, following Signal's Double Ratchet specification §3
+/// (Specs/protocol.md §4), plus bounded memory of previous receiving chains for duplicate
+/// detection.
+///
+/// A value type: decryption runs on a copy and the caller keeps the copy only on success, so a
+/// failed decrypt leaves the state exactly as it was.
+struct RatchetState: Sendable {
+    /// RK.
+    var rootKey: RootKey
+    /// DHs: our current ratchet key pair (its public key is cached, not re-derived per message).
+    var sendingRatchetKey: X25519.PrivateKey
+    /// DHr: the peer's current ratchet public key, once known.
+    var remoteRatchetKey: X25519.PublicKey?
+    /// CKs and Ns.
+    var sendingChain: ChainKey?
+    /// CKr and Nr.
+    var receivingChain: ChainKey?
+    /// PN.
+    var previousSendingChainLength: UInt32
+    /// MKSKIPPED.
+    var skippedMessageKeys = SkippedMessageKeys()
+    /// DHr values of earlier receiving chains, newest first (at most
+    /// ``ParleyV1/maxRememberedReceivingChains``).
+    var previousRemoteRatchetKeys: [X25519.PublicKey] = []
+
+    /// RatchetInitAlice(SK, SPK_B): draws Alice's first ratchet key from `random`.
+    static func initiator(sharedSecret: SecureBytes, remoteRatchetKey: X25519.PublicKey, random: some RandomSource) throws(ProtocolError) -> RatchetState {
+        let ratchetKey = X25519.PrivateKey(random: random)
+        let (rootKey, sendingChain) = try RootKey(secret: sharedSecret).advance(ours: ratchetKey, theirs: remoteRatchetKey)
+        return RatchetState(
+            rootKey: rootKey, sendingRatchetKey: ratchetKey, remoteRatchetKey: remoteRatchetKey,
+            sendingChain: sendingChain, receivingChain: nil, previousSendingChainLength: 0)
+    }
+
+    /// RatchetInitBob(SK, SPK_B key pair).
+    static func responder(sharedSecret: SecureBytes, signedPreKey: X25519.PrivateKey) -> RatchetState {
+        RatchetState(
+            rootKey: RootKey(secret: sharedSecret), sendingRatchetKey: signedPreKey, remoteRatchetKey: nil,
+            sendingChain: nil, receivingChain: nil, previousSendingChainLength: 0)
+    }
+
+    // MARK: Encrypt
+
+    /// RatchetEncrypt: the next message on the sending chain.
+    ///
+    /// - Throws: ``ProtocolError/noSession`` when no sending chain exists yet (a responder that
+    ///   has not received anything); ``ProtocolError/sendingChainExhausted`` after 2^32 messages.
+    mutating func encrypt(_ plaintext: [UInt8], associatedData: [UInt8], random: some RandomSource) throws(ProtocolError) -> RatchetMessage {
+        guard let chain = sendingChain else { throw .noSession }
+        guard let number = UInt32(exactly: chain.index) else { throw .sendingChainExhausted }
+        let messageKey = chain.messageKey()
+        let nextChain = chain.next()
+        let header = MessageHeader(
+            ratchetKey: sendingRatchetKey.publicKey, previousChainLength: previousSendingChainLength,
+            messageNumber: number)
+        let headerBytes = header.serialized
+        let sealed = try messageKey.seal(plaintext, associatedData: associatedData + headerBytes, random: random)
+        sendingChain = nextChain
+        return RatchetMessage(header: header, headerBytes: headerBytes, nonce: sealed.nonce, ciphertext: sealed.ciphertext)
+    }
+
+    // MARK: Decrypt
+
+    /// RatchetDecrypt on a copy: the plaintext and the state to keep, or an error and no change.
+    func decrypting(_ message: RatchetMessage, associatedData: [UInt8], random: some RandomSource) throws(ProtocolError) -> ([UInt8], RatchetState) {
+        var next = self
+        let plaintext = try next.decrypt(message, associatedData: associatedData, random: random)
+        return (plaintext, next)
+    }
+
+    private mutating func decrypt(_ message: RatchetMessage, associatedData: [UInt8], random: some RandomSource) throws(ProtocolError) -> [UInt8] {
+        let header = message.header
+        let number = UInt64(header.messageNumber)
+        if let skipped = skippedMessageKeys.key(ratchetKey: header.ratchetKey, messageNumber: number) {
+            let plaintext = try Self.open(message, with: MessageKey(secret: skipped), associatedData: associatedData)
+            skippedMessageKeys.remove(ratchetKey: header.ratchetKey, messageNumber: number)
+            return plaintext
+        }
+        if header.ratchetKey == remoteRatchetKey {
+            if let chain = receivingChain, number < chain.index { throw .duplicate }
+        } else {
+            if previousRemoteRatchetKeys.contains(header.ratchetKey) { throw .duplicate }
+            try skipMessageKeys(until: UInt64(header.previousChainLength))
+            try stepDiffieHellmanRatchet(remoteRatchetKey: header.ratchetKey, random: random)
+        }
+        try skipMessageKeys(until: number)
+        guard let chain = receivingChain else { throw .authentication }
+        receivingChain = chain.next()
+        return try Self.open(message, with: chain.messageKey(), associatedData: associatedData)
+    }
+
+    /// SkipMessageKeys(state, until): stores the keys of messages Nr..<until of the current
+    /// receiving chain. The MAX_SKIP bound is checked even without a receiving chain (Nr = 0),
+    /// as in Signal's pseudo-code.
+    private mutating func skipMessageKeys(until: UInt64) throws(ProtocolError) {
+        let received = receivingChain?.index ?? 0
+        if received + ParleyV1.maxSkip < until { throw .tooManySkipped(requested: until - received) }
+        guard var chain = receivingChain, let ratchetKey = remoteRatchetKey, chain.index < until else { return }
+        while chain.index < until {
+            skippedMessageKeys.insert(chain.messageKey().secret, ratchetKey: ratchetKey, messageNumber: chain.index)
+            chain = chain.next()
+        }
+        skippedMessageKeys.trim(to: ParleyV1.maxStoredSkippedKeys)
+        receivingChain = chain
+    }
+
+    /// DHRatchet(state, header): a receiving chain from the peer's new key, then a new ratchet
+    /// key of ours (drawn from `random`) and a new sending chain.
+    private mutating func stepDiffieHellmanRatchet(remoteRatchetKey newRemoteKey: X25519.PublicKey, random: some RandomSource) throws(ProtocolError) {
+        if let previous = remoteRatchetKey {
+            previousRemoteRatchetKeys.insert(previous, at: 0)
+            if previousRemoteRatchetKeys.count > ParleyV1.maxRememberedReceivingChains {
+                previousRemoteRatchetKeys.removeLast()
+            }
+        }
+        previousSendingChainLength = UInt32(clamping: sendingChain?.index ?? 0)
+        remoteRatchetKey = newRemoteKey
+        let (rootAfterReceive, receiving) = try rootKey.advance(ours: sendingRatchetKey, theirs: newRemoteKey)
+        let newRatchetKey = X25519.PrivateKey(random: random)
+        let (rootAfterSend, sending) = try rootAfterReceive.advance(ours: newRatchetKey, theirs: newRemoteKey)
+        rootKey = rootAfterSend
+        receivingChain = receiving
+        sendingChain = sending
+        sendingRatchetKey = newRatchetKey
+    }
+
+    private static func open(_ message: RatchetMessage, with key: consuming MessageKey, associatedData: [UInt8]) throws(ProtocolError) -> [UInt8] {
+        let secret = key.secret
+        return try message.withParts { header, nonce, ciphertext in
+            var ad = associatedData
+            ad.append(contentsOf: header)
+            return ad.withUnsafeBytes { adBytes in
+                Result { () throws(ProtocolError) in
+                    try MessageKey(secret: secret).open(ciphertext, nonce: nonce, associatedData: adBytes)
+                }
+            }
+        }.get()
+    }
+}

@@ -1,0 +1,201 @@
+import ParleyCrypto
+
+/// The versioned serialised form of a ``SessionRecord`` (Specs/session-state.md). It holds
+/// private keys, so it is returned as ``SecureBytes`` and must only be stored sealed.
+extension SessionRecord {
+    /// Current format version.
+    public static let serializationVersion: UInt8 = 1
+
+    /// The record's bytes, for the encrypted store.
+    public var serialized: SecureBytes {
+        var writer = ByteWriter(capacity: 512)
+        writer.write(Self.serializationVersion)
+        if let current {
+            writer.write(UInt8(1))
+            current.write(to: &writer)
+        } else {
+            writer.write(UInt8(0))
+        }
+        writer.write(UInt8(archived.count))
+        for session in archived { session.write(to: &writer) }
+        return SecureBytes(zeroingAfterCopy: &writer.bytes)
+    }
+
+    /// Restores a record from ``serialized``.
+    ///
+    /// - Throws: ``SessionSnapshotError`` for an unknown version, short or trailing bytes, or
+    ///   out-of-range values.
+    public init(serialized: SecureBytes) throws(SessionSnapshotError) {
+        var bytes = serialized.unprotectedBytes()
+        defer { _ = SecureBytes(zeroingAfterCopy: &bytes) }
+        var reader = SnapshotReader(ByteReader(bytes))
+        let version = try reader.byte("version")
+        guard version == Self.serializationVersion else { throw .unsupportedVersion(version) }
+        let current = try reader.flag("current") ? try SessionState(reading: &reader) : nil
+        let archivedCount = Int(try reader.byte("archived count"))
+        guard archivedCount <= ParleyV1.maxArchivedSessions else { throw .invalidValue(field: "archived count") }
+        var archived: [SessionState] = []
+        for _ in 0..<archivedCount { archived.append(try SessionState(reading: &reader)) }
+        guard reader.isAtEnd else { throw .trailingBytes }
+        self.init(current: current, archived: archived)
+    }
+}
+
+extension SessionState {
+    func write(to writer: inout ByteWriter) {
+        writer.write(associatedData)
+        writer.write(remoteIdentityKey.rawRepresentation)
+        writer.write(baseKey.rawRepresentation)
+        writer.writeOptional(pendingPreKey) { writer, pending in
+            writer.write(pending.signedPreKey.rawRepresentation)
+            writer.writeOptional(pending.oneTimePreKey) { $0.write($1.rawRepresentation) }
+        }
+        ratchet.write(to: &writer)
+    }
+
+    init(reading reader: inout SnapshotReader) throws(SessionSnapshotError) {
+        let associatedData = Array(try reader.bytes(64, "associated data"))
+        let remoteIdentityKey = try reader.ed25519PublicKey("remote identity key")
+        let baseKey = try reader.x25519PublicKey("base key")
+        var pending: PendingPreKey?
+        if try reader.flag("pending prekey") {
+            let signedPreKey = try reader.x25519PublicKey("pending signed prekey")
+            let oneTimePreKey = try reader.flag("pending one-time prekey")
+                ? try reader.x25519PublicKey("pending one-time prekey") : nil
+            pending = PendingPreKey(signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey)
+        }
+        self.init(
+            ratchet: try RatchetState(reading: &reader), associatedData: associatedData,
+            remoteIdentityKey: remoteIdentityKey, baseKey: baseKey, pendingPreKey: pending)
+    }
+}
+
+extension RatchetState {
+    func write(to writer: inout ByteWriter) {
+        writer.write(rootKey.secret)
+        writer.write(sendingRatchetKey.rawRepresentation)
+        writer.write(sendingRatchetKey.publicKey.rawRepresentation)
+        writer.writeOptional(remoteRatchetKey) { $0.write($1.rawRepresentation) }
+        for chain in [sendingChain, receivingChain] {
+            writer.writeOptional(chain) { writer, chain in
+                writer.write(chain.secret)
+                writer.write(chain.index)
+            }
+        }
+        writer.write(previousSendingChainLength)
+        let skipped = skippedMessageKeys.inInsertionOrder
+        writer.write(UInt32(skipped.count))
+        for (identifier, key) in skipped {
+            writer.write(identifier.ratchetKey.rawRepresentation)
+            writer.write(identifier.messageNumber)
+            writer.write(key)
+        }
+        writer.write(UInt8(previousRemoteRatchetKeys.count))
+        for key in previousRemoteRatchetKeys { writer.write(key.rawRepresentation) }
+    }
+
+    init(reading reader: inout SnapshotReader) throws(SessionSnapshotError) {
+        let rootKey = RootKey(secret: try reader.secret("root key"))
+        let ratchetSecret = try reader.secret("ratchet private key")
+        let ratchetPublic = try reader.x25519PublicKey("ratchet public key")
+        let sendingRatchetKey: X25519.PrivateKey
+        do {
+            sendingRatchetKey = try X25519.PrivateKey(restoringSecret: ratchetSecret, publicKey: ratchetPublic)
+        } catch {
+            throw .invalidValue(field: "ratchet private key")
+        }
+        let remoteRatchetKey = try reader.flag("remote ratchet key") ? try reader.x25519PublicKey("remote ratchet key") : nil
+        let sendingChain = try reader.flag("sending chain") ? try reader.chainKey("sending chain") : nil
+        let receivingChain = try reader.flag("receiving chain") ? try reader.chainKey("receiving chain") : nil
+        let previousLength = try reader.uint32("previous chain length")
+        let skippedCount = Int(try reader.uint32("skipped key count"))
+        guard skippedCount <= ParleyV1.maxStoredSkippedKeys else { throw .invalidValue(field: "skipped key count") }
+        var skipped = SkippedMessageKeys()
+        for _ in 0..<skippedCount {
+            let ratchetKey = try reader.x25519PublicKey("skipped key ratchet key")
+            let number = try reader.uint64("skipped key number")
+            skipped.insert(try reader.secret("skipped key"), ratchetKey: ratchetKey, messageNumber: number)
+        }
+        let previousCount = Int(try reader.byte("previous ratchet key count"))
+        guard previousCount <= ParleyV1.maxRememberedReceivingChains else {
+            throw .invalidValue(field: "previous ratchet key count")
+        }
+        var previous: [X25519.PublicKey] = []
+        for _ in 0..<previousCount { previous.append(try reader.x25519PublicKey("previous ratchet key")) }
+        self.init(
+            rootKey: rootKey, sendingRatchetKey: sendingRatchetKey, remoteRatchetKey: remoteRatchetKey,
+            sendingChain: sendingChain, receivingChain: receivingChain, previousSendingChainLength: previousLength,
+            skippedMessageKeys: skipped, previousRemoteRatchetKeys: previous)
+    }
+}
+
+/// ``ByteReader`` with snapshot errors that name the field.
+struct SnapshotReader {
+    private var reader: ByteReader
+
+    init(_ reader: ByteReader) { self.reader = reader }
+
+    var isAtEnd: Bool { reader.isAtEnd }
+
+    mutating func byte(_ field: String) throws(SessionSnapshotError) -> UInt8 {
+        guard let value = reader.readByte() else { throw .truncated(field: field) }
+        return value
+    }
+
+    mutating func flag(_ field: String) throws(SessionSnapshotError) -> Bool {
+        switch try byte(field) {
+        case 0: return false
+        case 1: return true
+        default: throw .invalidValue(field: field)
+        }
+    }
+
+    mutating func bytes(_ count: Int, _ field: String) throws(SessionSnapshotError) -> ArraySlice<UInt8> {
+        guard let value = reader.readBytes(count) else { throw .truncated(field: field) }
+        return value
+    }
+
+    mutating func uint32(_ field: String) throws(SessionSnapshotError) -> UInt32 {
+        guard let value = reader.readUInt32() else { throw .truncated(field: field) }
+        return value
+    }
+
+    mutating func uint64(_ field: String) throws(SessionSnapshotError) -> UInt64 {
+        guard let value = reader.readUInt64() else { throw .truncated(field: field) }
+        return value
+    }
+
+    mutating func secret(_ field: String) throws(SessionSnapshotError) -> SecureBytes {
+        SecureBytes(copying: try bytes(32, field))
+    }
+
+    mutating func x25519PublicKey(_ field: String) throws(SessionSnapshotError) -> X25519.PublicKey {
+        let raw = try bytes(32, field)
+        do { return try X25519.PublicKey(rawRepresentation: raw) } catch { throw .invalidValue(field: field) }
+    }
+
+    mutating func ed25519PublicKey(_ field: String) throws(SessionSnapshotError) -> Ed25519.PublicKey {
+        let raw = try bytes(32, field)
+        do { return try Ed25519.PublicKey(rawRepresentation: raw) } catch { throw .invalidValue(field: field) }
+    }
+
+    mutating func chainKey(_ field: String) throws(SessionSnapshotError) -> ChainKey {
+        let secret = try secret(field)
+        return ChainKey(secret: secret, index: try uint64(field + " index"))
+    }
+}
+
+extension ByteWriter {
+    mutating func write(_ secret: SecureBytes) {
+        secret.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func writeOptional<T>(_ value: T?, _ body: (inout ByteWriter, T) -> Void) {
+        guard let value else {
+            write(UInt8(0))
+            return
+        }
+        write(UInt8(1))
+        body(&self, value)
+    }
+}

@@ -1,0 +1,13 @@
+/// What was wrong with a received message's bytes. Carried by ``ProtocolError/malformed(_:)``.
+public enum WireError: Error, Equatable, Sendable {
+    /// The bytes end before `field` is complete.
+    case truncated(field: String)
+    /// The version byte is not Parley-v1's.
+    case unsupportedVersion(UInt8)
+    /// The type byte is neither Message (0x01) nor PreKeyMessage (0x02), or not the one expected.
+    case unknownType(UInt8)
+    /// An X25519 key field is not a canonical encoding.
+    case nonCanonicalKey(field: String)
+    /// The one-time-prekey flag is neither 0x00 nor 0x01.
+    case invalidFlag(UInt8)
+}

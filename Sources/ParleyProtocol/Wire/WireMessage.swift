@@ -1,0 +1,24 @@
+/// Any Parley-v1 message as received: dispatches on the type byte.
+public enum WireMessage: Sendable, Equatable {
+    case message(RatchetMessage)
+    case preKeyMessage(PreKeyMessage)
+
+    /// Parses received bytes.
+    ///
+    /// - Throws: ``WireError`` for a bad version or type, or a malformed body.
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes)
+        switch try WireMessageType.readPrefix(from: &reader) {
+        case .message: self = .message(try RatchetMessage(serialized: bytes))
+        case .preKeyMessage: self = .preKeyMessage(try PreKeyMessage(serialized: bytes))
+        }
+    }
+
+    /// The encoding.
+    public var serialized: [UInt8] {
+        switch self {
+        case .message(let message): message.serialized
+        case .preKeyMessage(let message): message.serialized
+        }
+    }
+}

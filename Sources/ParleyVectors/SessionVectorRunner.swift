@@ -1,0 +1,147 @@
+import ParleyCrypto
+import ParleyProtocol
+
+/// Replays kind "session": Alice starts from Bob's bundle, then the steps run through each
+/// party's ``SessionManager`` over an ``InMemoryProtocolStore``, so that the checks cover the
+/// store commit path too.
+enum SessionVectorRunner {
+    private static let aliceAddress = PeerAddress(user: "alice", device: 1)
+    private static let bobAddress = PeerAddress(user: "bob", device: 1)
+
+    /// One side of the conversation.
+    private struct Party {
+        let manager: SessionManager
+        let store: InMemoryProtocolStore
+        let random: ScriptedRandomSource
+        let peer: PeerAddress
+    }
+
+    static func run(_ vector: TestVector) async throws {
+        guard let x3dh = vector.x3dh else { throw VectorFailure("missing field x3dh") }
+        guard let ratchetKeys = vector.ratchetKeys else { throw VectorFailure("missing field ratchet_keys") }
+        guard let steps = vector.steps else { throw VectorFailure("missing field steps") }
+        let aliceIdentity = try VectorValues.identity(vector.alice, "alice")
+        let bobIdentity = try VectorValues.identity(vector.bob, "bob")
+
+        let bobStore = InMemoryProtocolStore(identity: bobIdentity)
+        let signedPreKey = SignedPreKey(
+            keyPair: try VectorValues.x25519PrivateKey(vector.bob.signedPrekey, "bob.signed_prekey"), identity: bobIdentity)
+        await bobStore.saveSignedPreKey(signedPreKey)
+        let oneTimePreKeys = try (vector.bob.oneTimePrekeys ?? []).enumerated().map { index, hex in
+            OneTimePreKey(keyPair: try VectorValues.x25519PrivateKey(hex, "bob.one_time_prekeys[\(index)]"))
+        }
+        await bobStore.saveOneTimePreKeys(oneTimePreKeys)
+
+        let aliceKeys = try [VectorValues.bytes(x3dh.ephemeral, "x3dh.ephemeral")]
+            + ratchetKeys.alice.enumerated().map { try VectorValues.bytes($1, "ratchet_keys.alice[\($0)]") }
+        let bobKeys = try ratchetKeys.bob.enumerated().map { try VectorValues.bytes($1, "ratchet_keys.bob[\($0)]") }
+        let alice = makeParty(identity: aliceIdentity, store: nil, keys: aliceKeys, peer: bobAddress)
+        let bob = makeParty(identity: bobIdentity, store: bobStore, keys: bobKeys, peer: aliceAddress)
+
+        try await checkHandshake(vector, x3dh: x3dh, alice: aliceIdentity, signedPreKey: signedPreKey)
+        let bundle = PreKeyBundle(
+            identityKey: bobIdentity.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
+            signedPreKeySignature: signedPreKey.signature,
+            oneTimePreKey: try x3dh.oneTimePrekey.map { try X25519.PublicKey(rawRepresentation: VectorValues.bytes($0, "x3dh.one_time_prekey")) })
+        do {
+            try await alice.manager.startSession(with: bobAddress, bundle: bundle)
+        } catch {
+            throw VectorFailure("alice's session start failed: \(VectorValues.describe(error))")
+        }
+        try X3DHVectorRunner.checkScript(alice.random, "alice's session start")
+
+        for (index, step) in steps.enumerated() {
+            let party: Party
+            switch step.party {
+            case "alice": party = alice
+            case "bob": party = bob
+            default: throw VectorFailure("step \(index): unknown party \"\(step.party)\"")
+            }
+            do {
+                try await run(step, party: party)
+            } catch let failure as VectorFailure {
+                throw VectorFailure("step \(index) (\(step.op) by \(step.party)): \(failure.message)")
+            }
+        }
+    }
+
+    private static func makeParty(identity: IdentityKeyPair, store: InMemoryProtocolStore?, keys: [[UInt8]], peer: PeerAddress) -> Party {
+        let random = ScriptedRandomSource(keys: keys)
+        let store = store ?? InMemoryProtocolStore(identity: identity)
+        return Party(manager: SessionManager(store: store, random: random), store: store, random: random, peer: peer)
+    }
+
+    /// The vector's X3DH values must be what Alice derives from the bundle.
+    private static func checkHandshake(_ vector: TestVector, x3dh: TestVector.SessionX3DH, alice: IdentityKeyPair, signedPreKey: SignedPreKey) async throws {
+        let bob = try VectorValues.identity(vector.bob, "bob")
+        let oneTimePreKey = try x3dh.oneTimePrekey.map { try X25519.PublicKey(rawRepresentation: VectorValues.bytes($0, "x3dh.one_time_prekey")) }
+        let bundle = PreKeyBundle(
+            identityKey: bob.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
+            signedPreKeySignature: signedPreKey.signature, oneTimePreKey: oneTimePreKey)
+        let random = ScriptedRandomSource(keys: [try VectorValues.bytes(x3dh.ephemeral, "x3dh.ephemeral")])
+        let initiation = try X3DH.initiate(identity: alice, bundle: bundle, random: random)
+        guard initiation.sharedSecret == (try VectorValues.secret(x3dh.sharedSecret, "x3dh.shared_secret")) else {
+            throw VectorFailure("x3dh: shared secret differs")
+        }
+        guard initiation.associatedData == (try VectorValues.bytes(x3dh.associatedData, "x3dh.associated_data")) else {
+            throw VectorFailure("x3dh: associated data differs")
+        }
+    }
+
+    private static func run(_ step: TestVector.Step, party: Party) async throws {
+        let wire = try VectorValues.bytes(step.wire, "wire")
+        switch step.op {
+        case "encrypt":
+            let plaintext = try VectorValues.bytes(step.plaintext, "plaintext")
+            party.random.setNextNonce(try VectorValues.bytes(step.nonce, "nonce"))
+            let produced: [UInt8]
+            do {
+                produced = try await party.manager.encrypt(plaintext, for: party.peer)
+            } catch {
+                throw VectorFailure("encrypt failed: \(VectorValues.describe(error))")
+            }
+            try X3DHVectorRunner.checkScript(party.random, "encrypt")
+            guard produced == wire else {
+                throw VectorFailure("wire differs: expected \(Hex.encode(wire.prefix(48)))…, got \(Hex.encode(produced.prefix(48)))…")
+            }
+        case "decrypt":
+            let before = await PartySnapshot(party.store, peer: party.peer)
+            let position = party.random.position
+            do {
+                let plaintext = try await party.manager.decrypt(wire, from: party.peer)
+                if let category = step.error { throw VectorFailure("expected \(category), but it decrypted") }
+                guard plaintext == (try VectorValues.bytes(step.plaintext, "plaintext")) else {
+                    throw VectorFailure("plaintext differs")
+                }
+                try X3DHVectorRunner.checkScript(party.random, "decrypt")
+            } catch let failure as VectorFailure {
+                throw failure
+            } catch {
+                guard let category = step.error else {
+                    throw VectorFailure("expected success, got \(VectorValues.describe(error))")
+                }
+                guard VectorValues.matches(error, category: category) else {
+                    throw VectorFailure("expected \(category), got \(VectorValues.describe(error))")
+                }
+                // A failed decrypt may or may not have drawn a ratchet key; give it back.
+                party.random.rewind(to: position)
+                _ = party.random.takeProblems()
+                let after = await PartySnapshot(party.store, peer: party.peer)
+                guard after == before else { throw VectorFailure("state changed by a failed decrypt (\(category))") }
+            }
+        default:
+            throw VectorFailure("unknown op \"\(step.op)\"")
+        }
+    }
+}
+
+/// What a failed decrypt must not change: the serialised session record and the prekeys held.
+private struct PartySnapshot: Equatable {
+    let record: SecureBytes?
+    let oneTimePreKeys: Set<X25519.PublicKey>
+
+    init(_ store: InMemoryProtocolStore, peer: PeerAddress) async {
+        record = await store.sessionRecord(for: peer)?.serialized
+        oneTimePreKeys = await store.oneTimePreKeyPublicKeys()
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import ParleyVectors
+
+/// `parley-vectors FILE...`: replays Parley test vectors and prints PASS/FAIL per file.
+@main
+struct ParleyVectorsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parley-vectors",
+        abstract: "Replay Parley-v1 test vectors (JSON, format parley-test-vectors/1).",
+        discussion: "Prints a PASS or FAIL line per file, then \"N passed, M failed\". Exits 0 only when all pass."
+    )
+
+    @Argument(help: "Vector files, or directories whose *.json files are all replayed.")
+    var paths: [String]
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("Give at least one vector file or directory.") }
+    }
+
+    func run() async throws {
+        let files = try expand(paths)
+        if files.isEmpty { throw ValidationError("No .json vector files were found under the given paths.") }
+        var passed = 0
+        var failed = 0
+        for file in files {
+            let outcome = await VectorRunner.run(fileAt: file)
+            if let failure = outcome.failure {
+                failed += 1
+                print("FAIL \(file.lastPathComponent) [\(outcome.name)]: \(failure)")
+            } else {
+                passed += 1
+                print("PASS \(file.lastPathComponent) [\(outcome.name)]")
+            }
+        }
+        print("\(passed) passed, \(failed) failed")
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    private func expand(_ paths: [String]) throws -> [URL] {
+        var files: [URL] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ValidationError("\(path) does not exist.")
+            }
+            let url = URL(fileURLWithPath: path)
+            if isDirectory.boolValue {
+                let entries = try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
+                files += entries.filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+            } else {
+                files.append(url)
+            }
+        }
+        return files
+    }
+}

@@ -1,0 +1,192 @@
+"""Parley-v1 parties and sessions on top of the configured packages.
+
+Own code here (see README): the decisions' RatchetDecrypt pre-checks where the
+doubleratchet package deviates (duplicate on previous chains, the PN bound),
+PreKeyMessage routing, archived sessions, OPK deletion, error categories,
+atomicity of the scripted random list and the state snapshots.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Dict, List, Optional
+
+import doubleratchet
+from doubleratchet.types import EncryptedMessage, Header
+
+import suite
+import wire
+from errors import ParleyError
+from suite import run
+
+
+class Session:
+    def __init__(self, dr, ad: bytes, peer_ik: bytes, origin=None, prekey_prefix: Optional[bytes] = None):
+        self.dr = dr
+        self.ad = ad
+        self.peer_ik = peer_ik
+        self.origin = origin  # (IK_A, EK_A) for sessions made as responder
+        self.prekey_prefix = prekey_prefix  # initiator: wrap until first decrypt
+        self.prev_chains: List[bytes] = []  # DHr of previous receiving chains, newest last
+
+    def snapshot(self):
+        return {
+            "ratchet": self.dr.json,
+            "ad": self.ad.hex(),
+            "origin": None if self.origin is None else [k.hex() for k in self.origin],
+            "prekey_prefix": None if self.prekey_prefix is None else self.prekey_prefix.hex(),
+            "prev_chains": [k.hex() for k in self.prev_chains],
+        }
+
+    # -- RatchetDecrypt in the decisions' order --------------------------------
+    def ratchet_decrypt(self, msg: wire.Message) -> bytes:
+        model = self.dr.model.diffie_hellman_ratchet
+        dhr = model.other_ratchet_pub
+        nr = self.dr.receiving_chain_length  # None: no receiving chain yet
+        skipped = {(k.ratchet_pub, k.index) for k in self.dr.model.skipped_message_keys}
+        key = (msg.dhs, msg.n)
+        if key not in skipped:  # step 1 is done by the package itself
+            if nr is not None and msg.dhs == dhr and msg.n < nr:
+                raise ParleyError("duplicate", "N < Nr on the current receiving chain")  # step 2
+            if msg.dhs in self.prev_chains:
+                raise ParleyError("duplicate", "DHs of a previous receiving chain")  # step 3
+            if msg.dhs != dhr:
+                # step 4a; the package skips this check without a receiving
+                # chain and only warns (no error) when it has one.
+                if (nr or 0) + suite.MAX_SKIP < msg.pn:
+                    raise ParleyError("too_many_skipped", "PN beyond MAX_SKIP")
+            elif nr is None:
+                # DHs == DHr but no receiving chain (the initiator before her
+                # first reply, DHs == SPK_B): the package would trip an
+                # assertion. Step 5 bound, then step 6 cannot open.
+                if suite.MAX_SKIP < msg.n:
+                    raise ParleyError("too_many_skipped", "N beyond MAX_SKIP")
+                raise ParleyError("authentication", "no receiving chain for DHs")
+        header = Header(ratchet_pub=msg.dhs, previous_sending_chain_length=msg.pn, sending_chain_length=msg.n)
+        em = EncryptedMessage(header=header, ciphertext=msg.nonce_and_ciphertext)
+        try:
+            plaintext = run(self.dr.decrypt_message(em, self.ad))
+        except (doubleratchet.AuthenticationFailedException, doubleratchet.DecryptionFailedException) as e:
+            raise ParleyError("authentication", str(e))
+        except doubleratchet.DoSProtectionException as e:
+            raise ParleyError("too_many_skipped", str(e))
+        except doubleratchet.DuplicateMessageException as e:
+            raise ParleyError("duplicate", str(e))
+        # success: the package committed; remember the replaced chain
+        if key not in skipped and msg.dhs != dhr and nr is not None:
+            self.prev_chains = (self.prev_chains + [dhr])[-suite.MAX_PREVIOUS_CHAINS:]
+        self.prekey_prefix = None
+        return plaintext
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        em = run(self.dr.encrypt_message(plaintext, self.ad))
+        h = em.header
+        out = wire.encode_header(h.ratchet_pub, h.previous_sending_chain_length, h.sending_chain_length) + em.ciphertext
+        return (self.prekey_prefix or b"") + out
+
+
+class Party:
+    def __init__(self, name: str, identity_seed: bytes, rng: suite.ScriptedRandom, x3dh_state=None):
+        self.name = name
+        self.identity_seed = identity_seed
+        self.ik_pub = suite.ed25519_keypair(identity_seed)[0]
+        self.rng = rng
+        self.x3dh = x3dh_state  # responder prekeys (package BaseState) or None
+        self.current: Dict[bytes, Session] = {}
+        self.archived: Dict[bytes, List[Session]] = {}  # newest last
+
+    # -- set-up -----------------------------------------------------------------
+    def initiate(self, bundle_ik, bundle_spk, bundle_sig, bundle_opk, ephemeral):
+        with suite.using_rng(self.rng):
+            sk, ad, header = suite.x3dh_initiate(self.identity_seed, bundle_ik, bundle_spk, bundle_sig,
+                                                 bundle_opk, ephemeral)
+            dr = suite.ratchet_init_alice(sk, bundle_spk)
+            self.rng.commit()
+        prefix = wire.encode_prekey_prefix(self.ik_pub, header.ephemeral_key, bundle_spk, bundle_opk)
+        self._install(Session(dr, ad, bundle_ik, prekey_prefix=prefix))
+        return sk, ad
+
+    def _install(self, s: Session):
+        old = self.current.get(s.peer_ik)
+        if old is not None:
+            self.archived[s.peer_ik] = (self.archived.get(s.peer_ik, []) + [old])[-suite.MAX_ARCHIVED:]
+        self.current[s.peer_ik] = s
+
+    def snapshot(self):
+        snap = {
+            "current": {k.hex(): s.snapshot() for k, s in sorted(self.current.items())},
+            "archived": {k.hex(): [s.snapshot() for s in v] for k, v in sorted(self.archived.items())},
+        }
+        if self.x3dh is not None:
+            b = self.x3dh.bundle
+            snap["prekeys"] = [b.signed_pre_key.hex(), sorted(k.hex() for k in b.pre_keys)]
+        return snap
+
+    # -- operations ---------------------------------------------------------------
+    def encrypt(self, peer_ik: bytes, plaintext: bytes, nonce: Optional[bytes]) -> bytes:
+        s = self.current.get(peer_ik)
+        if s is None:
+            raise RuntimeError(f"{self.name} has no session to encrypt with")
+        self.rng.pending_nonce = nonce
+        with suite.using_rng(self.rng):
+            out = s.encrypt(plaintext)
+        self.rng.commit()
+        return out
+
+    def decrypt(self, peer_ik: bytes, data: bytes) -> bytes:
+        pos = self.rng.pos
+        try:
+            with suite.using_rng(self.rng):
+                pt = self._receive(peer_ik, data)
+        except ParleyError:
+            self.rng.pos = pos  # a failed decrypt consumes no scripted key
+            raise
+        self.rng.commit()
+        return pt
+
+    def _all_sessions(self):
+        for peer, s in self.current.items():
+            yield s
+            yield from reversed(self.archived.get(peer, []))
+
+    def _receive(self, peer_ik: bytes, data: bytes) -> bytes:
+        parsed = wire.parse(data)
+        if isinstance(parsed, wire.PreKeyMessage):
+            origin = (parsed.ik_a, parsed.ek_a)
+            for s in self._all_sessions():
+                if s.origin == origin:
+                    return s.ratchet_decrypt(parsed.message)  # routing rule (1)
+            return self._new_session(parsed)  # routing rule (2)
+        cur = self.current.get(peer_ik)
+        if cur is None:
+            raise ParleyError("authentication", "no session with this peer")
+        first_err = None
+        for s in [cur] + list(reversed(self.archived.get(peer_ik, []))):
+            try:
+                return s.ratchet_decrypt(parsed)
+            except ParleyError as e:
+                if first_err is None:
+                    first_err = e
+        raise first_err
+
+    def _new_session(self, p: wire.PreKeyMessage) -> bytes:
+        if self.x3dh is None:
+            raise ParleyError("unknown_prekey", "this party holds no prekeys")
+        sk, ad, spk_priv = suite.x3dh_respond(self.x3dh, p.ik_a, p.ek_a, p.spk_b, p.opk_b)
+        m = p.message
+        # RatchetInitBob + RatchetDecrypt; step 4a (PN bound with Nr = 0) is
+        # not checked by the package's decrypt_initial_message.
+        if suite.MAX_SKIP < m.pn:
+            raise ParleyError("too_many_skipped", "PN beyond MAX_SKIP on a new session")
+        header = Header(ratchet_pub=m.dhs, previous_sending_chain_length=m.pn, sending_chain_length=m.n)
+        em = EncryptedMessage(header=header, ciphertext=m.nonce_and_ciphertext)
+        try:
+            dr, pt = run(suite.ParleyDoubleRatchet.decrypt_initial_message(
+                shared_secret=sk, own_ratchet_priv=spk_priv, message=em, associated_data=ad, **suite.DR_CONFIG))
+        except (doubleratchet.AuthenticationFailedException, doubleratchet.DecryptionFailedException) as e:
+            raise ParleyError("authentication", str(e))
+        except doubleratchet.DoSProtectionException as e:
+            raise ParleyError("too_many_skipped", str(e))
+        self._install(Session(dr, ad, p.ik_a, origin=(p.ik_a, p.ek_a)))
+        if p.opk_b is not None:
+            self.x3dh.delete_pre_key(p.opk_b)
+        return pt
