@@ -154,7 +154,7 @@ public enum SessionCipher {
             pendingPreKey: nil)
         let (plaintext, established) = try session.decrypting(message.message, random: random)
         var next = record
-        next.promote(established)
+        next.makeCurrent(established)
         return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: message.oneTimePreKey)
     }
 }

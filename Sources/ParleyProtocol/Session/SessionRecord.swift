@@ -20,8 +20,9 @@ public struct SessionRecord: Sendable {
         self.archived = archived
     }
 
-    /// Makes `session` current and archives the previous current session.
-    mutating func promote(_ session: SessionState) {
+    /// Makes `session` current; the previous current session is archived (newest first, at
+    /// most ``ParleyV1/maxArchivedSessions``, the oldest dropped).
+    public mutating func makeCurrent(_ session: SessionState) {
         if let previous = current {
             archived.insert(previous, at: 0)
             if archived.count > ParleyV1.maxArchivedSessions { archived.removeLast(archived.count - ParleyV1.maxArchivedSessions) }

@@ -29,7 +29,7 @@ public actor SessionManager {
             let identity = try await store.identityKeyPair()
             let session = try SessionCipher.initiate(identity: identity, bundle: bundle, random: random)
             var record = try await store.sessionRecord(for: address) ?? SessionRecord()
-            record.promote(session)
+            record.makeCurrent(session)
             try await store.commit(SessionChange(address: address, record: record, consumedOneTimePreKey: nil))
         }
     }
@@ -54,8 +54,7 @@ public actor SessionManager {
     /// - Throws: a ``ProtocolError`` (nothing changed) or the store's error.
     public func decrypt(_ bytes: [UInt8], from address: PeerAddress) async throws -> [UInt8] {
         try await lock.run {
-            let message: WireMessage
-            do { message = try WireMessage(serialized: bytes) } catch let error as WireError { throw ProtocolError.malformed(error) }
+            let message = try WireMessage.parse(bytes)
             let identity = try await store.identityKeyPair()
             let record = try await store.sessionRecord(for: address) ?? SessionRecord()
             var preKeys = PreKeyMaterial.none

@@ -22,3 +22,14 @@ public enum WireMessage: Sendable, Equatable {
         }
     }
 }
+
+extension WireMessage {
+    /// Parses received bytes, reporting a bad encoding as ``ProtocolError/malformed(_:)``.
+    public static func parse(_ bytes: [UInt8]) throws(ProtocolError) -> WireMessage {
+        do {
+            return try WireMessage(serialized: bytes)
+        } catch {
+            throw .malformed(error)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ParleyCrypto
+import ParleyProtocol
+import Testing
+
+/// The versioned serialised form of session records.
+struct SessionSnapshotTests {
+    @Test func roundTripContinuesTheConversation() throws {
+        var parties = try TwoPartyHarness(seed: 30)
+        try parties.receive(try parties.send("a", from: .alice), at: .bob)
+        let skippedLater = try parties.send("b1", from: .bob)
+        try parties.receive(try parties.send("b2", from: .bob), at: .alice)
+        let aliceBytes = parties.snapshot(.alice)
+        let bobBytes = parties.snapshot(.bob)
+        parties.alice = try SessionRecord(serialized: aliceBytes)
+        parties.bob = try SessionRecord(serialized: bobBytes)
+        #expect(parties.snapshot(.alice) == aliceBytes)
+        #expect(parties.snapshot(.bob) == bobBytes)
+        #expect(try parties.receive(skippedLater, at: .alice) == Array("b1".utf8))
+        #expect(try parties.receive(try parties.send("c", from: .alice), at: .bob) == Array("c".utf8))
+    }
+
+    @Test func damagedBytesGiveTypedErrors() throws {
+        var parties = try TwoPartyHarness(seed: 31)
+        try parties.receive(try parties.send("a", from: .alice), at: .bob)
+        let bytes = parties.snapshot(.bob).unprotectedBytes()
+        for length in 0..<bytes.count {
+            #expect(throws: SessionSnapshotError.self) { try SessionRecord(serialized: SecureBytes(copying: bytes.prefix(length))) }
+        }
+        #expect(throws: SessionSnapshotError.trailingBytes) { try SessionRecord(serialized: SecureBytes(copying: bytes + [0])) }
+        var newer = bytes
+        newer[0] = 2
+        #expect(throws: SessionSnapshotError.unsupportedVersion(2)) { try SessionRecord(serialized: SecureBytes(copying: newer)) }
+        var badFlag = bytes
+        badFlag[1] = 7
+        #expect(throws: SessionSnapshotError.invalidValue(field: "current")) { try SessionRecord(serialized: SecureBytes(copying: badFlag)) }
+    }
+
+    @Test func serialisedSessionsNeverPrint() throws {
+        let parties = try TwoPartyHarness(seed: 32)
+        let record = parties.alice
+        var dumped = ""
+        dump(record, to: &dumped)
+        let secretBytes = parties.snapshot(.alice).unprotectedBytes()
+        // The root key sits after AD, identity, base key and the pending-prekey fields.
+        let rootKeyOffset: Int = 2 + 64 + 32 + 32 + 1 + 32 + 1 + 32
+        let rootKeyHex = Hex.encode(secretBytes[rootKeyOffset..<(rootKeyOffset + 32)])
+        #expect(!dumped.contains(rootKeyHex.prefix(16)))
+        #expect(!String(describing: record).contains(rootKeyHex.prefix(16)))
+    }
+}
