@@ -37,7 +37,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "parley-bench",
-            dependencies: ["ParleyProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // CSodium directly, only for the raw-libsodium floor the benchmark compares against.
+            dependencies: ["ParleyProtocol", "CSodium", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .testTarget(

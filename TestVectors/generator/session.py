@@ -24,7 +24,7 @@ class Session:
         self.dr = dr
         self.ad = ad
         self.peer_ik = peer_ik
-        self.origin = origin  # (IK_A, EK_A) for sessions made as responder
+        self.origin = origin  # (IK_A, EK_A, SPK_B, OPK_B) for sessions made as responder
         self.prekey_prefix = prekey_prefix  # initiator: wrap until first decrypt
         self.prev_chains: List[bytes] = []  # DHr of previous receiving chains, newest last
 
@@ -32,7 +32,7 @@ class Session:
         return {
             "ratchet": self.dr.json,
             "ad": self.ad.hex(),
-            "origin": None if self.origin is None else [k.hex() for k in self.origin],
+            "origin": None if self.origin is None else [None if k is None else k.hex() for k in self.origin],
             "prekey_prefix": None if self.prekey_prefix is None else self.prekey_prefix.hex(),
             "prev_chains": [k.hex() for k in self.prev_chains],
         }
@@ -139,6 +139,7 @@ class Party:
                 pt = self._receive(peer_ik, data)
         except ParleyError:
             self.rng.pos = pos  # a failed decrypt consumes no scripted key
+            self.rng.exhausted = False
             raise
         self.rng.commit()
         return pt
@@ -151,7 +152,7 @@ class Party:
     def _receive(self, peer_ik: bytes, data: bytes) -> bytes:
         parsed = wire.parse(data)
         if isinstance(parsed, wire.PreKeyMessage):
-            origin = (parsed.ik_a, parsed.ek_a)
+            origin = (parsed.ik_a, parsed.ek_a, parsed.spk_b, parsed.opk_b)
             for s in self._all_sessions():
                 if s.origin == origin:
                     return s.ratchet_decrypt(parsed.message)  # routing rule (1)
@@ -186,7 +187,7 @@ class Party:
             raise ParleyError("authentication", str(e))
         except doubleratchet.DoSProtectionException as e:
             raise ParleyError("too_many_skipped", str(e))
-        self._install(Session(dr, ad, p.ik_a, origin=(p.ik_a, p.ek_a)))
+        self._install(Session(dr, ad, p.ik_a, origin=(p.ik_a, p.ek_a, p.spk_b, p.opk_b)))
         if p.opk_b is not None:
             self.x3dh.delete_pre_key(p.opk_b)
         return pt

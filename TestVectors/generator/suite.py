@@ -66,15 +66,22 @@ class ScriptedRandom:
         self.source = source
         self.nonce_source = nonce_source
         self.pending_nonce: Optional[bytes] = None
-        self.max_committed = 0
+        self.max_drawn = 0
+        self.exhausted = False
 
     def ratchet_key(self) -> bytes:
         if self.pos >= len(self.ratchet_keys):
             if self.source is None:
-                raise RuntimeError("ratchet_keys list exhausted")
+                # Replay: the list may legitimately end before a draw made by
+                # a decrypt that fails; a filler key is used and the caller
+                # reports exhaustion only if the operation succeeds.
+                self.exhausted = True
+                self.pos += 1
+                return hashlib.sha256(b"filler" + bytes([self.pos & 0xFF])).digest()
             self.ratchet_keys.append(self.source())
         key = self.ratchet_keys[self.pos]
         self.pos += 1
+        self.max_drawn = max(self.max_drawn, self.pos)
         return key
 
     def nonce(self) -> bytes:
@@ -87,10 +94,13 @@ class ScriptedRandom:
         return nonce
 
     def commit(self):
-        self.max_committed = max(self.max_committed, self.pos)
+        if self.exhausted:
+            raise RuntimeError("ratchet_keys list exhausted")
 
     def used_keys(self) -> List[bytes]:
-        return self.ratchet_keys[:self.max_committed]
+        # every key ever drawn, also one drawn only by a decrypt that failed
+        # (its position is reused by the next successful draw anyway)
+        return self.ratchet_keys[:self.max_drawn]
 
 
 _current_rng: Optional[ScriptedRandom] = None

@@ -32,7 +32,10 @@ public enum HMACSHA256 {
 
     /// HMAC-SHA-256 of a single byte under a 32-byte key: the Double Ratchet's chain step.
     /// One-shot libsodium call, no incremental state: this runs twice per message.
-    static func authenticationCode(key32 key: SecureBytes, byte: UInt8) -> SecureBytes {
+    ///
+    /// - Throws: ``CryptoError/invalidLength(expected:actual:)`` unless the key is 32 bytes.
+    public static func authenticationCode(key: SecureBytes, byte: UInt8) throws(CryptoError) -> SecureBytes {
+        guard key.count == 32 else { throw .invalidLength(expected: 32, actual: key.count) }
         var input = byte
         return SecureBytes(count: outputByteCount) { (out: UnsafeMutableRawBufferPointer) -> Void in
             key.withUnsafeBytes { k in

@@ -6,19 +6,29 @@ import CSodium
 /// deliberately not `Codable`, `Hashable` or `CustomStringConvertible` with content: putting a
 /// secret into a log line, a JSON body or a dictionary key must be a compile error or print
 /// `redacted`. The bytes are immutable after creation, so copies share one zeroing buffer.
-public struct SecureBytes: Sendable {
-    final class Storage: @unchecked Sendable {
-        // Immutable after init: written only by the initialiser closure before it escapes.
-        let buffer: UnsafeMutableRawBufferPointer
+// Sendable: the storage is never written after initialisation.
+public struct SecureBytes: @unchecked Sendable {
+    /// One allocation holding the bytes inline (header: the capacity). Immutable after the
+    /// initialiser has written it; zeroed before the memory is released.
+    final class Storage: ManagedBuffer<Int, UInt8> {
+        static func make(count: Int) -> Storage {
+            let buffer = Storage.create(minimumCapacity: Swift.max(count, 1)) { _ in count }
+            // `create` returns the dynamic subclass instance; the cast cannot fail.
+            let storage = unsafeDowncast(buffer, to: Storage.self)
+            storage.withUnsafeMutablePointerToElements { $0.initialize(repeating: 0, count: Swift.max(count, 1)) }
+            return storage
+        }
 
-        init(count: Int) {
-            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(count, 1), alignment: 16)
-            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        var buffer: UnsafeMutableRawBufferPointer {
+            withUnsafeMutablePointers { header, elements in
+                UnsafeMutableRawBufferPointer(start: elements, count: Swift.max(header.pointee, 1))
+            }
         }
 
         deinit {
-            sodium_memzero(buffer.baseAddress, buffer.count)
-            buffer.deallocate()
+            withUnsafeMutablePointers { header, elements in
+                sodium_memzero(elements, Swift.max(header.pointee, 1))
+            }
         }
     }
 
@@ -31,7 +41,7 @@ public struct SecureBytes: Sendable {
         count: Int,
         initializer: (UnsafeMutableRawBufferPointer) throws(E) -> Void
     ) throws(E) {
-        let storage = Storage(count: count)
+        let storage = Storage.make(count: count)
         try initializer(UnsafeMutableRawBufferPointer(rebasing: storage.buffer[0..<count]))
         self.storage = storage
         self.count = count
@@ -39,7 +49,7 @@ public struct SecureBytes: Sendable {
 
     /// Copies `bytes` into a new zeroing buffer. The caller remains responsible for its own copy.
     public init(copying bytes: some Collection<UInt8>) {
-        let storage = Storage(count: bytes.count)
+        let storage = Storage.make(count: bytes.count)
         UnsafeMutableRawBufferPointer(rebasing: storage.buffer[0..<bytes.count]).copyBytes(from: bytes)
         self.storage = storage
         self.count = bytes.count

@@ -10,11 +10,18 @@ struct ChainKey: Sendable {
 
     /// The message key for message number ``index``.
     func messageKey() -> MessageKey {
-        MessageKey(secret: HMACSHA256.authenticationCode(key: secret, message: [0x01]))
+        MessageKey(secret: Self.step(secret, 0x01))
     }
 
     /// The chain key after this one (for message number `index + 1`).
     func next() -> ChainKey {
-        ChainKey(secret: HMACSHA256.authenticationCode(key: secret, message: [0x02]), index: index + 1)
+        ChainKey(secret: Self.step(secret, 0x02), index: index + 1)
+    }
+
+    /// HMAC-SHA-256(ck, byte). Chain keys are 32 bytes by construction (KDF_RK output halves,
+    /// or restored 32-byte fields), so the length check cannot fail; the fallback keeps the
+    /// general HMAC for completeness rather than trapping.
+    private static func step(_ key: SecureBytes, _ byte: UInt8) -> SecureBytes {
+        (try? HMACSHA256.authenticationCode(key: key, byte: byte)) ?? HMACSHA256.authenticationCode(key: key, message: [byte])
     }
 }

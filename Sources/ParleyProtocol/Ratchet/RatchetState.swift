@@ -63,14 +63,9 @@ struct RatchetState: Sendable {
 
     // MARK: Decrypt
 
-    /// RatchetDecrypt on a copy: the plaintext and the state to keep, or an error and no change.
-    func decrypting(_ message: RatchetMessage, associatedData: [UInt8], random: some RandomSource) throws(ProtocolError) -> ([UInt8], RatchetState) {
-        var next = self
-        let plaintext = try next.decrypt(message, associatedData: associatedData, random: random)
-        return (plaintext, next)
-    }
-
-    private mutating func decrypt(_ message: RatchetMessage, associatedData: [UInt8], random: some RandomSource) throws(ProtocolError) -> [UInt8] {
+    /// RatchetDecrypt. On error `self` may be partly updated: call it only on a scratch copy
+    /// that is dropped on failure (``SessionCipher`` does), never on the state to keep.
+    mutating func decryptOnScratchCopy(_ message: RatchetMessage, associatedData: [UInt8], random: some RandomSource) throws(ProtocolError) -> [UInt8] {
         let header = message.header
         let number = UInt64(header.messageNumber)
         if let skipped = skippedMessageKeys.key(ratchetKey: header.ratchetKey, messageNumber: number) {
@@ -109,7 +104,9 @@ struct RatchetState: Sendable {
     /// DHRatchet(state, header): a receiving chain from the peer's new key, then a new ratchet
     /// key of ours (drawn from `random`) and a new sending chain.
     private mutating func stepDiffieHellmanRatchet(remoteRatchetKey newRemoteKey: X25519.PublicKey, random: some RandomSource) throws(ProtocolError) {
-        if let previous = remoteRatchetKey {
+        // Only a key that had a receiving chain is a previous chain (Alice's initial DHr, the
+        // responder's SPK, never carried messages).
+        if let previous = remoteRatchetKey, receivingChain != nil {
             previousRemoteRatchetKeys.insert(previous, at: 0)
             if previousRemoteRatchetKeys.count > ParleyV1.maxRememberedReceivingChains {
                 previousRemoteRatchetKeys.removeLast()

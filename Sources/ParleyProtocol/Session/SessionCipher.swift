@@ -46,7 +46,8 @@ public enum SessionCipher {
         return SessionState(
             ratchet: ratchet, associatedData: x3dh.associatedData, remoteIdentityKey: bundle.identityKey,
             baseKey: x3dh.baseKey,
-            pendingPreKey: .init(signedPreKey: bundle.signedPreKey, oneTimePreKey: bundle.oneTimePreKey))
+            handshakePreKeys: .init(signedPreKey: bundle.signedPreKey, oneTimePreKey: bundle.oneTimePreKey),
+            isAwaitingResponse: true)
     }
 
     /// Encrypts with the record's current session and returns the wire bytes; `record` is
@@ -59,28 +60,30 @@ public enum SessionCipher {
         identity: IdentityKeyPair,
         random: some RandomSource
     ) throws(ProtocolError) -> [UInt8] {
-        guard var session = record.current else { throw .noSession }
-        let wire = try session.encrypt(plaintext, localIdentityKey: identity.publicKey, random: random)
-        record.current = session
+        // In place: SessionState.encrypt changes nothing before its last throwing step.
+        guard record.current != nil,
+            let wire = try record.current?.encrypt(plaintext, localIdentityKey: identity.publicKey, random: random)
+        else { throw .noSession }
         return wire
     }
 
     /// The prekeys a caller must look up before ``decrypt(_:record:identity:preKeys:random:)``:
-    /// non-nil only for a PreKeyMessage that starts a new session (one whose (IK_A, EK_A) no
-    /// session in `record` was made from).
+    /// non-nil only for a PreKeyMessage that starts a new session (one whose prefix
+    /// (IK_A, EK_A, SPK_B, OPK_B) no session in `record` was made from).
     public static func preKeysNeeded(
         for message: WireMessage,
         record: SessionRecord
     ) -> (signedPreKey: X25519.PublicKey, oneTimePreKey: X25519.PublicKey?)? {
         guard case .preKeyMessage(let prefix) = message,
-            record.indexOfSession(identityKey: prefix.identityKey, baseKey: prefix.baseKey) == nil
+            record.indexOfSession(madeFrom: prefix) == nil
         else { return nil }
         return (prefix.signedPreKey, prefix.oneTimePreKey)
     }
 
     /// Decrypts a received message against the peer's record.
     ///
-    /// A PreKeyMessage goes to the session made from the same (IK_A, EK_A) if there is one;
+    /// A PreKeyMessage goes to the session made from the same prefix (IK_A, EK_A, SPK_B,
+    /// OPK_B) if there is one;
     /// otherwise it runs X3DH with `preKeys` and, on success only, the new session becomes
     /// current (the previous one is archived). A Message tries the current session, then the
     /// archived ones, newest first.
@@ -97,12 +100,9 @@ public enum SessionCipher {
         case .message(let inner):
             return try decryptWithExistingSessions(inner, record: record, random: random)
         case .preKeyMessage(let preKeyMessage):
-            if let index = record.indexOfSession(identityKey: preKeyMessage.identityKey, baseKey: preKeyMessage.baseKey),
-                let session = record[index]
-            {
-                let (plaintext, updated) = try session.decrypting(preKeyMessage.message, random: random)
-                var next = record
-                next[index] = updated
+            if let index = record.indexOfSession(madeFrom: preKeyMessage) {
+                var next = record  // scratch copy: dropped if the decrypt fails
+                let plaintext = try next.decryptOnScratchCopy(preKeyMessage.message, at: index, random: random)
                 return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: nil)
             }
             return try decryptNewSession(preKeyMessage, record: record, identity: identity, preKeys: preKeys, random: random)
@@ -115,17 +115,17 @@ public enum SessionCipher {
         random: some RandomSource
     ) throws(ProtocolError) -> DecryptResult {
         var firstError: ProtocolError?
-        let candidates: [SessionIndex] = [.current] + record.archived.indices.map { SessionIndex.archived($0) }
-        for index in candidates {
-            guard let session = record[index] else { continue }
+        var candidate: SessionIndex? = record.current != nil ? .current : (record.archived.isEmpty ? nil : .archived(0))
+        while let index = candidate {
+            var next = record  // scratch copy: dropped if the decrypt fails
             do {
-                let (plaintext, updated) = try session.decrypting(message, random: random)
-                var next = record
-                next[index] = updated
+                let plaintext = try next.decryptOnScratchCopy(message, at: index, random: random)
                 return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: nil)
             } catch {
                 if firstError == nil { firstError = error }
             }
+            let following = if case .archived(let position) = index { position + 1 } else { 0 }
+            candidate = following < record.archived.count ? .archived(following) : nil
         }
         throw firstError ?? .noSession
     }
@@ -148,13 +148,14 @@ public enum SessionCipher {
         let (sharedSecret, associatedData) = try X3DH.respond(
             identity: identity, signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey,
             remoteIdentityKey: message.identityKey, remoteBaseKey: message.baseKey)
-        let session = SessionState(
+        var session = SessionState(
             ratchet: .responder(sharedSecret: sharedSecret, signedPreKey: signedPreKey),
             associatedData: associatedData, remoteIdentityKey: message.identityKey, baseKey: message.baseKey,
-            pendingPreKey: nil)
-        let (plaintext, established) = try session.decrypting(message.message, random: random)
+            handshakePreKeys: .init(signedPreKey: message.signedPreKey, oneTimePreKey: message.oneTimePreKey),
+            isAwaitingResponse: false)
+        let plaintext = try session.decryptOnScratchCopy(message.message, random: random)
         var next = record
-        next.makeCurrent(established)
+        next.makeCurrent(session)
         return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: message.oneTimePreKey)
     }
 }

@@ -46,10 +46,9 @@ extension SessionState {
         writer.write(associatedData)
         writer.write(remoteIdentityKey.rawRepresentation)
         writer.write(baseKey.rawRepresentation)
-        writer.writeOptional(pendingPreKey) { writer, pending in
-            writer.write(pending.signedPreKey.rawRepresentation)
-            writer.writeOptional(pending.oneTimePreKey) { $0.write($1.rawRepresentation) }
-        }
+        writer.write(handshakePreKeys.signedPreKey.rawRepresentation)
+        writer.writeOptional(handshakePreKeys.oneTimePreKey) { $0.write($1.rawRepresentation) }
+        writer.write(UInt8(isAwaitingResponse ? 1 : 0))
         ratchet.write(to: &writer)
     }
 
@@ -57,16 +56,15 @@ extension SessionState {
         let associatedData = Array(try reader.bytes(64, "associated data"))
         let remoteIdentityKey = try reader.ed25519PublicKey("remote identity key")
         let baseKey = try reader.x25519PublicKey("base key")
-        var pending: PendingPreKey?
-        if try reader.flag("pending prekey") {
-            let signedPreKey = try reader.x25519PublicKey("pending signed prekey")
-            let oneTimePreKey = try reader.flag("pending one-time prekey")
-                ? try reader.x25519PublicKey("pending one-time prekey") : nil
-            pending = PendingPreKey(signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey)
-        }
+        let signedPreKey = try reader.x25519PublicKey("handshake signed prekey")
+        let oneTimePreKey = try reader.flag("handshake one-time prekey")
+            ? try reader.x25519PublicKey("handshake one-time prekey") : nil
+        let awaitingResponse = try reader.flag("awaiting response")
         self.init(
             ratchet: try RatchetState(reading: &reader), associatedData: associatedData,
-            remoteIdentityKey: remoteIdentityKey, baseKey: baseKey, pendingPreKey: pending)
+            remoteIdentityKey: remoteIdentityKey, baseKey: baseKey,
+            handshakePreKeys: HandshakePreKeys(signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey),
+            isAwaitingResponse: awaitingResponse)
     }
 }
 

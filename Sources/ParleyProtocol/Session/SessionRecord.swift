@@ -30,28 +30,29 @@ public struct SessionRecord: Sendable {
         current = session
     }
 
-    /// The session (current or archived) made from a PreKeyMessage prefix, as an index path.
-    func indexOfSession(identityKey: Ed25519.PublicKey, baseKey: X25519.PublicKey) -> SessionIndex? {
-        if let current, current.matches(identityKey: identityKey, baseKey: baseKey) { return .current }
-        if let index = archived.firstIndex(where: { $0.matches(identityKey: identityKey, baseKey: baseKey) }) {
+    /// Where the session (current or archived) made from this PreKeyMessage prefix is.
+    func indexOfSession(madeFrom prefix: PreKeyMessage) -> SessionIndex? {
+        if let current, current.matches(prefix) { return .current }
+        if let index = archived.firstIndex(where: { $0.matches(prefix) }) {
             return .archived(index)
         }
         return nil
     }
 
-    subscript(index: SessionIndex) -> SessionState? {
-        get {
-            switch index {
-            case .current: current
-            case .archived(let position): archived.indices.contains(position) ? archived[position] : nil
+    /// Decrypts with the session at `index`, in place. On error `self` may be partly
+    /// updated: call it only on a scratch copy that is dropped on failure.
+    mutating func decryptOnScratchCopy(
+        _ message: RatchetMessage, at index: SessionIndex, random: some RandomSource
+    ) throws(ProtocolError) -> [UInt8] {
+        switch index {
+        case .current:
+            guard current != nil, let plaintext = try current?.decryptOnScratchCopy(message, random: random) else {
+                throw .noSession
             }
-        }
-        set {
-            guard let newValue else { return }
-            switch index {
-            case .current: current = newValue
-            case .archived(let position): if archived.indices.contains(position) { archived[position] = newValue }
-            }
+            return plaintext
+        case .archived(let position):
+            guard archived.indices.contains(position) else { throw .noSession }
+            return try archived[position].decryptOnScratchCopy(message, random: random)
         }
     }
 }

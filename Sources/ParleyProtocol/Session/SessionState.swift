@@ -2,8 +2,8 @@ import ParleyCrypto
 
 /// One Double Ratchet session with one peer device, made by one X3DH run.
 public struct SessionState: Sendable {
-    /// What an initiator repeats in every PreKeyMessage until the responder has answered.
-    struct PendingPreKey: Sendable, Equatable {
+    /// The responder's prekeys an X3DH run used (SPK_B and OPK_B, if any).
+    struct HandshakePreKeys: Sendable, Equatable {
         let signedPreKey: X25519.PublicKey
         let oneTimePreKey: X25519.PublicKey?
     }
@@ -13,36 +13,39 @@ public struct SessionState: Sendable {
     let associatedData: [UInt8]
     /// The peer's identity key.
     public let remoteIdentityKey: Ed25519.PublicKey
-    /// EK_A of the X3DH run that made this session (with IK_A it identifies the session to the
-    /// responder, so that Alice's 2nd, 3rd… PreKeyMessages reach it).
+    /// EK_A of the X3DH run that made this session.
     public let baseKey: X25519.PublicKey
-    /// Set on the initiator's side until a message from the responder has decrypted.
-    var pendingPreKey: PendingPreKey?
+    /// SPK_B and OPK_B of that run. With IK_A and EK_A they are the PreKeyMessage prefix that
+    /// identifies the session to the responder, so that Alice's 2nd, 3rd… PreKeyMessages reach it.
+    let handshakePreKeys: HandshakePreKeys
+    /// True on the initiator's side until a message from the responder has decrypted: until
+    /// then every message is wrapped in a PreKeyMessage.
+    public internal(set) var isAwaitingResponse: Bool
 
-    /// True while this side still wraps its messages in PreKeyMessages.
-    public var isAwaitingResponse: Bool { pendingPreKey != nil }
-
-    /// True when this session was made from the PreKeyMessage prefix `(identityKey, baseKey)`.
-    func matches(identityKey: Ed25519.PublicKey, baseKey: X25519.PublicKey) -> Bool {
-        remoteIdentityKey == identityKey && self.baseKey == baseKey
+    /// True when this session was made from exactly this PreKeyMessage prefix. Every prefix
+    /// field must match: the prefix is not covered by the AEAD, so none of it may be ignored.
+    func matches(_ prefix: PreKeyMessage) -> Bool {
+        remoteIdentityKey == prefix.identityKey && baseKey == prefix.baseKey
+            && handshakePreKeys.signedPreKey == prefix.signedPreKey
+            && handshakePreKeys.oneTimePreKey == prefix.oneTimePreKey
     }
 
     /// Encrypts `plaintext`: a PreKeyMessage while the session is pending, else a Message.
+    /// Changes `self` only once nothing can fail any more.
     mutating func encrypt(_ plaintext: [UInt8], localIdentityKey: Ed25519.PublicKey, random: some RandomSource) throws(ProtocolError) -> [UInt8] {
         let message = try ratchet.encrypt(plaintext, associatedData: associatedData, random: random)
-        guard let pending = pendingPreKey else { return message.serialized }
+        guard isAwaitingResponse else { return message.serialized }
         return PreKeyMessage(
-            identityKey: localIdentityKey, baseKey: baseKey, signedPreKey: pending.signedPreKey,
-            oneTimePreKey: pending.oneTimePreKey, message: message
+            identityKey: localIdentityKey, baseKey: baseKey, signedPreKey: handshakePreKeys.signedPreKey,
+            oneTimePreKey: handshakePreKeys.oneTimePreKey, message: message
         ).serialized
     }
 
-    /// Decrypts on a copy; returns the plaintext and the session to keep.
-    func decrypting(_ message: RatchetMessage, random: some RandomSource) throws(ProtocolError) -> ([UInt8], SessionState) {
-        var next = self
-        let (plaintext, ratchet) = try self.ratchet.decrypting(message, associatedData: associatedData, random: random)
-        next.ratchet = ratchet
-        next.pendingPreKey = nil  // the peer has answered: no more PreKeyMessages
-        return (plaintext, next)
+    /// Decrypts `message`. On error `self` may be partly updated: call it only on a scratch
+    /// copy that is dropped on failure (``SessionCipher`` does).
+    mutating func decryptOnScratchCopy(_ message: RatchetMessage, random: some RandomSource) throws(ProtocolError) -> [UInt8] {
+        let plaintext = try ratchet.decryptOnScratchCopy(message, associatedData: associatedData, random: random)
+        isAwaitingResponse = false  // the peer has answered: no more PreKeyMessages
+        return plaintext
     }
 }
