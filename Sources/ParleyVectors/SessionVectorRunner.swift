@@ -102,7 +102,12 @@ enum SessionVectorRunner {
             }
             try X3DHVectorRunner.checkScript(party.random, "encrypt")
             guard produced == wire else {
-                throw VectorFailure("wire differs: expected \(Hex.encode(wire.prefix(48)))…, got \(Hex.encode(produced.prefix(48)))…")
+                let offset = zip(produced, wire).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(produced.count, wire.count)
+                let window = offset..<(offset + 16)
+                throw VectorFailure(
+                    "wire differs from byte \(offset) (lengths \(wire.count) expected, \(produced.count) produced): "
+                        + "expected \(Hex.encode(wire[window.clamped(to: wire.indices)])), "
+                        + "got \(Hex.encode(produced[window.clamped(to: produced.indices)]))")
             }
         case "decrypt":
             let before = await PartySnapshot(party.store, peer: party.peer)

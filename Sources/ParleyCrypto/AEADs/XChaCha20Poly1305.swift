@@ -35,6 +35,35 @@ public enum XChaCha20Poly1305 {
         return output
     }
 
+    /// Encrypts `plaintext` into `output` (exactly plaintext length + 16 bytes: ciphertext ||
+    /// tag), for callers that assemble a message in one buffer.
+    ///
+    /// - Throws: ``CryptoError/invalidLength(expected:actual:)`` for a wrong key, nonce or
+    ///   output length.
+    public static func seal(
+        _ plaintext: UnsafeRawBufferPointer,
+        key: SecureBytes,
+        nonce: UnsafeRawBufferPointer,
+        associatedData: UnsafeRawBufferPointer,
+        into output: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) {
+        try checkLengths(key: key, nonce: nonce)
+        guard output.count == plaintext.count + tagByteCount else {
+            throw .invalidLength(expected: plaintext.count + tagByteCount, actual: output.count)
+        }
+        _ = Sodium.ready
+        var written: UInt64 = 0
+        key.withUnsafeBytes { k in
+            _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
+                output.mutableBytePointer, &written,
+                plaintext.bytePointer, UInt64(plaintext.count),
+                associatedData.bytePointer, UInt64(associatedData.count),
+                nil,
+                nonce.bytePointer,
+                k.bytePointer)
+        }
+    }
+
     /// Verifies and decrypts ciphertext || tag.
     ///
     /// - Throws: ``CryptoError/authenticationFailure`` when anything was altered or the key is

@@ -6,25 +6,44 @@ import ParleyCrypto
 struct MessageKey: ~Copyable, Sendable {
     let secret: SecureBytes
 
-    /// ENCRYPT(mk, pt, ad): XChaCha20-Poly1305 with a 24-byte nonce drawn from `random`.
-    /// Returns the nonce and ciphertext-with-tag.
+    /// ENCRYPT(mk, pt, AD || HEADER) into `wire`, which holds HEADER (42 bytes) and room for
+    /// the nonce and ciphertext-with-tag: draws the 24-byte nonce from `random` into place and
+    /// seals the plaintext behind it.
     consuming func seal(
         _ plaintext: [UInt8],
-        associatedData: [UInt8],
+        sessionAssociatedData: [UInt8],
+        into wire: inout [UInt8],
         random: some RandomSource
-    ) throws(ProtocolError) -> (nonce: [UInt8], ciphertext: [UInt8]) {
-        let nonce = random.bytes(XChaCha20Poly1305.nonceByteCount)
+    ) throws(ProtocolError) {
         let key = secret
-        let sealed = plaintext.withUnsafeBytes { pt in
-            nonce.withUnsafeBytes { n in
-                associatedData.withUnsafeBytes { ad in
-                    Result { () throws(CryptoError) in try XChaCha20Poly1305.seal(pt, key: key, nonce: n, associatedData: ad) }
+        let nonceEnd = MessageHeader.byteCount + XChaCha20Poly1305.nonceByteCount
+        let sealed = wire.withUnsafeMutableBytes { out in
+            let nonce = UnsafeMutableRawBufferPointer(rebasing: out[MessageHeader.byteCount..<nonceEnd])
+            random.fill(nonce)
+            let header = UnsafeRawBufferPointer(rebasing: out[0..<MessageHeader.byteCount])
+            return Self.withAssociatedData(sessionAssociatedData, header: header) { ad in
+                plaintext.withUnsafeBytes { pt in
+                    Result { () throws(CryptoError) in
+                        try XChaCha20Poly1305.seal(
+                            pt, key: key, nonce: UnsafeRawBufferPointer(nonce), associatedData: ad,
+                            into: UnsafeMutableRawBufferPointer(rebasing: out[nonceEnd...]))
+                    }
                 }
             }
         }
-        switch sealed {
-        case .success(let ciphertext): return (nonce, ciphertext)
-        case .failure(let error): throw ProtocolError(error)  // unreachable: lengths fixed by construction
+        if case .failure(let error) = sealed { throw ProtocolError(error) }  // unreachable: lengths fixed
+    }
+
+    /// Calls `body` with AD || HEADER in a temporary buffer (no heap allocation).
+    static func withAssociatedData<R>(
+        _ associatedData: [UInt8], header: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
+    ) -> R {
+        withUnsafeTemporaryAllocation(byteCount: associatedData.count + header.count, alignment: 1) { buffer in
+            associatedData.withUnsafeBytes { ad in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ad.count]).copyMemory(from: ad)
+            }
+            UnsafeMutableRawBufferPointer(rebasing: buffer[associatedData.count...]).copyMemory(from: header)
+            return body(UnsafeRawBufferPointer(buffer))
         }
     }
 

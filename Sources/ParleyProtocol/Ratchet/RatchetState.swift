@@ -51,14 +51,19 @@ struct RatchetState: Sendable {
         guard let chain = sendingChain else { throw .noSession }
         guard let number = UInt32(exactly: chain.index) else { throw .sendingChainExhausted }
         let messageKey = chain.messageKey()
-        let nextChain = chain.next()
         let header = MessageHeader(
             ratchetKey: sendingRatchetKey.publicKey, previousChainLength: previousSendingChainLength,
             messageNumber: number)
-        let headerBytes = header.serialized
-        let sealed = try messageKey.seal(plaintext, associatedData: associatedData + headerBytes, random: random)
-        sendingChain = nextChain
-        return RatchetMessage(header: header, headerBytes: headerBytes, nonce: sealed.nonce, ciphertext: sealed.ciphertext)
+        // One buffer: HEADER || nonce || ciphertext-with-tag, sealed in place.
+        var writer = ByteWriter(
+            capacity: MessageHeader.byteCount + XChaCha20Poly1305.nonceByteCount + plaintext.count
+                + XChaCha20Poly1305.tagByteCount)
+        header.write(to: &writer)
+        writer.write(repeatElement(0, count: XChaCha20Poly1305.nonceByteCount + plaintext.count + XChaCha20Poly1305.tagByteCount))
+        var wire = writer.bytes
+        try messageKey.seal(plaintext, sessionAssociatedData: associatedData, into: &wire, random: random)
+        sendingChain = chain.next()
+        return RatchetMessage(header: header, serialized: wire)
     }
 
     // MARK: Decrypt
@@ -126,11 +131,9 @@ struct RatchetState: Sendable {
     private static func open(_ message: RatchetMessage, with key: consuming MessageKey, associatedData: [UInt8]) throws(ProtocolError) -> [UInt8] {
         let secret = key.secret
         return try message.withParts { header, nonce, ciphertext in
-            var ad = associatedData
-            ad.append(contentsOf: header)
-            return ad.withUnsafeBytes { adBytes in
+            MessageKey.withAssociatedData(associatedData, header: header) { ad in
                 Result { () throws(ProtocolError) in
-                    try MessageKey(secret: secret).open(ciphertext, nonce: nonce, associatedData: adBytes)
+                    try MessageKey(secret: secret).open(ciphertext, nonce: nonce, associatedData: ad)
                 }
             }
         }.get()

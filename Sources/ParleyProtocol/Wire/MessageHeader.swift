@@ -24,12 +24,17 @@ public struct MessageHeader: Sendable, Equatable {
     /// The 42 header bytes.
     public var serialized: [UInt8] {
         var writer = ByteWriter(capacity: Self.byteCount)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Appends the 42 header bytes.
+    func write(to writer: inout ByteWriter) {
         writer.write(ParleyV1.version)
         writer.write(WireMessageType.message.rawValue)
         writer.write(ratchetKey.rawRepresentation)
         writer.write(previousChainLength)
         writer.write(messageNumber)
-        return writer.bytes
     }
 
     /// Reads a header at the reader's position: version, type 0x01, canonical DHs, PN, N.

@@ -25,14 +25,10 @@ public struct RatchetMessage: Sendable, Equatable {
         serialized = bytes
     }
 
-    /// Assembles a message for sending.
-    init(header: MessageHeader, headerBytes: [UInt8], nonce: [UInt8], ciphertext: [UInt8]) {
-        var bytes = headerBytes
-        bytes.reserveCapacity(headerBytes.count + nonce.count + ciphertext.count)
-        bytes.append(contentsOf: nonce)
-        bytes.append(contentsOf: ciphertext)
+    /// A message assembled for sending: `serialized` is HEADER || nonce || ciphertext-with-tag.
+    init(header: MessageHeader, serialized: [UInt8]) {
         self.header = header
-        self.serialized = bytes
+        self.serialized = serialized
     }
 
     /// Calls `body` with the header bytes, nonce and ciphertext as received.
