@@ -22,7 +22,9 @@ public final class SeededRandomSource: RandomSource {
                 return value
             }
             var message: [UInt8] = []
-            for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: index >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                message.append(UInt8(truncatingIfNeeded: index >> UInt64(shift)))
+            }
             let block = HMACSHA256.authenticationCode(key: seed, message: message).unprotectedBytes()
             let take = min(block.count, buffer.count - offset)
             UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + take)]).copyBytes(from: block[0..<take])

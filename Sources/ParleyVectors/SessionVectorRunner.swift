@@ -32,7 +32,8 @@ enum SessionVectorRunner {
         }
         await bobStore.saveOneTimePreKeys(oneTimePreKeys)
 
-        let aliceKeys = try [VectorValues.bytes(x3dh.ephemeral, "x3dh.ephemeral")]
+        let aliceKeys =
+            try [VectorValues.bytes(x3dh.ephemeral, "x3dh.ephemeral")]
             + ratchetKeys.alice.enumerated().map { try VectorValues.bytes($1, "ratchet_keys.alice[\($0)]") }
         let bobKeys = try ratchetKeys.bob.enumerated().map { try VectorValues.bytes($1, "ratchet_keys.bob[\($0)]") }
         let alice = makeParty(identity: aliceIdentity, store: nil, keys: aliceKeys, peer: bobAddress)
@@ -42,7 +43,9 @@ enum SessionVectorRunner {
         let bundle = PreKeyBundle(
             identityKey: bobIdentity.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
             signedPreKeySignature: signedPreKey.signature,
-            oneTimePreKey: try x3dh.oneTimePrekey.map { try X25519.PublicKey(rawRepresentation: VectorValues.bytes($0, "x3dh.one_time_prekey")) })
+            oneTimePreKey: try x3dh.oneTimePrekey.map {
+                try X25519.PublicKey(rawRepresentation: VectorValues.bytes($0, "x3dh.one_time_prekey"))
+            })
         do {
             try await alice.manager.startSession(with: bobAddress, bundle: bundle)
         } catch {
@@ -65,16 +68,22 @@ enum SessionVectorRunner {
         }
     }
 
-    private static func makeParty(identity: IdentityKeyPair, store: InMemoryProtocolStore?, keys: [[UInt8]], peer: PeerAddress) -> Party {
+    private static func makeParty(identity: IdentityKeyPair, store: InMemoryProtocolStore?, keys: [[UInt8]], peer: PeerAddress)
+        -> Party
+    {
         let random = ScriptedRandomSource(keys: keys)
         let store = store ?? InMemoryProtocolStore(identity: identity)
         return Party(manager: SessionManager(store: store, random: random), store: store, random: random, peer: peer)
     }
 
     /// The vector's X3DH values must be what Alice derives from the bundle.
-    private static func checkHandshake(_ vector: TestVector, x3dh: TestVector.SessionX3DH, alice: IdentityKeyPair, signedPreKey: SignedPreKey) async throws {
+    private static func checkHandshake(
+        _ vector: TestVector, x3dh: TestVector.SessionX3DH, alice: IdentityKeyPair, signedPreKey: SignedPreKey
+    ) async throws {
         let bob = try VectorValues.identity(vector.bob, "bob")
-        let oneTimePreKey = try x3dh.oneTimePrekey.map { try X25519.PublicKey(rawRepresentation: VectorValues.bytes($0, "x3dh.one_time_prekey")) }
+        let oneTimePreKey = try x3dh.oneTimePrekey.map {
+            try X25519.PublicKey(rawRepresentation: VectorValues.bytes($0, "x3dh.one_time_prekey"))
+        }
         let bundle = PreKeyBundle(
             identityKey: bob.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
             signedPreKeySignature: signedPreKey.signature, oneTimePreKey: oneTimePreKey)
@@ -102,7 +111,9 @@ enum SessionVectorRunner {
             }
             try X3DHVectorRunner.checkScript(party.random, "encrypt")
             guard produced == wire else {
-                let offset = zip(produced, wire).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(produced.count, wire.count)
+                let offset =
+                    zip(produced, wire).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    ?? min(produced.count, wire.count)
                 let window = offset..<(offset + 16)
                 throw VectorFailure(
                     "wire differs from byte \(offset) (lengths \(wire.count) expected, \(produced.count) produced): "

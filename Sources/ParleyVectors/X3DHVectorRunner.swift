@@ -10,7 +10,8 @@ enum X3DHVectorRunner {
         let bob = try VectorValues.identity(vector.bob, "bob")
         let signedPreKey = try VectorValues.x25519PrivateKey(vector.bob.signedPrekey, "bob.signed_prekey")
         let oneTimePreKey = try vector.bob.oneTimePrekey.map { try VectorValues.x25519PrivateKey($0, "bob.one_time_prekey") }
-        let signature = try vector.signature.map { try VectorValues.bytes($0, "signature") }
+        let signature =
+            try vector.signature.map { try VectorValues.bytes($0, "signature") }
             ?? SignedPreKey(keyPair: signedPreKey, identity: bob).signature
         let bundle = PreKeyBundle(
             identityKey: bob.publicKey, signedPreKey: signedPreKey.publicKey, signedPreKeySignature: signature,

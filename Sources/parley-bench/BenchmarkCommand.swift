@@ -41,7 +41,8 @@ struct BenchmarkCommand: ParsableCommand {
         }
         print("")
         for (name, parley, floor) in results {
-            print("\(name): parley=\(Int(parley.rounded())) floor=\(Int(floor.rounded())) ratio=\(String(format2: parley / floor))")
+            print(
+                "\(name): parley=\(Int(parley.rounded())) floor=\(Int(floor.rounded())) ratio=\(String(format2: parley / floor))")
         }
     }
 }

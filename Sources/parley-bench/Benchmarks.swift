@@ -29,17 +29,23 @@ struct EstablishedPair {
             preKeys: PreKeyMaterial(signedPreKey: signed.keyPair), random: random
         ).record
         let reply = try SessionCipher.encrypt([2], record: &bob, identity: bobIdentity, random: random)
-        alice = try SessionCipher.decrypt(WireMessage.parse(reply), record: alice, identity: aliceIdentity, preKeys: .none, random: random).record
+        alice = try SessionCipher.decrypt(
+            WireMessage.parse(reply), record: alice, identity: aliceIdentity, preKeys: .none, random: random
+        ).record
     }
 
     mutating func aliceToBob(_ plaintext: [UInt8]) throws {
         let wire = try SessionCipher.encrypt(plaintext, record: &alice, identity: aliceIdentity, random: random)
-        bob = try SessionCipher.decrypt(WireMessage.parse(wire), record: bob, identity: bobIdentity, preKeys: .none, random: random).record
+        bob = try SessionCipher.decrypt(
+            WireMessage.parse(wire), record: bob, identity: bobIdentity, preKeys: .none, random: random
+        ).record
     }
 
     mutating func bobToAlice(_ plaintext: [UInt8]) throws {
         let wire = try SessionCipher.encrypt(plaintext, record: &bob, identity: bobIdentity, random: random)
-        alice = try SessionCipher.decrypt(WireMessage.parse(wire), record: alice, identity: aliceIdentity, preKeys: .none, random: random).record
+        alice = try SessionCipher.decrypt(
+            WireMessage.parse(wire), record: alice, identity: aliceIdentity, preKeys: .none, random: random
+        ).record
     }
 }
 
@@ -159,7 +165,8 @@ struct X3DHRespondBenchmark: OperationBenchmark {
     var baseKey: X25519.PublicKey?
 
     mutating func runParley(iterations: Int) throws {
-        let baseKey = try self.baseKey ?? X3DH.initiate(identity: fixture.alice, bundle: fixture.bundle, random: fixture.random).baseKey
+        let baseKey =
+            try self.baseKey ?? X3DH.initiate(identity: fixture.alice, bundle: fixture.bundle, random: fixture.random).baseKey
         self.baseKey = baseKey
         for _ in 0..<iterations {
             _ = try X3DH.respond(

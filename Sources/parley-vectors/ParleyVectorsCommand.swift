@@ -8,17 +8,38 @@ struct ParleyVectorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley-vectors",
         abstract: "Replay Parley-v1 test vectors (JSON, format parley-test-vectors/1).",
-        discussion: "Prints a PASS or FAIL line per file, then \"N passed, M failed\". Exits 0 only when all pass."
+        discussion:
+            "Prints a PASS or FAIL line per file, then \"N passed, M failed\". Exits 0 only when all pass. With --emit, writes vectors of random conversations instead, for other implementations to replay."
     )
 
     @Argument(help: "Vector files, or directories whose *.json files are all replayed.")
-    var paths: [String]
+    var paths: [String] = []
+
+    @Option(
+        name: .customLong("emit"),
+        help: "Instead of replaying, write random session vectors made by this implementation into DIR.")
+    var emitDirectory: String?
+
+    @Option(help: "With --emit: how many vectors to write.")
+    var count = 5
+
+    @Option(help: "With --emit: the first seed (vector k uses seed + k).")
+    var seed: UInt64 = 1
 
     func validate() throws {
-        if paths.isEmpty { throw ValidationError("Give at least one vector file or directory.") }
+        if emitDirectory == nil, paths.isEmpty { throw ValidationError("Give at least one vector file or directory.") }
+        if emitDirectory != nil, !paths.isEmpty {
+            throw ValidationError("--emit writes vectors; give no files to replay with it.")
+        }
+        if !(1...1000).contains(count) { throw ValidationError("--count must be between 1 and 1000.") }
     }
 
     func run() async throws {
+        if let emitDirectory {
+            let urls = try VectorEmitter.write(count: count, firstSeed: seed, to: URL(fileURLWithPath: emitDirectory))
+            for url in urls { print("wrote \(url.path)") }
+            return
+        }
         let files = try expand(paths)
         if files.isEmpty { throw ValidationError("No .json vector files were found under the given paths.") }
         var passed = 0

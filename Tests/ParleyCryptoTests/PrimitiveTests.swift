@@ -6,9 +6,12 @@ private func hex(_ text: String) -> [UInt8] { Hex.decode(text) ?? [] }
 /// X25519, Ed25519 and XChaCha20-Poly1305 wrappers against known answers and failure cases.
 struct PrimitiveTests {
     @Test func x25519MatchesRFC7748() throws {
-        let alice = try X25519.PrivateKey(rawRepresentation: SecureBytes(copying: hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")))
-        let bob = try X25519.PrivateKey(rawRepresentation: SecureBytes(copying: hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")))
-        #expect(Hex.encode(alice.publicKey.rawRepresentation) == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
+        let alice = try X25519.PrivateKey(
+            rawRepresentation: SecureBytes(copying: hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")))
+        let bob = try X25519.PrivateKey(
+            rawRepresentation: SecureBytes(copying: hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")))
+        #expect(
+            Hex.encode(alice.publicKey.rawRepresentation) == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
         #expect(Hex.encode(bob.publicKey.rawRepresentation) == "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")
         let shared = try alice.sharedSecret(with: bob.publicKey)
         #expect(Hex.encode(shared.unprotectedBytes()) == "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")
@@ -39,10 +42,14 @@ struct PrimitiveTests {
     }
 
     @Test func ed25519MatchesRFC8032TestOne() throws {
-        let key = try Ed25519.PrivateKey(seed: SecureBytes(copying: hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")))
+        let key = try Ed25519.PrivateKey(
+            seed: SecureBytes(copying: hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")))
         #expect(Hex.encode(key.publicKey.rawRepresentation) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
         let signature = key.signature(for: [])
-        #expect(Hex.encode(signature) == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+        #expect(
+            Hex.encode(signature)
+                == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        )
         #expect(key.publicKey.isValidSignature(signature, for: []))
         var flipped = signature
         flipped[10] ^= 1
@@ -67,11 +74,15 @@ struct PrimitiveTests {
         let ad: [UInt8] = [1, 2, 3]
         let plaintext = Array("hello, 世界".utf8)
         let sealed = try plaintext.withUnsafeBytes { p in
-            try nonce.withUnsafeBytes { n in try ad.withUnsafeBytes { a in try XChaCha20Poly1305.seal(p, key: key, nonce: n, associatedData: a) } }
+            try nonce.withUnsafeBytes { n in
+                try ad.withUnsafeBytes { a in try XChaCha20Poly1305.seal(p, key: key, nonce: n, associatedData: a) }
+            }
         }
         func open(_ c: [UInt8], _ n: [UInt8], _ a: [UInt8]) throws -> [UInt8] {
             try c.withUnsafeBytes { c in
-                try n.withUnsafeBytes { n in try a.withUnsafeBytes { a in try XChaCha20Poly1305.open(c, key: key, nonce: n, associatedData: a) } }
+                try n.withUnsafeBytes { n in
+                    try a.withUnsafeBytes { a in try XChaCha20Poly1305.open(c, key: key, nonce: n, associatedData: a) }
+                }
             }
         }
         #expect(try open(sealed, nonce, ad) == plaintext)

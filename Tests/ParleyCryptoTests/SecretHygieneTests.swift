@@ -6,7 +6,9 @@ struct SecretHygieneTests {
     @Test func secureBytesNeverPrintContents() {
         let bytes: [UInt8] = Array(0xA0..<0xC0)
         let secret = SecureBytes(copying: bytes)
-        let renderings = [String(describing: secret), String(reflecting: secret), "\(secret)", "\([secret])", "\(Optional(secret) as Any)"]
+        let renderings = [
+            String(describing: secret), String(reflecting: secret), "\(secret)", "\([secret])", "\(Optional(secret) as Any)",
+        ]
         let hexText = Hex.encode(bytes)
         for text in renderings {
             #expect(!text.contains(hexText.prefix(8)))

@@ -24,7 +24,9 @@ struct SessionSnapshotTests {
         try parties.receive(try parties.send("a", from: .alice), at: .bob)
         let bytes = parties.snapshot(.bob).unprotectedBytes()
         for length in 0..<bytes.count {
-            #expect(throws: SessionSnapshotError.self) { try SessionRecord(serialized: SecureBytes(copying: bytes.prefix(length))) }
+            #expect(throws: SessionSnapshotError.self) {
+                try SessionRecord(serialized: SecureBytes(copying: bytes.prefix(length)))
+            }
         }
         #expect(throws: SessionSnapshotError.trailingBytes) { try SessionRecord(serialized: SecureBytes(copying: bytes + [0])) }
         var newer = bytes
@@ -32,7 +34,9 @@ struct SessionSnapshotTests {
         #expect(throws: SessionSnapshotError.unsupportedVersion(2)) { try SessionRecord(serialized: SecureBytes(copying: newer)) }
         var badFlag = bytes
         badFlag[1] = 7
-        #expect(throws: SessionSnapshotError.invalidValue(field: "current")) { try SessionRecord(serialized: SecureBytes(copying: badFlag)) }
+        #expect(throws: SessionSnapshotError.invalidValue(field: "current")) {
+            try SessionRecord(serialized: SecureBytes(copying: badFlag))
+        }
     }
 
     @Test func serialisedSessionsNeverPrint() throws {

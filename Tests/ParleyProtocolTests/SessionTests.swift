@@ -25,7 +25,7 @@ struct SessionTests {
         let second = try parties.send("2", from: .alice)
         #expect(first[1] == 0x02 && second[1] == 0x02)
         try parties.receive(second, at: .bob)  // out of order: the second creates the session
-        try parties.receive(first, at: .bob)   // the first is routed to it by (IK_A, EK_A)
+        try parties.receive(first, at: .bob)  // the first is routed to it by (IK_A, EK_A)
         #expect(parties.bob.archived.isEmpty)
         let reply = try parties.send("ok", from: .bob)
         #expect(reply[1] == 0x01)
@@ -135,7 +135,8 @@ struct SessionTests {
         let bundle = PreKeyBundle(
             identityKey: parties.bobIdentity.publicKey, signedPreKey: parties.signedPreKey.keyPair.publicKey,
             signedPreKeySignature: parties.signedPreKey.signature, oneTimePreKey: nil)
-        parties.alice.makeCurrent(try SessionCipher.initiate(identity: parties.aliceIdentity, bundle: bundle, random: parties.random))
+        parties.alice.makeCurrent(
+            try SessionCipher.initiate(identity: parties.aliceIdentity, bundle: bundle, random: parties.random))
         try parties.receive(try parties.send("second session", from: .alice), at: .bob)
         #expect(parties.bob.archived.count == 1)
         #expect(try parties.receive(late, at: .bob) == Array("late on the first session".utf8))
@@ -148,7 +149,10 @@ struct SessionTests {
         let spk = SignedPreKey(identity: bob, random: random)
         var signature = spk.signature
         signature[0] ^= 1
-        let bundle = PreKeyBundle(identityKey: bob.publicKey, signedPreKey: spk.keyPair.publicKey, signedPreKeySignature: signature, oneTimePreKey: nil)
-        #expect(throws: ProtocolError.badSignature) { try SessionCipher.initiate(identity: alice, bundle: bundle, random: random) }
+        let bundle = PreKeyBundle(
+            identityKey: bob.publicKey, signedPreKey: spk.keyPair.publicKey, signedPreKeySignature: signature, oneTimePreKey: nil)
+        #expect(throws: ProtocolError.badSignature) {
+            try SessionCipher.initiate(identity: alice, bundle: bundle, random: random)
+        }
     }
 }

@@ -26,7 +26,9 @@ struct RatchetState: Sendable {
     var previousRemoteRatchetKeys: [X25519.PublicKey] = []
 
     /// RatchetInitAlice(SK, SPK_B): draws Alice's first ratchet key from `random`.
-    static func initiator(sharedSecret: SecureBytes, remoteRatchetKey: X25519.PublicKey, random: some RandomSource) throws(ProtocolError) -> RatchetState {
+    static func initiator(sharedSecret: SecureBytes, remoteRatchetKey: X25519.PublicKey, random: some RandomSource)
+        throws(ProtocolError) -> RatchetState
+    {
         let ratchetKey = X25519.PrivateKey(random: random)
         let (rootKey, sendingChain) = try RootKey(secret: sharedSecret).advance(ours: ratchetKey, theirs: remoteRatchetKey)
         return RatchetState(
@@ -47,7 +49,9 @@ struct RatchetState: Sendable {
     ///
     /// - Throws: ``ProtocolError/noSession`` when no sending chain exists yet (a responder that
     ///   has not received anything); ``ProtocolError/sendingChainExhausted`` after 2^32 messages.
-    mutating func encrypt(_ plaintext: [UInt8], associatedData: [UInt8], random: some RandomSource) throws(ProtocolError) -> RatchetMessage {
+    mutating func encrypt(_ plaintext: [UInt8], associatedData: [UInt8], random: some RandomSource) throws(ProtocolError)
+        -> RatchetMessage
+    {
         guard let chain = sendingChain else { throw .noSession }
         guard let number = UInt32(exactly: chain.index) else { throw .sendingChainExhausted }
         let messageKey = chain.messageKey()
@@ -70,7 +74,9 @@ struct RatchetState: Sendable {
 
     /// RatchetDecrypt. On error `self` may be partly updated: call it only on a scratch copy
     /// that is dropped on failure (``SessionCipher`` does), never on the state to keep.
-    mutating func decryptOnScratchCopy(_ message: RatchetMessage, associatedData: [UInt8], random: some RandomSource) throws(ProtocolError) -> [UInt8] {
+    mutating func decryptOnScratchCopy(_ message: RatchetMessage, associatedData: [UInt8], random: some RandomSource)
+        throws(ProtocolError) -> [UInt8]
+    {
         let header = message.header
         let number = UInt64(header.messageNumber)
         if let skipped = skippedMessageKeys.key(ratchetKey: header.ratchetKey, messageNumber: number) {
@@ -108,7 +114,9 @@ struct RatchetState: Sendable {
 
     /// DHRatchet(state, header): a receiving chain from the peer's new key, then a new ratchet
     /// key of ours (drawn from `random`) and a new sending chain.
-    private mutating func stepDiffieHellmanRatchet(remoteRatchetKey newRemoteKey: X25519.PublicKey, random: some RandomSource) throws(ProtocolError) {
+    private mutating func stepDiffieHellmanRatchet(remoteRatchetKey newRemoteKey: X25519.PublicKey, random: some RandomSource)
+        throws(ProtocolError)
+    {
         // Only a key that had a receiving chain is a previous chain (Alice's initial DHr, the
         // responder's SPK, never carried messages).
         if let previous = remoteRatchetKey, receivingChain != nil {
@@ -128,7 +136,9 @@ struct RatchetState: Sendable {
         sendingRatchetKey = newRatchetKey
     }
 
-    private static func open(_ message: RatchetMessage, with key: consuming MessageKey, associatedData: [UInt8]) throws(ProtocolError) -> [UInt8] {
+    private static func open(_ message: RatchetMessage, with key: consuming MessageKey, associatedData: [UInt8])
+        throws(ProtocolError) -> [UInt8]
+    {
         let secret = key.secret
         return try message.withParts { header, nonce, ciphertext in
             MessageKey.withAssociatedData(associatedData, header: header) { ad in

@@ -57,7 +57,8 @@ extension SessionState {
         let remoteIdentityKey = try reader.ed25519PublicKey("remote identity key")
         let baseKey = try reader.x25519PublicKey("base key")
         let signedPreKey = try reader.x25519PublicKey("handshake signed prekey")
-        let oneTimePreKey = try reader.flag("handshake one-time prekey")
+        let oneTimePreKey =
+            try reader.flag("handshake one-time prekey")
             ? try reader.x25519PublicKey("handshake one-time prekey") : nil
         let awaitingResponse = try reader.flag("awaiting response")
         self.init(

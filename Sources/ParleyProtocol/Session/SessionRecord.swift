@@ -25,7 +25,9 @@ public struct SessionRecord: Sendable {
     public mutating func makeCurrent(_ session: SessionState) {
         if let previous = current {
             archived.insert(previous, at: 0)
-            if archived.count > ParleyV1.maxArchivedSessions { archived.removeLast(archived.count - ParleyV1.maxArchivedSessions) }
+            if archived.count > ParleyV1.maxArchivedSessions {
+                archived.removeLast(archived.count - ParleyV1.maxArchivedSessions)
+            }
         }
         current = session
     }

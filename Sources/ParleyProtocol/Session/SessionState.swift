@@ -32,7 +32,9 @@ public struct SessionState: Sendable {
 
     /// Encrypts `plaintext`: a PreKeyMessage while the session is pending, else a Message.
     /// Changes `self` only once nothing can fail any more.
-    mutating func encrypt(_ plaintext: [UInt8], localIdentityKey: Ed25519.PublicKey, random: some RandomSource) throws(ProtocolError) -> [UInt8] {
+    mutating func encrypt(_ plaintext: [UInt8], localIdentityKey: Ed25519.PublicKey, random: some RandomSource)
+        throws(ProtocolError) -> [UInt8]
+    {
         let message = try ratchet.encrypt(plaintext, associatedData: associatedData, random: random)
         guard isAwaitingResponse else { return message.serialized }
         return PreKeyMessage(

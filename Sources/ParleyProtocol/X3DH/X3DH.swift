@@ -29,8 +29,9 @@ public enum X3DH {
         bundle: PreKeyBundle,
         random: some RandomSource
     ) throws(ProtocolError) -> Initiation {
-        guard bundle.identityKey.isValidSignature(
-            bundle.signedPreKeySignature, for: bundle.signedPreKey.rawRepresentation)
+        guard
+            bundle.identityKey.isValidSignature(
+                bundle.signedPreKeySignature, for: bundle.signedPreKey.rawRepresentation)
         else { throw .badSignature }
         let remoteAgreementKey: X25519.PublicKey
         do { remoteAgreementKey = try bundle.identityKey.keyAgreementKey() } catch { throw .invalidKey }
