@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ParleyProtocol", targets: ["ParleyProtocol"]),
         .executable(name: "parley-vectors", targets: ["parley-vectors"]),
         .executable(name: "parley-bench", targets: ["parley-bench"]),
+        .executable(name: "parley-demo", targets: ["parley-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -41,6 +42,8 @@ let package = Package(
             dependencies: ["ParleyProtocol", "CSodium", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
+        // In-process demonstration of the library API (until the server and CLI exist).
+        .executableTarget(name: "parley-demo", dependencies: ["ParleyProtocol"], swiftSettings: strictSettings),
         .testTarget(
             name: "ParleyCryptoTests", dependencies: ["ParleyCrypto"], exclude: ["Vectors"], swiftSettings: strictSettings),
         .testTarget(

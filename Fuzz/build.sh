@@ -16,4 +16,11 @@ swiftc -sanitize=fuzzer,address -parse-as-library -g \
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 cp Fuzz/corpus/* "$corpus"/ 2>/dev/null || true
-"$scratch/wire-fuzzer" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$corpus"
+log="$scratch/wire-fuzzer.log"
+if ! "$scratch/wire-fuzzer" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$corpus" >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "fuzz: the wire parser fuzzer found a crash (full log: $log)" >&2
+    exit 1
+fi
+grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' "$log"
+echo "fuzz: no crash in ${seconds} s"

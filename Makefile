@@ -1,0 +1,45 @@
+# Parley: the two commands are `make demo` and `make test` (see README.md).
+SWIFT ?= swift
+FUZZ_SECONDS ?= 30
+
+.PHONY: demo test build lint vectors interop fuzz unit bench prerequisites clean
+
+## demo: build and run the in-process demonstration of the protocol.
+demo:
+	@scripts/prerequisites.sh
+	$(SWIFT) build --product parley-demo
+	@$(SWIFT) run --skip-build parley-demo
+
+## test: every check, as CI runs it. Stops at the first failure.
+test:
+	@scripts/prerequisites.sh --python
+	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory lint vectors interop fuzz unit
+
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Fuzz Package.swift
+
+## vectors: replay TestVectors/ with the Swift checker.
+vectors:
+	$(SWIFT) run --skip-build parley-vectors TestVectors
+
+interop:
+	scripts/interop.sh
+
+fuzz:
+	Fuzz/build.sh $(FUZZ_SECONDS)
+
+unit:
+	$(SWIFT) test --skip-build
+
+## bench: release build; per-operation medians against raw libsodium.
+bench:
+	@scripts/prerequisites.sh
+	$(SWIFT) build -c release --product parley-bench
+	.build/release/parley-bench
+
+prerequisites:
+	scripts/prerequisites.sh --python
+
+clean:
+	rm -rf .build .build-fuzz .venv
