@@ -75,4 +75,22 @@ struct WireTests {
         }
         #expect(try parties.receive(messageWire, at: .alice) == Array("reply".utf8))
     }
+
+    /// The same for a PreKeyMessage that goes to an existing session (Alice's second, after Bob
+    /// has the session and has deleted the one-time prekey): no prefix field may be ignored.
+    @Test func everySingleBitFlipOfARoutedPreKeyMessageIsRejected() throws {
+        var parties = try TwoPartyHarness(seed: 24)
+        try parties.receive(try parties.send("first", from: .alice), at: .bob)
+        let second = try parties.send("second", from: .alice)
+        let before = parties.snapshot(.bob)
+        let preKeysBefore = parties.bobOneTimePreKeys.count
+        for bit in 0..<(second.count * 8) {
+            var flipped = second
+            flipped[bit / 8] ^= 1 << (bit % 8)
+            #expect(throws: ProtocolError.self, "bit \(bit)") { try parties.receive(flipped, at: .bob) }
+            #expect(parties.snapshot(.bob) == before, "bit \(bit)")
+            #expect(parties.bobOneTimePreKeys.count == preKeysBefore, "bit \(bit)")
+        }
+        #expect(try parties.receive(second, at: .bob) == Array("second".utf8))
+    }
 }

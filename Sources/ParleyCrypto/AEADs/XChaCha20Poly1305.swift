@@ -17,21 +17,13 @@ public enum XChaCha20Poly1305 {
         nonce: UnsafeRawBufferPointer,
         associatedData: UnsafeRawBufferPointer
     ) throws(CryptoError) -> [UInt8] {
-        try checkLengths(key: key, nonce: nonce)
-        _ = Sodium.ready
         var output = [UInt8](repeating: 0, count: plaintext.count + tagByteCount)
-        var written: UInt64 = 0
-        output.withUnsafeMutableBytes { out in
-            key.withUnsafeBytes { k in
-                _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
-                    out.mutableBytePointer, &written,
-                    plaintext.bytePointer, UInt64(plaintext.count),
-                    associatedData.bytePointer, UInt64(associatedData.count),
-                    nil,
-                    nonce.bytePointer,
-                    k.bytePointer)
+        let result = output.withUnsafeMutableBytes { out in
+            Result { () throws(CryptoError) in
+                try seal(plaintext, key: key, nonce: nonce, associatedData: associatedData, into: out)
             }
         }
+        try result.get()
         return output
     }
 

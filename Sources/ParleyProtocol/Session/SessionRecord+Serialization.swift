@@ -8,7 +8,9 @@ extension SessionRecord {
 
     /// The record's bytes, for the encrypted store.
     public var serialized: SecureBytes {
-        var writer = ByteWriter(capacity: 512)
+        // Sized up front so the buffer never grows: growing would leave copies of the private
+        // keys in freed memory that nothing zeroes.
+        var writer = ByteWriter(capacity: serializedByteCountUpperBound)
         writer.write(Self.serializationVersion)
         if let current {
             writer.write(UInt8(1))
@@ -19,6 +21,15 @@ extension SessionRecord {
         writer.write(UInt8(archived.count))
         for session in archived { session.write(to: &writer) }
         return SecureBytes(zeroingAfterCopy: &writer.bytes)
+    }
+
+    /// At least the length of ``serialized``.
+    private var serializedByteCountUpperBound: Int {
+        let sessions = (current.map { [$0] } ?? []) + archived
+        return 2
+            + sessions.reduce(0) { total, session in
+                total + 512 + 72 * session.ratchet.skippedMessageKeys.count + 32 * session.ratchet.previousRemoteRatchetKeys.count
+            }
     }
 
     /// Restores a record from ``serialized``.
