@@ -124,7 +124,11 @@ extension RatchetState {
         for _ in 0..<skippedCount {
             let ratchetKey = try reader.x25519PublicKey("skipped key ratchet key")
             let number = try reader.uint64("skipped key number")
-            skipped.insert(try reader.secret("skipped key"), ratchetKey: ratchetKey, messageNumber: number)
+            let key = try reader.secret("skipped key")
+            guard skipped.key(ratchetKey: ratchetKey, messageNumber: number) == nil else {
+                throw .invalidValue(field: "skipped key (duplicate entry)")
+            }
+            skipped.insert(key, ratchetKey: ratchetKey, messageNumber: number)
         }
         let previousCount = Int(try reader.byte("previous ratchet key count"))
         guard previousCount <= ParleyV1.maxRememberedReceivingChains else {
