@@ -39,6 +39,22 @@ struct SessionSnapshotTests {
         }
     }
 
+    @Test func duplicateSkippedKeyEntriesAreRejected() throws {
+        var parties = try TwoPartyHarness(seed: 33)
+        try parties.receive(try parties.send("a", from: .alice), at: .bob)
+        let wires = try (0..<3).map { try parties.send("b\($0)", from: .bob) }
+        try parties.receive(wires[2], at: .alice)  // Alice now holds two skipped keys
+        var bytes = parties.snapshot(.alice).unprotectedBytes()
+        // The record ends with: skipped entries (72 bytes each), previous-chain count 0, archived count 0.
+        let second = bytes.count - 2 - 72
+        let first = second - 72
+        #expect(Array(bytes[(first - 4)..<first]) == [0, 0, 0, 2])
+        bytes.replaceSubrange(second..<(second + 40), with: bytes[first..<(first + 40)])
+        #expect(throws: SessionSnapshotError.invalidValue(field: "skipped key (duplicate entry)")) {
+            try SessionRecord(serialized: SecureBytes(copying: bytes))
+        }
+    }
+
     @Test func serialisedSessionsNeverPrint() throws {
         let parties = try TwoPartyHarness(seed: 32)
         let record = parties.alice
