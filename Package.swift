@@ -5,6 +5,20 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
 ]
 
+// MARK: - Encrypted client store (ParleyStore)
+
+let storeDependencies: [Package.Dependency] = []
+let storeProducts: [Product] = []
+let storeTargets: [Target] = []
+
+// MARK: - Key server (ParleyKeyServer, parley-server)
+
+let serverDependencies: [Package.Dependency] = []
+let serverProducts: [Product] = []
+let serverTargets: [Target] = []
+
+// MARK: - Package
+
 let package = Package(
     name: "Parley",
     platforms: [.macOS(.v14)],
@@ -14,10 +28,10 @@ let package = Package(
         .executable(name: "parley-vectors", targets: ["parley-vectors"]),
         .executable(name: "parley-bench", targets: ["parley-bench"]),
         .executable(name: "parley-demo", targets: ["parley-demo"]),
-    ],
+    ] + storeProducts + serverProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
-    ],
+    ] + storeDependencies + serverDependencies,
     targets: [
         // libsodium through pkg-config; imported by ParleyCrypto only.
         .systemLibrary(
@@ -51,5 +65,5 @@ let package = Package(
             dependencies: ["ParleyProtocol", "ParleyVectors"],
             swiftSettings: strictSettings
         ),
-    ]
+    ] + storeTargets + serverTargets
 )
