@@ -7,9 +7,25 @@ let strictSettings: [SwiftSetting] = [
 
 // MARK: - Encrypted client store (ParleyStore)
 
-let storeDependencies: [Package.Dependency] = []
-let storeProducts: [Product] = []
-let storeTargets: [Target] = []
+let storeDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0")
+]
+let storeProducts: [Product] = [
+    .library(name: "ParleyStore", targets: ["ParleyStore"])
+]
+let storeTargets: [Target] = [
+    // SQLite client store: keys, sessions, contacts, history; everything secret or revealing sealed.
+    .target(
+        name: "ParleyStore",
+        dependencies: ["ParleyProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "ParleyStoreTests",
+        dependencies: ["ParleyStore", "ParleyVectors"],
+        swiftSettings: strictSettings
+    ),
+]
 
 // MARK: - Key server (ParleyKeyServer, parley-server)
 

@@ -16,3 +16,10 @@ extension UnsafeMutableRawBufferPointer {
         baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? scratchByte
     }
 }
+
+extension UnsafeRawBufferPointer {
+    /// The same bytes as C `char`s (passphrases, KDF contexts).
+    var charPointer: UnsafePointer<CChar> {
+        UnsafeRawPointer(bytePointer).assumingMemoryBound(to: CChar.self)
+    }
+}

@@ -1,0 +1,71 @@
+import CSodium
+
+/// Argon2id password hashing (libsodium `crypto_pwhash` with `crypto_pwhash_ALG_ARGON2ID13`):
+/// stretches a passphrase into a key so that guessing passphrases offline is expensive.
+public enum Argon2id {
+    /// The salt length libsodium requires.
+    public static let saltByteCount = Int(crypto_pwhash_saltbytes())
+
+    /// Time and memory cost. Stored beside the salt so that a store opened later (or on
+    /// another machine) derives the same key.
+    public struct Limits: Sendable, Equatable {
+        /// Number of passes (libsodium's opslimit).
+        public let operations: UInt64
+        /// Memory in bytes (libsodium's memlimit).
+        public let memoryBytes: UInt64
+
+        public init(operations: UInt64, memoryBytes: UInt64) {
+            self.operations = operations
+            self.memoryBytes = memoryBytes
+        }
+
+        /// libsodium's "moderate" limits (3 passes, 256 MiB): the default for stores.
+        public static let moderate = Limits(
+            operations: UInt64(crypto_pwhash_opslimit_moderate()), memoryBytes: UInt64(crypto_pwhash_memlimit_moderate()))
+        /// libsodium's "interactive" limits (2 passes, 64 MiB).
+        public static let interactive = Limits(
+            operations: UInt64(crypto_pwhash_opslimit_interactive()),
+            memoryBytes: UInt64(crypto_pwhash_memlimit_interactive()))
+        /// The smallest limits libsodium accepts (1 pass, 8 KiB). For tests only: offers no
+        /// protection against guessing.
+        public static let minimumForTesting = Limits(
+            operations: UInt64(crypto_pwhash_opslimit_min()), memoryBytes: UInt64(crypto_pwhash_memlimit_min()))
+
+        /// True when libsodium accepts these limits.
+        public var isSupported: Bool {
+            operations >= UInt64(crypto_pwhash_opslimit_min()) && operations <= UInt64(crypto_pwhash_opslimit_max())
+                && memoryBytes >= UInt64(crypto_pwhash_memlimit_min())
+                && memoryBytes <= UInt64(min(crypto_pwhash_memlimit_max(), Int.max))
+        }
+    }
+
+    /// Derives a `length`-byte key from `passphrase` and `salt`.
+    ///
+    /// - Throws: ``CryptoError/invalidLength(expected:actual:)`` for a wrong salt length or
+    ///   unsupported limits; ``CryptoError/libraryUnavailable`` when libsodium could not
+    ///   allocate the memory the limits ask for.
+    public static func deriveKey(
+        passphrase: SecureBytes,
+        salt: [UInt8],
+        limits: Limits,
+        length: Int = 32
+    ) throws(CryptoError) -> SecureBytes {
+        guard salt.count == saltByteCount else { throw .invalidLength(expected: saltByteCount, actual: salt.count) }
+        guard limits.isSupported, length >= 16 else { throw .invalidLength(expected: 32, actual: length) }
+        _ = Sodium.ready
+        var status: Int32 = 0
+        let key = SecureBytes(count: length) { (out: UnsafeMutableRawBufferPointer) -> Void in
+            passphrase.withUnsafeBytes { pass in
+                salt.withUnsafeBytes { saltBytes in
+                    status = crypto_pwhash(
+                        out.mutableBytePointer, UInt64(length),
+                        pass.charPointer,
+                        UInt64(pass.count), saltBytes.bytePointer,
+                        limits.operations, Int(limits.memoryBytes), crypto_pwhash_ALG_ARGON2ID13)
+                }
+            }
+        }
+        guard status == 0 else { throw .libraryUnavailable }
+        return key
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import GRDB
+import ParleyCrypto
+import ParleyProtocol
+
+/// What became of a received envelope.
+public enum ReceiveOutcome: Sendable, Equatable {
+    /// Decrypted and stored, together with the new session state.
+    case decrypted(StoredMessage)
+    /// This envelope id was processed before: acknowledge it again, nothing else happens.
+    case alreadyProcessed
+    /// It could not be decrypted; the failure is stored in the history (state unchanged) and
+    /// the envelope counts as processed, so that one bad envelope does not block the mailbox.
+    case failed(StoredMessage)
+}
+
+/// Sending and receiving, each committed atomically with the ratchet state it moves.
+extension EncryptedStore {
+    /// Decrypts an envelope and commits, in one transaction, the new session state (skipped
+    /// keys and archived sessions included), the deletion of a used one-time prekey, the
+    /// message row and the envelope id as processed. Acknowledge the envelope to the server
+    /// only after this returns.
+    ///
+    /// - Parameters:
+    ///   - envelopeID: the server's id of the envelope (stored only as a keyed hash).
+    ///   - conversation: the history this message belongs to (usually the sender's user id).
+    public func receive(
+        envelopeID: String,
+        from sender: PeerAddress,
+        body: [UInt8],
+        conversation: String,
+        timestamp: Int64
+    ) async throws -> ReceiveOutcome {
+        let envelopeHash = Data(keyring.lookupHash(Array(envelopeID.utf8), for: .processedEnvelopes))
+        let random = self.random
+        return try await pool.write { db -> ReceiveOutcome in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM processed_envelopes WHERE envelope_hash = ?", arguments: [envelopeHash])
+                ?? false
+            {
+                return .alreadyProcessed
+            }
+            try db.execute(sql: "INSERT INTO processed_envelopes (envelope_hash) VALUES (?)", arguments: [envelopeHash])
+            var message = StoredMessage(
+                conversation: conversation, direction: .incoming, peerUser: sender.user, peerDevice: sender.device, body: [],
+                timestamp: timestamp, state: .received)
+            do {
+                let result = try self.decrypt(body, from: sender, random: random, db)
+                try self.apply(
+                    SessionChange(address: sender, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey), db
+                )
+                message.body = result.plaintext
+                try self.insertMessage(&message, db)
+                return .decrypted(message)
+            } catch let error as ProtocolError {
+                message.state = .failed
+                message.failureReason = error.category
+                try self.insertMessage(&message, db)
+                return .failed(message)
+            }
+        }
+    }
+
+    /// Encrypts `plaintext` for `recipient` and commits, in one transaction, the advanced
+    /// sending state, the outbox row and (with `historyBody`) the history row, before anything
+    /// is sent: a message key is never used twice, even across a crash.
+    ///
+    /// - Parameters:
+    ///   - historyBody: what to keep in the history for this message, or nil for messages that
+    ///     do not belong in it (copies to one's own devices, receipts).
+    public func send(
+        _ plaintext: [UInt8],
+        to recipient: PeerAddress,
+        conversation: String,
+        historyBody: [UInt8]?,
+        timestamp: Int64
+    ) async throws -> OutboxItem {
+        let random = self.random
+        let identity = self.identity
+        return try await pool.write { db -> OutboxItem in
+            var record = try self.sessionRecord(for: recipient, db) ?? SessionRecord()
+            let wire = try SessionCipher.encrypt(plaintext, record: &record, identity: identity, random: random)
+            try self.apply(SessionChange(address: recipient, record: record, consumedOneTimePreKey: nil), db)
+            var messageRowID: Int64?
+            if let historyBody {
+                var message = StoredMessage(
+                    conversation: conversation, direction: .outgoing, peerUser: recipient.user, peerDevice: recipient.device,
+                    body: historyBody, timestamp: timestamp, state: .pending)
+                try self.insertMessage(&message, db)
+                messageRowID = message.rowID
+            }
+            let item = OutboxItem(
+                rowID: try Self.nextID("outbox", db), recipientUser: recipient.user, recipientDevice: recipient.device,
+                wire: wire,
+                messageRowID: messageRowID)
+            try db.execute(
+                sql: "INSERT INTO outbox (id, sealed) VALUES (?, ?)",
+                arguments: [item.rowID, try self.sealRecord(item, for: .outbox, rowKey: Self.rowKey(item.rowID))])
+            return item
+        }
+    }
+
+    /// Starts a session with `recipient` from its prekey bundle and stores it.
+    public func startSession(with recipient: PeerAddress, bundle: PreKeyBundle) async throws {
+        let random = self.random
+        let identity = self.identity
+        try await pool.write { db in
+            let session = try SessionCipher.initiate(identity: identity, bundle: bundle, random: random)
+            var record = try self.sessionRecord(for: recipient, db) ?? SessionRecord()
+            record.makeCurrent(session)
+            try self.apply(SessionChange(address: recipient, record: record, consumedOneTimePreKey: nil), db)
+        }
+    }
+
+    /// Outbox rows not yet accepted by the server, oldest first.
+    public func outbox() async throws -> [OutboxItem] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, sealed FROM outbox ORDER BY id").map { row in
+                guard let id = row["id"] as Int64?, let sealed = row["sealed"] as Data? else {
+                    throw StoreError.integrity(table: "outbox")
+                }
+                var item = try self.openRecord(OutboxItem.self, sealed, for: .outbox, rowKey: Self.rowKey(id))
+                guard item.rowID == id else { throw StoreError.integrity(table: "outbox") }
+                item.rowID = id
+                return item
+            }
+        }
+    }
+
+    /// The server accepted this outbox item: remove it and mark its history row as sent.
+    public func markSent(_ item: OutboxItem) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [item.rowID])
+            if let messageRowID = item.messageRowID { try self.updateMessageState(messageRowID, to: .sent, db) }
+        }
+    }
+
+    /// The conversation's messages in storage order (at most `limit`, the most recent).
+    public func history(conversation: String, limit: Int = 1000) async throws -> [StoredMessage] {
+        let conversationHash = Data(keyring.lookupHash(Array(conversation.utf8), for: .conversations))
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, sealed FROM messages WHERE conversation_hash = ? ORDER BY id DESC LIMIT ?",
+                arguments: [conversationHash, max(0, limit)]
+            ).reversed().map { row in try self.openMessage(row) }
+        }
+    }
+
+    /// Conversations with at least one message, most recent first.
+    public func conversations() async throws -> [Conversation] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT conversation_hash, sealed FROM conversations").map { row in
+                guard let hash = row["conversation_hash"] as Data?, let sealed = row["sealed"] as Data? else {
+                    throw StoreError.integrity(table: "conversations")
+                }
+                return try self.openRecord(Conversation.self, sealed, for: .conversations, rowKey: Array(hash))
+            }.sorted { $0.lastActivity > $1.lastActivity }
+        }
+    }
+
+    // MARK: Inside a transaction
+
+    func decrypt(_ body: [UInt8], from sender: PeerAddress, random: any RandomSource, _ db: Database) throws -> DecryptResult {
+        let message = try WireMessage.parse(body)
+        let record = try sessionRecord(for: sender, db) ?? SessionRecord()
+        var preKeys = PreKeyMaterial.none
+        if let needed = SessionCipher.preKeysNeeded(for: message, record: record) {
+            preKeys.signedPreKey = try signedPreKey(for: needed.signedPreKey, db)?.keyPair
+            if let oneTime = needed.oneTimePreKey { preKeys.oneTimePreKey = try oneTimePreKey(for: oneTime, db)?.keyPair }
+        }
+        return try SessionCipher.decrypt(message, record: record, identity: identity, preKeys: preKeys, random: random)
+    }
+
+    func insertMessage(_ message: inout StoredMessage, _ db: Database) throws {
+        message.rowID = try Self.nextID("messages", db)
+        let conversationHash = keyring.lookupHash(Array(message.conversation.utf8), for: .conversations)
+        try db.execute(
+            sql: "INSERT INTO messages (id, conversation_hash, sealed) VALUES (?, ?, ?)",
+            arguments: [
+                message.rowID, Data(conversationHash),
+                try sealRecord(message, for: .messages, rowKey: Self.rowKey(message.rowID)),
+            ])
+        let summary = Conversation(id: message.conversation, title: nil, lastActivity: message.timestamp)
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO conversations (conversation_hash, sealed) VALUES (?, ?)",
+            arguments: [Data(conversationHash), try sealRecord(summary, for: .conversations, rowKey: conversationHash)])
+    }
+
+    func updateMessageState(_ rowID: Int64, to state: DeliveryState, _ db: Database) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, sealed FROM messages WHERE id = ?", arguments: [rowID]) else {
+            return
+        }
+        var message = try openMessage(row)
+        message.state = state
+        try db.execute(
+            sql: "UPDATE messages SET sealed = ? WHERE id = ?",
+            arguments: [try sealRecord(message, for: .messages, rowKey: Self.rowKey(rowID)), rowID])
+    }
+
+    func openMessage(_ row: Row) throws -> StoredMessage {
+        guard let id = row["id"] as Int64?, let sealed = row["sealed"] as Data? else {
+            throw StoreError.integrity(table: "messages")
+        }
+        var message = try openRecord(StoredMessage.self, sealed, for: .messages, rowKey: Self.rowKey(id))
+        guard message.rowID == id else { throw StoreError.integrity(table: "messages") }
+        message.rowID = id
+        return message
+    }
+}

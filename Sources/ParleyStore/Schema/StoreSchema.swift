@@ -1,0 +1,43 @@
+import GRDB
+
+/// The store's tables, as versioned GRDB migrations. Rows hold only sealed values, keyed
+/// lookup hashes and row ids; nothing secret or revealing is stored in the clear.
+enum StoreSchema {
+    /// The schema version bound into every sealed value's associated data.
+    static let currentVersion: UInt32 = 1
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE store_header (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        format INTEGER NOT NULL,
+                        salt BLOB NOT NULL,
+                        ops_limit INTEGER NOT NULL,
+                        mem_limit INTEGER NOT NULL,
+                        wrapped_key BLOB NOT NULL,
+                        checksum BLOB NOT NULL
+                    );
+                    CREATE TABLE identity (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
+                    CREATE TABLE signed_prekeys (key_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
+                    CREATE TABLE one_time_prekeys (key_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
+                    CREATE TABLE sessions (peer_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
+                    CREATE TABLE contacts (user_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
+                    CREATE TABLE conversations (conversation_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
+                    CREATE TABLE messages (
+                        id INTEGER PRIMARY KEY,
+                        conversation_hash BLOB NOT NULL,
+                        sealed BLOB NOT NULL
+                    );
+                    CREATE INDEX messages_by_conversation ON messages (conversation_hash, id);
+                    CREATE TABLE outbox (id INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
+                    CREATE TABLE processed_envelopes (envelope_hash BLOB PRIMARY KEY);
+                    CREATE TABLE attachments (attachment_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
+                    CREATE TABLE settings (setting_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import ParleyCrypto
+import ParleyProtocol
+import ParleyStore
+import Testing
+
+/// Sending and receiving through two stores, each step committed with its ratchet state.
+struct StoreMessagingTests {
+    /// Alice's and Bob's stores, with Alice's session started from Bob's bundle.
+    struct Pair {
+        let directory = TemporaryDirectory()
+        let alice: EncryptedStore
+        let bob: EncryptedStore
+
+        init(seed: UInt64) async throws {
+            alice = try await StoreFixtures.makeStore(directory, "alice.sqlite", seed: seed)
+            bob = try await StoreFixtures.makeStore(directory, "bob.sqlite", seed: seed + 1)
+            let bundle = try await StoreFixtures.publish(bob, seed: seed + 2)
+            try await alice.startSession(with: StoreFixtures.bob, bundle: bundle)
+        }
+
+        /// Sends from `sender` and delivers to `receiver` under `envelopeID`.
+        func deliver(_ text: String, from sender: EncryptedStore, to receiver: EncryptedStore, envelopeID: String) async throws
+            -> ReceiveOutcome
+        {
+            let (from, to) =
+                sender === alice ? (StoreFixtures.alice, StoreFixtures.bob) : (StoreFixtures.bob, StoreFixtures.alice)
+            let item = try await sender.send(
+                Array(text.utf8), to: to, conversation: to.user, historyBody: Array(text.utf8), timestamp: 1)
+            try await sender.markSent(item)
+            return try await receiver.receive(
+                envelopeID: envelopeID, from: from, body: item.wire, conversation: from.user, timestamp: 2)
+        }
+    }
+
+    @Test func conversationIsStoredAndSurvivesReopening() async throws {
+        let pair = try await Pair(seed: 10)
+        let first = try await pair.deliver("hello 你好", from: pair.alice, to: pair.bob, envelopeID: "e1")
+        guard case .decrypted(let message) = first else {
+            Issue.record("expected a decrypted message, got \(first)")
+            return
+        }
+        #expect(message.body == Array("hello 你好".utf8))
+        #expect(try await pair.bob.oneTimePreKeyCount() == 2)
+        _ = try await pair.deliver("reply مرحبا", from: pair.bob, to: pair.alice, envelopeID: "e2")
+        let bobPath = pair.bob.path
+        try pair.bob.close()
+        let bob = try await EncryptedStore.open(at: bobPath, passphrase: StoreFixtures.passphrase)
+        let item = try await pair.alice.send(
+            Array("after restart".utf8), to: StoreFixtures.bob, conversation: "bob", historyBody: nil, timestamp: 3)
+        let outcome = try await bob.receive(
+            envelopeID: "e3", from: StoreFixtures.alice, body: item.wire, conversation: "alice", timestamp: 4)
+        #expect(outcome == .decrypted(try #require(try await bob.history(conversation: "alice").last)))
+        let history = try await bob.history(conversation: "alice")
+        #expect(history.map { String(decoding: $0.body, as: UTF8.self) } == ["hello 你好", "reply مرحبا", "after restart"])
+        #expect(history.map(\.direction) == [.incoming, .outgoing, .incoming])
+        #expect(try await pair.alice.history(conversation: "bob").map(\.state) == [.sent, .received])
+    }
+
+    @Test func aProcessedEnvelopeIsAcknowledgedAgainButNotStoredTwice() async throws {
+        let pair = try await Pair(seed: 20)
+        let item = try await pair.alice.send(
+            Array("once".utf8), to: StoreFixtures.bob, conversation: "bob", historyBody: nil, timestamp: 1)
+        let first = try await pair.bob.receive(
+            envelopeID: "e1", from: StoreFixtures.alice, body: item.wire, conversation: "alice", timestamp: 2)
+        guard case .decrypted = first else {
+            Issue.record("expected a decrypted message")
+            return
+        }
+        let again = try await pair.bob.receive(
+            envelopeID: "e1", from: StoreFixtures.alice, body: item.wire, conversation: "alice", timestamp: 3)
+        #expect(again == .alreadyProcessed)
+        #expect(try await pair.bob.history(conversation: "alice").count == 1)
+    }
+
+    @Test func aFailedDecryptIsRecordedAndChangesNoSessionOrPreKey() async throws {
+        let pair = try await Pair(seed: 30)
+        var item = try await pair.alice.send(
+            Array("tampered".utf8), to: StoreFixtures.bob, conversation: "bob", historyBody: nil, timestamp: 1)
+        item.wire[item.wire.count - 1] ^= 1
+        let outcome = try await pair.bob.receive(
+            envelopeID: "bad", from: StoreFixtures.alice, body: item.wire, conversation: "alice", timestamp: 2)
+        guard case .failed(let failure) = outcome else {
+            Issue.record("expected a failure, got \(outcome)")
+            return
+        }
+        #expect(failure.failureReason == "authentication")
+        #expect(try await pair.bob.sessionRecord(for: StoreFixtures.alice)?.serialized == nil)
+        #expect(try await pair.bob.oneTimePreKeyCount() == 3)
+        let good = try await pair.alice.send(
+            Array("good".utf8), to: StoreFixtures.bob, conversation: "bob", historyBody: nil, timestamp: 3)
+        let ok = try await pair.bob.receive(
+            envelopeID: "good", from: StoreFixtures.alice, body: good.wire, conversation: "alice", timestamp: 4)
+        guard case .decrypted = ok else {
+            Issue.record("expected the next message to decrypt")
+            return
+        }
+        #expect(try await pair.bob.oneTimePreKeyCount() == 2)
+    }
+
+    @Test func theOutboxKeepsMessagesUntilTheServerAcceptsThem() async throws {
+        let pair = try await Pair(seed: 40)
+        let a = try await pair.alice.send(
+            Array("a".utf8), to: StoreFixtures.bob, conversation: "bob", historyBody: Array("a".utf8), timestamp: 1)
+        let b = try await pair.alice.send(
+            Array("b".utf8), to: StoreFixtures.bob, conversation: "bob", historyBody: nil, timestamp: 2)
+        #expect(try await pair.alice.outbox() == [a, b])
+        try await pair.alice.markSent(a)
+        #expect(try await pair.alice.outbox() == [b])
+        #expect(try await pair.alice.history(conversation: "bob").map(\.state) == [.sent])
+        // Resending the same bytes is safe: the receiver sees one message.
+        for envelope in ["x", "y"] {
+            _ = try await pair.bob.receive(
+                envelopeID: envelope, from: StoreFixtures.alice, body: b.wire, conversation: "alice", timestamp: 3)
+        }
+        #expect(try await pair.bob.history(conversation: "alice").filter { $0.state == .received }.count == 1)
+    }
+}
