@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what Parley's build and tests need is present:
 #   - the Swift toolchain (cannot be installed from here: we say where to get it),
-#   - libsodium-dev and pkg-config (Debian packages; installed when run as root),
+#   - libsodium-dev, libsqlite3-dev and pkg-config (Debian packages; installed when run as root),
 #   - with --python: a virtualenv in .venv with the pinned PyPI packages of
 #     TestVectors/generator/requirements.txt (python3-venv installed when run as root).
 # Without root, anything missing is reported as one clear sentence and the script exits 1.
@@ -34,6 +34,7 @@ fi
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if ! pkg-config --exists libsodium 2>/dev/null || [[ ! -f /usr/include/sodium.h ]]; then missing+=(libsodium-dev); fi
+if ! pkg-config --exists sqlite3 2>/dev/null || [[ ! -f /usr/include/sqlite3.h ]]; then missing+=(libsqlite3-dev); fi
 if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 
 if [[ $want_python == 1 ]]; then
