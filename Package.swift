@@ -20,6 +20,12 @@ let storeTargets: [Target] = [
         dependencies: ["ParleyProtocol", .product(name: "GRDB", package: "GRDB.swift")],
         swiftSettings: strictSettings
     ),
+    // Child process of the store's crash test: a send/receive loop that the test SIGKILLs.
+    .executableTarget(
+        name: "parley-store-crashtest",
+        dependencies: ["ParleyStore", "ParleyVectors", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        swiftSettings: strictSettings
+    ),
     .testTarget(
         name: "ParleyStoreTests",
         dependencies: ["ParleyStore", "ParleyVectors"],
