@@ -29,6 +29,7 @@ let storeTargets: [Target] = [
     .testTarget(
         name: "ParleyStoreTests",
         dependencies: ["ParleyStore", "ParleyVectors"],
+        exclude: ["Fixtures"],
         swiftSettings: strictSettings
     ),
 ]

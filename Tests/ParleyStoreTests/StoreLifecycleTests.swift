@@ -83,3 +83,24 @@ struct StoreLifecycleTests {
         }
     }
 }
+
+/// Passphrases from an environment variable or a file (the prompt needs a terminal).
+struct PassphraseSourceTests {
+    @Test func readsFromFileAndEnvironmentAndRejectsEmpty() throws {
+        let directory = TemporaryDirectory()
+        try Data("from a file\nsecond line ignored\n".utf8).write(to: URL(fileURLWithPath: directory.path("pass")))
+        #expect(try PassphraseSource.file(directory.path("pass")).read() == SecureBytes(copying: Array("from a file".utf8)))
+        try Data("\n".utf8).write(to: URL(fileURLWithPath: directory.path("empty")))
+        #expect(throws: PassphraseSource.Failure.empty) { try PassphraseSource.file(directory.path("empty")).read() }
+        #expect(throws: PassphraseSource.Failure.fileUnreadable(directory.path("missing"))) {
+            try PassphraseSource.file(directory.path("missing")).read()
+        }
+        setenv("PARLEY_TEST_PASSPHRASE", "from the environment", 1)
+        #expect(
+            try PassphraseSource.environment("PARLEY_TEST_PASSPHRASE").read()
+                == SecureBytes(copying: Array("from the environment".utf8)))
+        #expect(throws: PassphraseSource.Failure.environmentVariableNotSet("PARLEY_TEST_UNSET_VARIABLE")) {
+            try PassphraseSource.environment("PARLEY_TEST_UNSET_VARIABLE").read()
+        }
+    }
+}
