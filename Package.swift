@@ -75,8 +75,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "parley-bench",
-            // CSodium directly, only for the raw-libsodium floor the benchmark compares against.
-            dependencies: ["ParleyProtocol", "CSodium", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // CSodium and GRDB directly, only for the raw-libsodium and raw-SQLite floors the
+            // benchmark compares against.
+            dependencies: [
+                "ParleyProtocol", "ParleyStore", "CSodium", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         // In-process demonstration of the library API (until the server and CLI exist).

@@ -31,33 +31,15 @@ extension EncryptedStore {
         conversation: String,
         timestamp: Int64
     ) async throws -> ReceiveOutcome {
-        let envelopeHash = Data(keyring.lookupHash(Array(envelopeID.utf8), for: .processedEnvelopes))
-        let random = self.random
-        return try await pool.write { db -> ReceiveOutcome in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM processed_envelopes WHERE envelope_hash = ?", arguments: [envelopeHash])
-                ?? false
-            {
-                return .alreadyProcessed
-            }
-            try db.execute(sql: "INSERT INTO processed_envelopes (envelope_hash) VALUES (?)", arguments: [envelopeHash])
-            var message = StoredMessage(
-                conversation: conversation, direction: .incoming, peerUser: sender.user, peerDevice: sender.device, body: [],
-                timestamp: timestamp, state: .received)
-            do {
-                let result = try self.decrypt(body, from: sender, random: random, db)
-                try self.apply(
-                    SessionChange(address: sender, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey), db
-                )
-                message.body = result.plaintext
-                try self.insertMessage(&message, db)
-                return .decrypted(message)
-            } catch let error as ProtocolError {
-                message.state = .failed
-                message.failureReason = error.category
-                try self.insertMessage(&message, db)
-                return .failed(message)
-            }
-        }
+        let envelope = IncomingEnvelope(
+            id: envelopeID, sender: sender, body: body, conversation: conversation, timestamp: timestamp)
+        return try await pool.write { db in try self.receive(envelope, db) }
+    }
+
+    /// ``receive(envelopeID:from:body:conversation:timestamp:)`` for several envelopes in one
+    /// transaction (faster when catching up on a mailbox); all of them commit together.
+    public func receive(_ envelopes: [IncomingEnvelope]) async throws -> [ReceiveOutcome] {
+        try await pool.write { db in try envelopes.map { try self.receive($0, db) } }
     }
 
     /// Encrypts `plaintext` for `recipient` and commits, in one transaction, the advanced
@@ -158,6 +140,33 @@ extension EncryptedStore {
     }
 
     // MARK: Inside a transaction
+
+    func receive(_ envelope: IncomingEnvelope, _ db: Database) throws -> ReceiveOutcome {
+        let envelopeHash = Data(keyring.lookupHash(Array(envelope.id.utf8), for: .processedEnvelopes))
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM processed_envelopes WHERE envelope_hash = ?", arguments: [envelopeHash])
+            ?? false
+        {
+            return .alreadyProcessed
+        }
+        try db.execute(sql: "INSERT INTO processed_envelopes (envelope_hash) VALUES (?)", arguments: [envelopeHash])
+        var message = StoredMessage(
+            conversation: envelope.conversation, direction: .incoming, peerUser: envelope.sender.user,
+            peerDevice: envelope.sender.device, body: [], timestamp: envelope.timestamp, state: .received)
+        do {
+            let result = try decrypt(envelope.body, from: envelope.sender, random: random, db)
+            try apply(
+                SessionChange(
+                    address: envelope.sender, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey), db)
+            message.body = result.plaintext
+            try insertMessage(&message, db)
+            return .decrypted(message)
+        } catch let error as ProtocolError {
+            message.state = .failed
+            message.failureReason = error.category
+            try insertMessage(&message, db)
+            return .failed(message)
+        }
+    }
 
     func decrypt(_ body: [UInt8], from sender: PeerAddress, random: any RandomSource, _ db: Database) throws -> DecryptResult {
         let message = try WireMessage.parse(body)

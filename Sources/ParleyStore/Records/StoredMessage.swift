@@ -1,4 +1,5 @@
 import Foundation
+import ParleyProtocol
 
 /// Which way a message went.
 public enum MessageDirection: String, Codable, Sendable {
@@ -65,4 +66,83 @@ public struct OutboxItem: Codable, Sendable, Equatable {
     public var wire: [UInt8]
     /// The history row of the message, updated to `.sent` when the server accepts it.
     public var messageRowID: Int64?
+}
+
+/// An envelope fetched from the server, to be decrypted and committed.
+public struct IncomingEnvelope: Sendable {
+    /// The server's envelope id (stored only as a keyed hash).
+    public var id: String
+    public var sender: PeerAddress
+    /// The wire bytes.
+    public var body: [UInt8]
+    /// The history this message belongs to (usually the sender's user id).
+    public var conversation: String
+    /// Milliseconds since 1970.
+    public var timestamp: Int64
+
+    public init(id: String, sender: PeerAddress, body: [UInt8], conversation: String, timestamp: Int64) {
+        self.id = id
+        self.sender = sender
+        self.body = body
+        self.conversation = conversation
+        self.timestamp = timestamp
+    }
+}
+
+// Byte fields are encoded as base64 strings (Data's Codable form) rather than JSON arrays of
+// numbers: four times smaller inside the sealed value and much faster to encode.
+extension StoredMessage {
+    private enum CodingKeys: String, CodingKey {
+        case rowID, conversation, direction, peerUser, peerDevice, body, timestamp, state, failureReason
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rowID = try container.decode(Int64.self, forKey: .rowID)
+        conversation = try container.decode(String.self, forKey: .conversation)
+        direction = try container.decode(MessageDirection.self, forKey: .direction)
+        peerUser = try container.decode(String.self, forKey: .peerUser)
+        peerDevice = try container.decode(UInt32.self, forKey: .peerDevice)
+        body = Array(try container.decode(Data.self, forKey: .body))
+        timestamp = try container.decode(Int64.self, forKey: .timestamp)
+        state = try container.decode(DeliveryState.self, forKey: .state)
+        failureReason = try container.decodeIfPresent(String.self, forKey: .failureReason)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rowID, forKey: .rowID)
+        try container.encode(conversation, forKey: .conversation)
+        try container.encode(direction, forKey: .direction)
+        try container.encode(peerUser, forKey: .peerUser)
+        try container.encode(peerDevice, forKey: .peerDevice)
+        try container.encode(Data(body), forKey: .body)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(state, forKey: .state)
+        try container.encodeIfPresent(failureReason, forKey: .failureReason)
+    }
+}
+
+extension OutboxItem {
+    private enum CodingKeys: String, CodingKey {
+        case rowID, recipientUser, recipientDevice, wire, messageRowID
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rowID = try container.decode(Int64.self, forKey: .rowID)
+        recipientUser = try container.decode(String.self, forKey: .recipientUser)
+        recipientDevice = try container.decode(UInt32.self, forKey: .recipientDevice)
+        wire = Array(try container.decode(Data.self, forKey: .wire))
+        messageRowID = try container.decodeIfPresent(Int64.self, forKey: .messageRowID)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rowID, forKey: .rowID)
+        try container.encode(recipientUser, forKey: .recipientUser)
+        try container.encode(recipientDevice, forKey: .recipientDevice)
+        try container.encode(Data(wire), forKey: .wire)
+        try container.encodeIfPresent(messageRowID, forKey: .messageRowID)
+    }
 }
