@@ -116,4 +116,24 @@ struct StoreMessagingTests {
         }
         #expect(try await pair.bob.history(conversation: "alice").filter { $0.state == .received }.count == 1)
     }
+
+    @Test func aBatchCommitsTogetherAndSkipsProcessedEnvelopes() async throws {
+        let pair = try await Pair(seed: 50)
+        var envelopes: [IncomingEnvelope] = []
+        for index in 0..<4 {
+            let item = try await pair.alice.send(
+                Array("batch \(index)".utf8), to: StoreFixtures.bob, conversation: "bob", historyBody: nil,
+                timestamp: Int64(index))
+            envelopes.append(
+                IncomingEnvelope(
+                    id: "b\(index)", sender: StoreFixtures.alice, body: item.wire, conversation: "alice", timestamp: 9))
+        }
+        envelopes.append(envelopes[1])  // the same envelope twice in one batch
+        let outcomes = try await pair.bob.receive(envelopes.shuffled())
+        #expect(outcomes.filter { $0 == .alreadyProcessed }.count == 1)
+        #expect(outcomes.filter { if case .decrypted = $0 { true } else { false } }.count == 4)
+        let texts = try await pair.bob.history(conversation: "alice").map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(Set(texts) == Set((0..<4).map { "batch \($0)" }))
+        #expect(try await pair.bob.receive(envelopes) == Array(repeating: .alreadyProcessed, count: 5))
+    }
 }
