@@ -36,9 +36,52 @@ let storeTargets: [Target] = [
 
 // MARK: - Key server (ParleyKeyServer, parley-server)
 
-let serverDependencies: [Package.Dependency] = []
-let serverProducts: [Product] = []
-let serverTargets: [Target] = []
+let serverDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    // GRDB.swift 7.10.0 is declared once, in storeDependencies above (a second declaration of the
+    // same package is an error).
+]
+let serverProducts: [Product] = [
+    .library(name: "ParleyKeyServer", targets: ["ParleyKeyServer"]),
+    .executable(name: "parley-server", targets: ["parley-server"]),
+]
+let serverTargets: [Target] = [
+    // The key server: Hummingbird application, directory/mailbox storage (in-memory, SQLite).
+    .target(
+        name: "ParleyKeyServer",
+        dependencies: [
+            "ParleyCrypto",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ],
+        swiftSettings: strictSettings
+    ),
+    .executableTarget(
+        name: "parley-server",
+        dependencies: [
+            "ParleyKeyServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "ParleyKeyServerTests",
+        dependencies: [
+            "ParleyKeyServer", "ParleyCrypto",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ],
+        swiftSettings: strictSettings
+    ),
+]
 
 // MARK: - Package
 

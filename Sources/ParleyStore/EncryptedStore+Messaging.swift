@@ -9,6 +9,10 @@ public enum ReceiveOutcome: Sendable, Equatable {
     case decrypted(StoredMessage)
     /// This envelope id was processed before: acknowledge it again, nothing else happens.
     case alreadyProcessed
+    /// A new envelope id carrying a message already received (a sender's retry after the
+    /// server had accepted the first copy, or a replay): acknowledge it; nothing is stored but
+    /// the envelope id.
+    case duplicate
     /// It could not be decrypted; the failure is stored in the history (state unchanged) and
     /// the envelope counts as processed, so that one bad envelope does not block the mailbox.
     case failed(StoredMessage)
@@ -108,9 +112,14 @@ extension EncryptedStore {
         }
     }
 
-    /// The server accepted this outbox item: remove it and mark its history row as sent.
+    /// The server accepted this outbox item: remove it and mark its history row as sent. Does
+    /// nothing when the item is no longer in the outbox (already marked, or its row id now
+    /// belongs to another message).
     public func markSent(_ item: OutboxItem) async throws {
         try await pool.write { db in
+            guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outbox WHERE id = ?", arguments: [item.rowID]),
+                try self.openRecord(OutboxItem.self, sealed, for: .outbox, rowKey: Self.rowKey(item.rowID)) == item
+            else { return }
             try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [item.rowID])
             if let messageRowID = item.messageRowID { try self.updateMessageState(messageRowID, to: .sent, db) }
         }
@@ -160,6 +169,8 @@ extension EncryptedStore {
             message.body = result.plaintext
             try insertMessage(&message, db)
             return .decrypted(message)
+        } catch ProtocolError.duplicate {
+            return .duplicate
         } catch let error as ProtocolError {
             message.state = .failed
             message.failureReason = error.category

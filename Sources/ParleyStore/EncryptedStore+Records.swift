@@ -72,6 +72,7 @@ extension EncryptedStore {
 
     /// Adds or replaces an attachment record.
     public func saveAttachment(_ record: AttachmentRecord) async throws {
+        guard record.key.count == 32 else { throw StoreError.invalidAttachmentKey }
         let idHash = keyring.lookupHash(Array(record.id.utf8), for: .attachments)
         var metadata = try Array(JSONEncoder().encode(record.metadata))
         defer { _ = SecureBytes(zeroingAfterCopy: &metadata) }
@@ -85,6 +86,18 @@ extension EncryptedStore {
         }
     }
 
+    /// Every attachment record.
+    public func attachments() async throws -> [AttachmentRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT attachment_hash, sealed FROM attachments").map { row in
+                guard let hash = row["attachment_hash"] as Data?, let sealed = row["sealed"] as Data? else {
+                    throw StoreError.integrity(table: "attachments")
+                }
+                return try self.openAttachment(sealed, rowKey: Array(hash), expectedID: nil)
+            }
+        }
+    }
+
     /// The attachment record with this id, if any.
     public func attachment(_ id: String) async throws -> AttachmentRecord? {
         let idHash = keyring.lookupHash(Array(id.utf8), for: .attachments)
@@ -93,16 +106,20 @@ extension EncryptedStore {
                 let sealed = try Data.fetchOne(
                     db, sql: "SELECT sealed FROM attachments WHERE attachment_hash = ?", arguments: [Data(idHash)])
             else { return nil }
-            let plaintext = try self.keyring.open(Array(sealed), for: .attachments, rowKey: idHash)
-            guard plaintext.count > 32,
-                let metadata = try? plaintext.withUnsafeBytes({
-                    try JSONDecoder().decode(AttachmentRecord.Metadata.self, from: Data($0[32...]))
-                }),
-                metadata.id == id
-            else { throw StoreError.integrity(table: "attachments") }
-            return AttachmentRecord(
-                id: metadata.id, key: plaintext.slice(0..<32), size: metadata.size, ciphertextSHA256: metadata.ciphertextSHA256,
-                fileName: metadata.fileName, mediaType: metadata.mediaType, localPath: metadata.localPath)
+            return try self.openAttachment(sealed, rowKey: idHash, expectedID: id)
         }
+    }
+
+    private func openAttachment(_ sealed: Data, rowKey: [UInt8], expectedID: String?) throws -> AttachmentRecord {
+        let plaintext = try keyring.open(Array(sealed), for: .attachments, rowKey: rowKey)
+        guard plaintext.count > 32,
+            let metadata = try? plaintext.withUnsafeBytes({
+                try JSONDecoder().decode(AttachmentRecord.Metadata.self, from: Data($0[32...]))
+            }),
+            expectedID == nil || metadata.id == expectedID
+        else { throw StoreError.integrity(table: "attachments") }
+        return AttachmentRecord(
+            id: metadata.id, key: plaintext.slice(0..<32), size: metadata.size, ciphertextSHA256: metadata.ciphertextSHA256,
+            fileName: metadata.fileName, mediaType: metadata.mediaType, localPath: metadata.localPath)
     }
 }

@@ -39,8 +39,8 @@ public final class EncryptedStore: Sendable {
         limits: Argon2id.Limits = .moderate,
         random: any RandomSource = SystemRandomSource()
     ) async throws -> EncryptedStore {
-        guard passphrase.count > 0, limits.isSupported else { throw StoreError.invalidPassphraseSettings }
-        let pool = try DatabasePool(path: path, configuration: configuration())
+        guard passphrase.count > 0, limits.isAccepted else { throw StoreError.invalidPassphraseSettings }
+        let pool = try await openPool(path)
         // A file with a header is a store; one without (an interrupted create) is taken over.
         let hasHeader = try await pool.read { db in
             try db.tableExists("store_header") && (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM store_header") ?? 0) > 0
@@ -51,7 +51,7 @@ public final class EncryptedStore: Sendable {
             try StoreHeader.wrapping(storeKey, passphrase: passphrase, limits: limits, random: random)
         }
         let keyring = try StoreKeyring(storeKey: storeKey, random: random)
-        try StoreSchema.migrator.migrate(pool)
+        try await offExecutor { try StoreSchema.migrator.migrate(pool) }
         try await pool.write { db in
             try header.insert(into: db)
             let sealed = try keyring.seal(identity.signingKey.seedRepresentation, for: .identity, rowKey: [1])
@@ -72,7 +72,7 @@ public final class EncryptedStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notAStore }
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: configuration())
+            pool = try await openPool(path)
         } catch {
             throw StoreError.notAStore
         }
@@ -83,7 +83,7 @@ public final class EncryptedStore: Sendable {
         }
         let storeKey = try await offExecutor { try header.unwrap(passphrase: passphrase) }
         let keyring = try StoreKeyring(storeKey: storeKey, random: random)
-        try StoreSchema.migrator.migrate(pool)
+        try await offExecutor { try StoreSchema.migrator.migrate(pool) }
         let identity = try await pool.read { db -> IdentityKeyPair in
             guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM identity WHERE id = 1") else {
                 throw StoreError.integrity(table: "identity")
@@ -101,7 +101,7 @@ public final class EncryptedStore: Sendable {
     public func changePassphrase(
         from currentPassphrase: SecureBytes, to newPassphrase: SecureBytes, limits: Argon2id.Limits? = nil
     ) async throws {
-        guard newPassphrase.count > 0, limits?.isSupported ?? true else { throw StoreError.invalidPassphraseSettings }
+        guard newPassphrase.count > 0, limits?.isAccepted ?? true else { throw StoreError.invalidPassphraseSettings }
         let header = try await pool.read { db in try StoreHeader.read(from: db) }
         let random = self.random
         let newHeader = try await offExecutor { () throws -> StoreHeader in
@@ -109,6 +109,9 @@ public final class EncryptedStore: Sendable {
             return try StoreHeader.wrapping(storeKey, passphrase: newPassphrase, limits: limits ?? header.limits, random: random)
         }
         try await pool.write { db in try newHeader.insert(into: db) }
+        // Push the change out of the WAL so that the old wrapped key (which the old passphrase
+        // opens) does not linger there; secure_delete then overwrites it in the main file.
+        try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
     /// The Argon2id limits this store's passphrase uses.
@@ -121,15 +124,29 @@ public final class EncryptedStore: Sendable {
         try pool.close()
     }
 
-    private static func configuration() -> Configuration {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.label = "ParleyStore"
-        configuration.prepareDatabase { db in
-            // Freed pages are zeroed so that deleted sealed values do not linger in the file.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
+    /// Opens the database off the caller's executor, in WAL mode with full durability.
+    private static func openPool(_ path: String) async throws -> DatabasePool {
+        try await offExecutor {
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = true
+            configuration.label = "ParleyStore"
+            configuration.prepareDatabase { db in
+                // Freed pages of the main file are zeroed, so deleted sealed values do not linger
+                // there once a checkpoint has moved the change out of the WAL.
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+            }
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets synchronous = NORMAL for WAL, which can roll back the last commits on a
+            // power cut or OS crash; after a message was sent or an envelope acknowledged that
+            // would mean a reused message key or a lost message. FULL syncs every commit.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            return pool
         }
-        return configuration
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests.
+    func synchronousMode() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 }
 

@@ -8,15 +8,16 @@ public enum StoreError: Error, Equatable, Sendable {
     case integrity(table: String)
     /// The database was written by a newer Parley with a schema this build does not know.
     case newerSchema
-    /// The file is not a Parley store (no header), or it already is one where a new store was
-    /// to be created.
+    /// The file is missing or is not a Parley store (no header).
     case notAStore
     /// A store already exists at the path given to ``EncryptedStore/create(at:passphrase:identity:limits:random:)``.
     case alreadyExists
-    /// The passphrase is empty, or the Argon2id limits are out of libsodium's range.
+    /// The passphrase is empty, or the Argon2id limits are outside libsodium's range or above
+    /// ``Argon2id/Limits/maximumAccepted``.
     case invalidPassphraseSettings
-    /// A backup file is not in the format this build reads, or its passphrase is wrong.
+    /// A backup file is not in the format this build reads, asks for Argon2id limits above
+    /// ``Argon2id/Limits/maximumAccepted``, or its passphrase is wrong.
     case invalidBackup
-    /// No row with this key exists.
-    case notFound
+    /// An attachment key is not 32 bytes.
+    case invalidAttachmentKey
 }

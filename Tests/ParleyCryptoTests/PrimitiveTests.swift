@@ -98,3 +98,11 @@ struct PrimitiveTests {
         #expect(throws: CryptoError.authenticationFailure) { try open(Array(sealed.prefix(15)), nonce, ad) }
     }
 }
+
+/// SHA-256 against FIPS 180-2 examples.
+struct SHA256Tests {
+    @Test func knownAnswers() {
+        #expect(Hex.encode(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(Hex.encode(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}

@@ -13,6 +13,13 @@ struct StoreBackupTests {
         try await pair.bob.saveContact(
             Contact(user: "alice", displayName: "Alice Liddell", accountKey: [7, 7], trust: .verified))
         try await pair.bob.setSetting("server", to: "https://example.org")
+        try await pair.bob.saveAttachment(
+            AttachmentRecord(
+                id: "att-1", key: SecureBytes(copying: [UInt8](repeating: 9, count: 32)), size: 10, ciphertextSHA256: [4],
+                fileName: "a.txt", mediaType: "text/plain"))
+        _ = try await pair.bob.send(
+            Array("never sent".utf8), to: StoreFixtures.alice, conversation: "alice", historyBody: Array("never sent".utf8),
+            timestamp: 5)
         let backupPassphrase = SecureBytes(copying: Array("backup passphrase".utf8))
         let backupPath = pair.directory.path("bob.backup")
         try await pair.bob.exportBackup(to: backupPath, passphrase: backupPassphrase, limits: StoreFixtures.limits)
@@ -30,7 +37,14 @@ struct StoreBackupTests {
                 == Contact(user: "alice", displayName: "Alice Liddell", accountKey: [7, 7], trust: .verified))
         #expect(try await restored.setting("server") == "https://example.org")
         let texts = try await restored.history(conversation: "alice").map { String(decoding: $0.body, as: UTF8.self) }
-        #expect(texts == ["first words 初め", "an answer"])
+        #expect(texts == ["first words 初め", "an answer", "never sent"])
+        #expect(try await restored.history(conversation: "alice").last?.state == .failed)
+        #expect(try await restored.outbox().isEmpty)
+        #expect(try await restored.attachment("att-1")?.key == SecureBytes(copying: [UInt8](repeating: 9, count: 32)))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: pair.directory.url.path).filter {
+            $0.contains("restoring")
+        }
+        #expect(leftovers.isEmpty)
         #expect(try await restored.sessionRecord(for: StoreFixtures.alice) == nil)
         #expect(try await restored.oneTimePreKeyCount() == 0)
     }

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import ParleyCrypto
 import ParleyProtocol
-import ParleyStore
 import Testing
+
+@testable import ParleyStore
 
 /// Creating, opening and re-keying stores; the errors a user can meet.
 struct StoreLifecycleTests {
@@ -101,6 +102,37 @@ struct PassphraseSourceTests {
                 == SecureBytes(copying: Array("from the environment".utf8)))
         #expect(throws: PassphraseSource.Failure.environmentVariableNotSet("PARLEY_TEST_UNSET_VARIABLE")) {
             try PassphraseSource.environment("PARLEY_TEST_UNSET_VARIABLE").read()
+        }
+    }
+}
+
+/// Durability and resource bounds.
+struct StoreDurabilityTests {
+    @Test func everyCommitIsSyncedToDisk() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await StoreFixtures.makeStore(directory, "a.sqlite", seed: 90)
+        #expect(try await store.synchronousMode() == 2)  // FULL
+        try store.close()
+        let reopened = try await EncryptedStore.open(at: directory.path("a.sqlite"), passphrase: StoreFixtures.passphrase)
+        #expect(try await reopened.synchronousMode() == 2)
+    }
+
+    @Test func aHeaderAskingForExcessiveArgon2idCostIsRefused() async throws {
+        let directory = TemporaryDirectory()
+        await #expect(throws: StoreError.invalidPassphraseSettings) {
+            try await EncryptedStore.create(
+                at: directory.path("a.sqlite"), passphrase: StoreFixtures.passphrase,
+                identity: IdentityKeyPair(random: SystemRandomSource()),
+                limits: Argon2id.Limits(operations: 1_000_000, memoryBytes: 8 << 10))
+        }
+        let store = try await StoreFixtures.makeStore(directory, "b.sqlite", seed: 91)
+        try store.close()
+        let queue = try DatabaseQueue(path: directory.path("b.sqlite"))
+        try await queue.write { db in try db.execute(sql: "UPDATE store_header SET ops_limit = 1000000") }
+        try queue.close()
+        // Refused before any Argon2id work (the checksum no longer matches either).
+        await #expect(throws: StoreError.integrity(table: "store_header")) {
+            try await EncryptedStore.open(at: directory.path("b.sqlite"), passphrase: StoreFixtures.passphrase)
         }
     }
 }

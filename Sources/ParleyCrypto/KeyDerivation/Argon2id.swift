@@ -31,6 +31,16 @@ public enum Argon2id {
         public static let minimumForTesting = Limits(
             operations: UInt64(crypto_pwhash_opslimit_min()), memoryBytes: UInt64(crypto_pwhash_memlimit_min()))
 
+        /// The most a stored header or a backup file may ask for (32 passes, 4 GiB). A file
+        /// names its own limits, so without a ceiling a crafted file could make opening it
+        /// take hours or exhaust memory.
+        public static let maximumAccepted = Limits(operations: 32, memoryBytes: 4 << 30)
+
+        /// True when libsodium supports these limits and they are within ``maximumAccepted``.
+        public var isAccepted: Bool {
+            isSupported && operations <= Self.maximumAccepted.operations && memoryBytes <= Self.maximumAccepted.memoryBytes
+        }
+
         /// True when libsodium accepts these limits.
         public var isSupported: Bool {
             operations >= UInt64(crypto_pwhash_opslimit_min()) && operations <= UInt64(crypto_pwhash_opslimit_max())

@@ -6,8 +6,8 @@ import ParleyCrypto
 ///     "PARLEY-BACKUP" || u8 version (1) || salt (16) || u64 ops limit || u64 mem limit
 ///     || nonce (24) || XChaCha20-Poly1305(Argon2id(passphrase, salt, limits), payload, AD = all bytes before the nonce)
 ///
-/// The payload is JSON: identity seed, contacts with trust decisions, settings and message
-/// history. Ratchet sessions and prekeys are deliberately absent: restoring old ratchet state
+/// The payload is JSON: identity seed, contacts with trust decisions, settings, message
+/// history and attachment records. Ratchet sessions and prekeys are deliberately absent: restoring old ratchet state
 /// would reuse message keys, so a restored client starts new sessions.
 enum BackupFile {
     static let magic = Array("PARLEY-BACKUP".utf8)
@@ -18,6 +18,13 @@ enum BackupFile {
         var contacts: [Contact]
         var settings: [[String]]
         var history: [StoredMessage]
+        var attachments: [Attachment]
+    }
+
+    /// An attachment record with its key (the payload is sealed as a whole).
+    struct Attachment: Codable {
+        var key: [UInt8]
+        var metadata: AttachmentRecord.Metadata
     }
 
     static func seal(_ payload: Payload, passphrase: SecureBytes, limits: Argon2id.Limits, random: any RandomSource) throws
@@ -49,9 +56,9 @@ enum BackupFile {
         let operations = file[saltEnd..<(saltEnd + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let memory = file[(saltEnd + 8)..<headerEnd].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let limits = Argon2id.Limits(operations: operations, memoryBytes: memory)
-        guard limits.isSupported else { throw StoreError.invalidBackup }
-        let key = try Argon2id.deriveKey(passphrase: passphrase, salt: salt, limits: limits)
+        guard limits.isAccepted else { throw StoreError.invalidBackup }
         do {
+            let key = try Argon2id.deriveKey(passphrase: passphrase, salt: salt, limits: limits)
             var json = try file.withUnsafeBytes { all in
                 try XChaCha20Poly1305.open(
                     UnsafeRawBufferPointer(rebasing: all[nonceEnd...]), key: key,

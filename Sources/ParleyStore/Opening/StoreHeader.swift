@@ -97,7 +97,7 @@ struct StoreHeader: Sendable {
             salt: Array(salt),
             limits: Argon2id.Limits(operations: UInt64(bitPattern: ops), memoryBytes: UInt64(bitPattern: mem)),
             wrappedKey: Array(wrapped))
-        guard header.salt.count == Argon2id.saltByteCount, header.limits.isSupported,
+        guard header.salt.count == Argon2id.saltByteCount, header.limits.isAccepted,
             ConstantTime.equals(header.checksum, Array(checksum))
         else { throw StoreError.integrity(table: "store_header") }
         return header

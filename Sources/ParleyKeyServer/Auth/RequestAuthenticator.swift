@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import ParleyCrypto
+
+/// Checks a request's `Parley-*` headers and returns the device that signed it.
+///
+/// Order of checks: headers present and well-formed (`auth_required`), timestamp inside the
+/// window (`auth_stale_timestamp`), device known (`auth_unknown_device`), signature
+/// (`auth_bad_signature`), signature not seen before (`auth_replayed`). The replay record is the
+/// only state written, and only after the signature verified.
+public struct RequestAuthenticator: Sendable {
+    let storage: any KeyServerStorage
+    let clock: ServerClock
+    let windowMilliseconds: Int64
+
+    /// Creates an authenticator.
+    /// - Parameters:
+    ///   - storage: where device keys and the replay cache live.
+    ///   - clock: the server's clock.
+    ///   - windowMilliseconds: the allowed clock difference, also the replay records' lifetime.
+    public init(storage: any KeyServerStorage, clock: ServerClock, windowMilliseconds: Int64) {
+        self.storage = storage
+        self.clock = clock
+        self.windowMilliseconds = windowMilliseconds
+    }
+
+    /// Authenticates a request signed by a registered device.
+    /// - Parameters:
+    ///   - request: the request (its head).
+    ///   - body: the whole body as received.
+    /// - Returns: the calling device.
+    /// - Throws: one of the 401 cases of ``ServerError``.
+    public func authenticate(_ request: Request, body: [UInt8]) async throws -> AuthenticatedDevice {
+        try await authenticate(request, body: body, presentedKey: nil)
+    }
+
+    /// Authenticates a request signed by a device that is not registered yet, with the identity key
+    /// it presents in the body (proof of possession on registration).
+    /// - Parameters:
+    ///   - request: the request (its head).
+    ///   - body: the whole body as received.
+    ///   - presentedKey: the identity key in the body.
+    /// - Returns: the device named in `Parley-Device`.
+    /// - Throws: one of the 401 cases of ``ServerError``.
+    public func authenticate(_ request: Request, body: [UInt8], presentedKey: Ed25519.PublicKey?) async throws
+        -> AuthenticatedDevice
+    {
+        let headers = try SignedHeaders(request.headers)
+        let now = clock.now()
+        guard abs(now - headers.timestamp) <= windowMilliseconds else { throw ServerError.staleTimestamp }
+        let identityKey: Ed25519.PublicKey
+        if let presentedKey {
+            identityKey = presentedKey
+        } else {
+            guard let known = try await storage.identityKey(of: headers.device) else {
+                throw ServerError.unknownCallingDevice
+            }
+            identityKey = known
+        }
+        let input = RequestSignature.signingInput(
+            method: request.method.rawValue, pathWithQuery: request.head.path ?? "", timestamp: headers.timestampText,
+            body: body)
+        guard identityKey.isValidSignature(headers.signature, for: input) else { throw ServerError.badSignature }
+        guard try await storage.recordSignature(headers.signature, expiresAt: headers.timestamp + windowMilliseconds) else {
+            throw ServerError.replayedSignature
+        }
+        return AuthenticatedDevice(address: headers.device, identityKey: identityKey)
+    }
+}
+
+/// The device that signed a request, with the key that verified it.
+public struct AuthenticatedDevice: Sendable, Equatable {
+    /// The calling device.
+    public let address: DeviceAddress
+    /// Its identity key.
+    public let identityKey: Ed25519.PublicKey
+}
+
+/// The three `Parley-*` headers, parsed.
+struct SignedHeaders {
+    let device: DeviceAddress
+    let timestamp: Int64
+    let timestampText: String
+    let signature: [UInt8]
+
+    init(_ fields: HTTPFields) throws(ServerError) {
+        guard let deviceText = Self.single(RequestSignature.deviceHeader, in: fields),
+            let device = DeviceAddress(header: deviceText),
+            let timestampText = Self.single(RequestSignature.timestampHeader, in: fields),
+            !timestampText.isEmpty, timestampText.utf8.count <= 16,
+            timestampText.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            let timestamp = Int64(timestampText),
+            let signatureText = Self.single(RequestSignature.signatureHeader, in: fields)
+        else { throw .authenticationRequired }
+        guard let signature = Data(base64Encoded: signatureText), signature.count == Ed25519.signatureByteCount else {
+            throw .badSignature
+        }
+        self.device = device
+        self.timestamp = timestamp
+        self.timestampText = timestampText
+        self.signature = Array(signature)
+    }
+
+    /// The value of a header that appears exactly once.
+    private static func single(_ name: String, in fields: HTTPFields) -> String? {
+        let canonical = name.lowercased()
+        var found: String?
+        for field in fields where field.name.canonicalName == canonical {
+            guard found == nil else { return nil }
+            found = field.value
+        }
+        return found
+    }
+}

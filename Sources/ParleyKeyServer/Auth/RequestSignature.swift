@@ -1,0 +1,25 @@
+import ParleyCrypto
+
+/// The signed-request scheme (Specs/server-api.md §2).
+///
+/// `Parley-Signature` = base64(Ed25519 signature by the device identity key over
+/// `"parley-auth-v1\n" + METHOD + "\n" + path-with-query + "\n" + timestamp + "\n" + hex(SHA-256(body))`).
+public enum RequestSignature {
+    /// Header naming the calling device, `USER/DEVICE`.
+    public static let deviceHeader = "Parley-Device"
+    /// Header with the signing time in Unix milliseconds.
+    public static let timestampHeader = "Parley-Timestamp"
+    /// Header with the base64 signature.
+    public static let signatureHeader = "Parley-Signature"
+
+    /// The exact string a device signs for one request.
+    /// - Parameters:
+    ///   - method: the HTTP method, as sent (`GET`, `PUT`, ...).
+    ///   - pathWithQuery: the request target as sent, e.g. `/v1/messages?limit=10`.
+    ///   - timestamp: the `Parley-Timestamp` value as sent.
+    ///   - body: the request body bytes (empty for none).
+    /// - Returns: the bytes to sign or verify.
+    public static func signingInput(method: String, pathWithQuery: String, timestamp: String, body: [UInt8]) -> [UInt8] {
+        Array("parley-auth-v1\n\(method)\n\(pathWithQuery)\n\(timestamp)\n\(Hex.encode(SHA256.hash(body)))".utf8)
+    }
+}

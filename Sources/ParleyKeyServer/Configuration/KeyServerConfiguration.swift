@@ -1,0 +1,31 @@
+/// Everything ``buildApplication(configuration:storage:logger:)`` needs besides the storage.
+public struct KeyServerConfiguration: Sendable {
+    /// Address to listen on; loopback by default.
+    public var host: String
+    /// Port to listen on (0: any free port).
+    public var port: Int
+    /// Limits on requests and storage.
+    public var limits: ServerLimits
+    /// The clock used for timestamps, the replay window and expiry.
+    public var clock: ServerClock
+    /// Seconds between sweeps of expired messages and replay records.
+    public var purgeIntervalSeconds: Int
+
+    /// Creates a configuration.
+    /// - Parameters:
+    ///   - host: address to listen on.
+    ///   - port: port to listen on.
+    ///   - limits: limits.
+    ///   - clock: clock.
+    ///   - purgeIntervalSeconds: seconds between expiry sweeps.
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), clock: ServerClock = .system,
+        purgeIntervalSeconds: Int = 60
+    ) {
+        self.host = host
+        self.port = port
+        self.limits = limits
+        self.clock = clock
+        self.purgeIntervalSeconds = purgeIntervalSeconds
+    }
+}

@@ -1,0 +1,28 @@
+/// The key server's limits, each with the reason for its default (Specs/server-api.md §4).
+public struct ServerLimits: Sendable, Equatable {
+    /// One-time prekeys per upload call: 100. Enough to refill in one call, small enough that a
+    /// call is one short transaction.
+    public var maxOneTimePreKeysPerCall = 100
+    /// One-time prekeys held per device: 1000. Bounds storage per device and what a claimer drains.
+    public var maxOneTimePreKeysHeld = 1000
+    /// Bytes of one message body (decoded): 256 KiB. Larger payloads go through attachments.
+    public var maxMessageBytes = 256 * 1024
+    /// Messages pending per recipient device: 10,000. Bounds one device's storage while offline.
+    public var maxMailboxDepth = 10_000
+    /// How long an unacknowledged message is kept, in milliseconds: 30 days.
+    public var messageTTLMilliseconds: Int64 = 30 * 24 * 3600 * 1000
+    /// Largest accepted request body: 4 MiB. Fits a batch of messages plus base64 overhead
+    /// (a single 256 KiB message is about 350 KiB encoded).
+    public var maxRequestBytes = 4 * 1024 * 1024
+    /// Messages per send call: 1000 (one per recipient device of a fan-out).
+    public var maxMessagesPerCall = 1000
+    /// Envelopes per fetch and ids per ack: 1000.
+    public var maxFetchLimit = 1000
+    /// Envelopes per fetch when `limit` is absent: 100.
+    public var defaultFetchLimit = 100
+    /// Allowed clock difference and replay-cache lifetime, in milliseconds: 300 s.
+    public var replayWindowMilliseconds: Int64 = 300 * 1000
+
+    /// The defaults above.
+    public init() {}
+}

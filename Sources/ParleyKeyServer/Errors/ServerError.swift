@@ -1,0 +1,146 @@
+import Hummingbird
+
+/// Every error the key server answers with; each case owns its HTTP status and its JSON code.
+///
+/// The body is always `{"error": CODE, "message": TEXT}` (Specs/server-api.md §3). Authentication
+/// failures say which check failed and nothing more. The mapping from lower layers' errors to these
+/// cases is in one place, ``ServerError/init(mapping:)``.
+public enum ServerError: Error, Sendable, Equatable {
+    // 400
+    /// The body is not JSON of the expected shape (syntax, missing field, wrong type, out of range).
+    case malformedJSON
+    /// A user id is not 3–32 characters of `[a-z0-9._-]`.
+    case invalidUserID
+    /// A field that holds bytes is not standard base64.
+    case invalidBase64(field: String)
+    /// A key has the wrong length or is not a valid public key.
+    case invalidKey(field: String)
+    /// A device certificate does not verify under the account key.
+    case invalidCertificate
+    /// A signed prekey signature does not verify under the device identity key.
+    case invalidSignature
+    /// The `Parley-Device` header names another device than the body registers.
+    case deviceMismatch
+    /// More one-time prekeys in one call than allowed.
+    case tooManyKeys(limit: Int)
+    /// More items in one call than allowed (messages, ids, devices).
+    case tooManyItems(limit: Int)
+    /// A path or query parameter is malformed or out of range.
+    case invalidParameter(name: String)
+    /// An empty message body.
+    case emptyMessage
+    // 401
+    /// No or malformed `Parley-Device` / `Parley-Timestamp` / `Parley-Signature` headers.
+    case authenticationRequired
+    /// The calling device is not registered.
+    case unknownCallingDevice
+    /// The request signature does not verify.
+    case badSignature
+    /// The timestamp is more than the replay window away from the server's clock.
+    case staleTimestamp
+    /// The same signature was already seen inside the replay window.
+    case replayedSignature
+    // 404
+    /// No such route (or no such method on it).
+    case routeNotFound
+    /// No such user.
+    case unknownUser
+    /// No such device.
+    case unknownDevice
+    // 409
+    /// The user id is registered already.
+    case userTaken
+    /// The device id is taken for this user.
+    case deviceTaken
+    /// A device would hold more one-time prekeys than allowed.
+    case preKeyLimit(limit: Int)
+    /// A recipient mailbox is full.
+    case mailboxFull(limit: Int)
+    // 413
+    /// The request body is larger than the server accepts.
+    case bodyTooLarge(limit: Int)
+    /// One message body is larger than allowed.
+    case messageTooLarge(limit: Int)
+    // 500
+    /// A server-side failure (storage); details go to the log, not to the client.
+    case internalError
+
+    /// The HTTP status of this error.
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .malformedJSON, .invalidUserID, .invalidBase64, .invalidKey, .invalidCertificate, .invalidSignature,
+            .deviceMismatch, .tooManyKeys, .tooManyItems, .invalidParameter, .emptyMessage:
+            .badRequest
+        case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:
+            .unauthorized
+        case .routeNotFound, .unknownUser, .unknownDevice: .notFound
+        case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull: .conflict
+        case .bodyTooLarge, .messageTooLarge: .contentTooLarge
+        case .internalError: .internalServerError
+        }
+    }
+
+    /// The stable machine-readable code (`error` in the JSON body).
+    public var code: String {
+        switch self {
+        case .malformedJSON: "malformed_json"
+        case .invalidUserID: "invalid_user_id"
+        case .invalidBase64: "invalid_base64"
+        case .invalidKey: "invalid_key"
+        case .invalidCertificate: "invalid_certificate"
+        case .invalidSignature: "invalid_signature"
+        case .deviceMismatch: "device_mismatch"
+        case .tooManyKeys: "too_many_keys"
+        case .tooManyItems: "too_many_items"
+        case .invalidParameter: "invalid_parameter"
+        case .emptyMessage: "empty_message"
+        case .authenticationRequired: "auth_required"
+        case .unknownCallingDevice: "auth_unknown_device"
+        case .badSignature: "auth_bad_signature"
+        case .staleTimestamp: "auth_stale_timestamp"
+        case .replayedSignature: "auth_replayed"
+        case .routeNotFound: "not_found"
+        case .unknownUser: "unknown_user"
+        case .unknownDevice: "unknown_device"
+        case .userTaken: "user_taken"
+        case .deviceTaken: "device_taken"
+        case .preKeyLimit: "prekey_limit"
+        case .mailboxFull: "mailbox_full"
+        case .bodyTooLarge: "body_too_large"
+        case .messageTooLarge: "message_too_large"
+        case .internalError: "internal"
+        }
+    }
+
+    /// A human-readable sentence (`message` in the JSON body); public numbers only.
+    public var message: String {
+        switch self {
+        case .malformedJSON: "The body is not JSON of the expected shape."
+        case .invalidUserID: "A user id is 3 to 32 characters of a-z, 0-9, '.', '_' and '-'."
+        case .invalidBase64(let field): "Field '\(field)' is not standard base64."
+        case .invalidKey(let field): "Field '\(field)' is not a valid public key of the expected length."
+        case .invalidCertificate: "The device certificate does not verify under the account key."
+        case .invalidSignature: "The signed prekey signature does not verify under the device identity key."
+        case .deviceMismatch: "The Parley-Device header does not name the device in the body."
+        case .tooManyKeys(let limit): "At most \(limit) one-time prekeys per call."
+        case .tooManyItems(let limit): "At most \(limit) items per call."
+        case .invalidParameter(let name): "Parameter '\(name)' is malformed or out of range."
+        case .emptyMessage: "A message body must not be empty."
+        case .authenticationRequired: "The request must carry Parley-Device, Parley-Timestamp and Parley-Signature."
+        case .unknownCallingDevice: "Authentication failed: unknown device."
+        case .badSignature: "Authentication failed: bad signature."
+        case .staleTimestamp: "Authentication failed: timestamp outside the allowed window."
+        case .replayedSignature: "Authentication failed: signature already used."
+        case .routeNotFound: "No such route."
+        case .unknownUser: "No such user."
+        case .unknownDevice: "No such device."
+        case .userTaken: "This user id is taken."
+        case .deviceTaken: "This device id is taken for this user."
+        case .preKeyLimit(let limit): "A device holds at most \(limit) one-time prekeys."
+        case .mailboxFull(let limit): "A recipient mailbox is full (at most \(limit) messages)."
+        case .bodyTooLarge(let limit): "The request body is larger than \(limit) bytes."
+        case .messageTooLarge(let limit): "A message body is larger than \(limit) bytes."
+        case .internalError: "Internal server error."
+        }
+    }
+}

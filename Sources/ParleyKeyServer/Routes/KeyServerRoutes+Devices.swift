@@ -1,0 +1,72 @@
+import Hummingbird
+import Logging
+import ParleyCrypto
+
+extension KeyServerRoutes {
+    /// `POST /v1/accounts`: a new user with its first device, signed by that device's key.
+    func createAccount(_ request: Request, logger: Logger) async throws -> Response {
+        let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
+        let input = try JSONInput.decode(CreateAccountRequest.self, from: body)
+        let user = try UserID(input.user)
+        let accountKey = try JSONInput.ed25519Key(input.accountKey, field: "account_key")
+        let device = try input.device.record()
+        let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey)
+        guard caller.address == DeviceAddress(user: user, device: device.id) else { throw ServerError.deviceMismatch }
+        guard
+            DeviceCertificate.isValid(
+                device.certificate, accountKey: accountKey, user: user, device: device.id, identityKey: device.identityKey)
+        else { throw ServerError.invalidCertificate }
+        try await storage.createAccount(user: user, accountKey: accountKey, device: device)
+        logger.info(
+            "account registered",
+            metadata: ["user": "\(user)", "device": "\(device.id)", "account_key": "\(Fingerprint.of(accountKey))"])
+        return JSONOutput.response(RegisteredResponse(user: user.rawValue, device: device.id), status: .created)
+    }
+
+    /// `POST /v1/devices`: a new device of an existing user, certified by the account key and
+    /// signed by the new device's key.
+    func addDevice(_ request: Request, logger: Logger) async throws -> Response {
+        let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
+        let device = try JSONInput.decode(DeviceJSON.self, from: body).record()
+        let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey)
+        guard caller.address.device == device.id else { throw ServerError.deviceMismatch }
+        let user = caller.address.user
+        guard let account = try await storage.account(user) else { throw ServerError.unknownUser }
+        guard
+            DeviceCertificate.isValid(
+                device.certificate, accountKey: account.accountKey, user: user, device: device.id,
+                identityKey: device.identityKey)
+        else { throw ServerError.invalidCertificate }
+        try await storage.addDevice(device, to: user)
+        logger.info(
+            "device added",
+            metadata: ["user": "\(user)", "device": "\(device.id)", "identity_key": "\(Fingerprint.of(device.identityKey))"])
+        return JSONOutput.response(RegisteredResponse(user: user.rawValue, device: device.id), status: .created)
+    }
+
+    /// `DELETE /v1/devices/{id}`: any device of a user may remove any device of the same user.
+    func removeDevice(_ request: Request, id: String?, logger: Logger) async throws -> Response {
+        let (caller, _) = try await authenticated(request)
+        guard let id, let deviceID = Self.decimalUInt32(id) else { throw ServerError.invalidParameter(name: "id") }
+        try await storage.removeDevice(DeviceAddress(user: caller.address.user, device: deviceID))
+        logger.info("device removed", metadata: ["user": "\(caller.address.user)", "device": "\(deviceID)"])
+        return Response(status: .noContent)
+    }
+
+    /// `GET /v1/users/{user}/devices`: account key and certified devices, for clients to verify.
+    func listDevices(_ request: Request, user text: String?) async throws -> Response {
+        _ = try await authenticated(request)
+        let user = try UserID(text ?? "")
+        guard let account = try await storage.account(user) else { throw ServerError.unknownUser }
+        return JSONOutput.response(
+            DeviceListResponse(
+                user: user.rawValue, accountKey: JSONOutput.base64(account.accountKey.rawRepresentation),
+                devices: account.devices.map(DeviceJSON.init)))
+    }
+
+    /// A decimal `u32` with no sign and at most 10 digits.
+    static func decimalUInt32(_ text: String) -> UInt32? {
+        guard !text.isEmpty, text.utf8.count <= 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return UInt32(text)
+    }
+}

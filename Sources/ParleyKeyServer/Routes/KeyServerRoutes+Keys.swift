@@ -1,0 +1,59 @@
+import Hummingbird
+import Logging
+import ParleyCrypto
+
+extension KeyServerRoutes {
+    /// `PUT /v1/keys/signed-prekey`: replaces the caller's signed prekey; the signature must verify
+    /// under the caller's identity key.
+    func setSignedPreKey(_ request: Request) async throws -> Response {
+        let (caller, body) = try await authenticated(request)
+        let input = try JSONInput.decode(SignedPreKeyRequest.self, from: body)
+        let key = try JSONInput.x25519Key(input.key, field: "key")
+        let signature = try JSONInput.signature(input.signature, field: "signature", error: .invalidSignature)
+        guard caller.identityKey.isValidSignature(signature, for: key.rawRepresentation) else {
+            throw ServerError.invalidSignature
+        }
+        try await storage.setSignedPreKey(SignedPreKeyRecord(key: key, signature: signature), for: caller.address)
+        return Response(status: .noContent)
+    }
+
+    /// `POST /v1/keys/one-time`: adds one-time prekeys (at most 100 per call, 1000 held).
+    func addOneTimePreKeys(_ request: Request) async throws -> Response {
+        let (caller, body) = try await authenticated(request)
+        let input = try JSONInput.decode(OneTimePreKeysRequest.self, from: body)
+        guard input.keys.count <= limits.maxOneTimePreKeysPerCall else {
+            throw ServerError.tooManyKeys(limit: limits.maxOneTimePreKeysPerCall)
+        }
+        var keys: [X25519.PublicKey] = []
+        keys.reserveCapacity(input.keys.count)
+        for (index, text) in input.keys.enumerated() {
+            keys.append(try JSONInput.x25519Key(text, field: "keys[\(index)]"))
+        }
+        let held = try await storage.addOneTimePreKeys(keys, for: caller.address, limit: limits.maxOneTimePreKeysHeld)
+        return JSONOutput.response(PreKeyCountResponse(oneTime: held))
+    }
+
+    /// `GET /v1/keys/count`: how many one-time prekeys the caller still has on the server.
+    func countOneTimePreKeys(_ request: Request) async throws -> Response {
+        let (caller, _) = try await authenticated(request)
+        return JSONOutput.response(PreKeyCountResponse(oneTime: try await storage.oneTimePreKeyCount(for: caller.address)))
+    }
+
+    /// `POST /v1/keys/claim`: bundles of a user's devices; each one-time prekey goes out once.
+    func claim(_ request: Request, logger: Logger) async throws -> Response {
+        let (caller, body) = try await authenticated(request)
+        let input = try JSONInput.decode(ClaimRequest.self, from: body)
+        let user = try UserID(input.user)
+        if let devices = input.devices, devices.count > limits.maxFetchLimit {
+            throw ServerError.tooManyItems(limit: limits.maxFetchLimit)
+        }
+        let bundles = try await storage.claimBundles(of: user, devices: input.devices)
+        logger.debug(
+            "bundles claimed",
+            metadata: [
+                "caller": "\(caller.address)", "user": "\(user)", "bundles": "\(bundles.count)",
+                "one_time": "\(bundles.filter { $0.oneTimePreKey != nil }.count)",
+            ])
+        return JSONOutput.response(ClaimResponse(user: user.rawValue, bundles: bundles.map(BundleJSON.init)))
+    }
+}

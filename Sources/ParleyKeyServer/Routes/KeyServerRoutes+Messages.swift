@@ -1,0 +1,48 @@
+import Hummingbird
+
+extension KeyServerRoutes {
+    /// `PUT /v1/messages`: stores ciphertexts for recipient devices, all or nothing.
+    func send(_ request: Request) async throws -> Response {
+        let (caller, body) = try await authenticated(request)
+        let input = try JSONInput.decode(SendRequest.self, from: body)
+        guard input.messages.count <= limits.maxMessagesPerCall else {
+            throw ServerError.tooManyItems(limit: limits.maxMessagesPerCall)
+        }
+        var outgoing: [OutgoingEnvelope] = []
+        outgoing.reserveCapacity(input.messages.count)
+        for (index, message) in input.messages.enumerated() {
+            let user = try UserID(message.user)
+            let bytes = try JSONInput.base64(message.body, field: "messages[\(index)].body")
+            guard !bytes.isEmpty else { throw ServerError.emptyMessage }
+            guard bytes.count <= limits.maxMessageBytes else { throw ServerError.messageTooLarge(limit: limits.maxMessageBytes) }
+            outgoing.append(OutgoingEnvelope(recipient: DeviceAddress(user: user, device: message.device), body: bytes))
+        }
+        let ids = try await storage.enqueue(
+            outgoing, from: caller.address, at: clock.now(), mailboxLimit: limits.maxMailboxDepth)
+        return JSONOutput.response(SendResponse(ids: ids))
+    }
+
+    /// `GET /v1/messages?limit=N`: the caller's pending envelopes, oldest first.
+    func fetch(_ request: Request) async throws -> Response {
+        let (caller, _) = try await authenticated(request)
+        var limit = limits.defaultFetchLimit
+        if let text = request.uri.queryParameters["limit"] {
+            guard let value = Self.decimalUInt32(String(text)), value >= 1, value <= limits.maxFetchLimit else {
+                throw ServerError.invalidParameter(name: "limit")
+            }
+            limit = Int(value)
+        }
+        let envelopes = try await storage.pendingEnvelopes(
+            for: caller.address, limit: limit, notBefore: clock.now() - limits.messageTTLMilliseconds)
+        return JSONOutput.response(FetchResponse(messages: envelopes.map(EnvelopeJSON.init)))
+    }
+
+    /// `POST /v1/messages/ack`: deletes envelopes from the caller's mailbox.
+    func acknowledge(_ request: Request) async throws -> Response {
+        let (caller, body) = try await authenticated(request)
+        let input = try JSONInput.decode(AckRequest.self, from: body)
+        guard input.ids.count <= limits.maxFetchLimit else { throw ServerError.tooManyItems(limit: limits.maxFetchLimit) }
+        let deleted = try await storage.acknowledge(input.ids, for: caller.address)
+        return JSONOutput.response(AckResponse(acknowledged: deleted))
+    }
+}

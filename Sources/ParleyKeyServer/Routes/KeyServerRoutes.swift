@@ -1,0 +1,51 @@
+import Hummingbird
+import Logging
+
+/// The key server's routes: what each one parses, checks and stores (Specs/server-api.md §5).
+///
+/// Every authenticated handler collects the body, authenticates over exactly those bytes, and
+/// only then decodes and acts. Errors are thrown as ``ServerError`` and turned into JSON by
+/// ``ErrorMiddleware``.
+struct KeyServerRoutes: Sendable {
+    let storage: any KeyServerStorage
+    let limits: ServerLimits
+    let clock: ServerClock
+    let authenticator: RequestAuthenticator
+    let metrics: ServerMetrics
+
+    init(storage: any KeyServerStorage, limits: ServerLimits, clock: ServerClock, metrics: ServerMetrics) {
+        self.storage = storage
+        self.limits = limits
+        self.clock = clock
+        self.metrics = metrics
+        authenticator = RequestAuthenticator(storage: storage, clock: clock, windowMilliseconds: limits.replayWindowMilliseconds)
+    }
+
+    /// Adds every route to `router`.
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/health") { _, _ in health() }
+        router.get("/metrics") { _, _ in try await metricsText() }
+        router.post("/v1/accounts") { request, context in try await createAccount(request, logger: context.logger) }
+        router.post("/v1/devices") { request, context in try await addDevice(request, logger: context.logger) }
+        router.delete("/v1/devices/{id}") { request, context in
+            try await removeDevice(request, id: context.parameters.get("id"), logger: context.logger)
+        }
+        router.get("/v1/users/{user}/devices") { request, context in
+            try await listDevices(request, user: context.parameters.get("user"))
+        }
+        router.put("/v1/keys/signed-prekey") { request, _ in try await setSignedPreKey(request) }
+        router.post("/v1/keys/one-time") { request, _ in try await addOneTimePreKeys(request) }
+        router.get("/v1/keys/count") { request, _ in try await countOneTimePreKeys(request) }
+        router.post("/v1/keys/claim") { request, context in try await claim(request, logger: context.logger) }
+        router.put("/v1/messages") { request, _ in try await send(request) }
+        router.get("/v1/messages") { request, _ in try await fetch(request) }
+        router.post("/v1/messages/ack") { request, _ in try await acknowledge(request) }
+    }
+
+    /// Collects the body and authenticates the calling device over it.
+    func authenticated(_ request: Request) async throws -> (AuthenticatedDevice, [UInt8]) {
+        let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
+        let caller = try await authenticator.authenticate(request, body: body)
+        return (caller, body)
+    }
+}

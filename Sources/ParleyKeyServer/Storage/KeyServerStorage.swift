@@ -1,0 +1,97 @@
+import ParleyCrypto
+
+/// The key server's persistent state: the directory (accounts, devices, prekeys), the mailboxes,
+/// and the replay cache. Public keys and ciphertext only.
+///
+/// Implementations: ``MemoryKeyServerStorage`` (tests) and ``SQLiteKeyServerStorage`` (default).
+/// Each method is atomic. Client-caused outcomes are thrown as ``DirectoryError``; anything else
+/// thrown is a backend failure.
+public protocol KeyServerStorage: Sendable {
+    // MARK: Directory
+
+    /// Registers a new user with its first device.
+    /// - Throws: ``DirectoryError/userTaken``.
+    func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws
+
+    /// The user's account key and devices, or nil for an unknown user.
+    func account(_ user: UserID) async throws -> AccountRecord?
+
+    /// The identity key of a registered device, or nil.
+    func identityKey(of address: DeviceAddress) async throws -> Ed25519.PublicKey?
+
+    /// Adds a device to an existing user; the caller has verified its certificate.
+    /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/deviceTaken``.
+    func addDevice(_ device: DeviceRecord, to user: UserID) async throws
+
+    /// Removes a device with its prekeys and its pending messages.
+    /// - Throws: ``DirectoryError/unknownDevice``.
+    func removeDevice(_ address: DeviceAddress) async throws
+
+    /// Replaces the device's signed prekey.
+    /// - Throws: ``DirectoryError/unknownDevice``.
+    func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws
+
+    /// Adds one-time prekeys; keys the device already holds are skipped.
+    /// - Parameter limit: the most a device may hold afterwards.
+    /// - Returns: how many the device holds afterwards.
+    /// - Throws: ``DirectoryError/unknownDevice``, ``DirectoryError/preKeyLimit(limit:)`` (nothing stored).
+    func addOneTimePreKeys(_ keys: [X25519.PublicKey], for address: DeviceAddress, limit: Int) async throws -> Int
+
+    /// How many one-time prekeys the device holds.
+    func oneTimePreKeyCount(for address: DeviceAddress) async throws -> Int
+
+    /// Hands out bundles of the user's devices (all, or those listed); each one-time prekey handed
+    /// out is deleted in the same transaction, so none is ever handed out twice. Devices without a
+    /// signed prekey are left out.
+    /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/unknownDevice`` (a listed id).
+    func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord]
+
+    // MARK: Mailbox
+
+    /// Stores messages all or nothing, stamped with sender and time.
+    /// - Returns: the new ids, in the order of `messages`.
+    /// - Throws: ``DirectoryError/unknownDevice``, ``DirectoryError/mailboxFull(limit:)``.
+    func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
+        async throws -> [Int64]
+
+    /// The device's pending envelopes not older than `notBefore`, oldest first.
+    func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) async throws -> [Envelope]
+
+    /// Deletes the listed envelopes of the device's mailbox; other ids are ignored.
+    /// - Returns: how many were deleted.
+    func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int
+
+    // MARK: Maintenance
+
+    /// Records a request signature; false if it was already recorded and has not expired.
+    /// - Parameters:
+    ///   - signature: the request signature.
+    ///   - expiresAt: when the record may be forgotten (Unix ms).
+    func recordSignature(_ signature: [UInt8], expiresAt: Int64) async throws -> Bool
+
+    /// Deletes messages older than `messagesBefore` and replay records expired at `now`.
+    func purgeExpired(messagesBefore: Int64, now: Int64) async throws
+
+    /// Totals for `/metrics`.
+    func statistics() async throws -> StorageStatistics
+}
+
+/// Totals reported on `/metrics`; no per-user numbers.
+public struct StorageStatistics: Sendable, Equatable {
+    /// Registered users.
+    public var users: Int
+    /// Registered devices.
+    public var devices: Int
+    /// Pending messages over all mailboxes.
+    public var pendingMessages: Int
+    /// One-time prekeys held over all devices.
+    public var oneTimePreKeys: Int
+
+    /// Creates totals.
+    public init(users: Int, devices: Int, pendingMessages: Int, oneTimePreKeys: Int) {
+        self.users = users
+        self.devices = devices
+        self.pendingMessages = pendingMessages
+        self.oneTimePreKeys = oneTimePreKeys
+    }
+}

@@ -1,0 +1,177 @@
+import ParleyCrypto
+
+/// In-memory ``KeyServerStorage``: the reference behaviour, for tests. State is lost on exit.
+public actor MemoryKeyServerStorage: KeyServerStorage {
+    private struct DeviceState {
+        var record: DeviceRecord
+        var signedPreKey: SignedPreKeyRecord?
+        /// In upload order; a claim takes the oldest.
+        var oneTimePreKeys: [X25519.PublicKey] = []
+        var mailbox: [Envelope] = []
+    }
+
+    private struct AccountState {
+        var accountKey: Ed25519.PublicKey
+        var devices: [UInt32: DeviceState]
+    }
+
+    private var accounts: [UserID: AccountState] = [:]
+    private var seenSignatures: [[UInt8]: Int64] = [:]
+    private var nextMessageID: Int64 = 1
+
+    /// An empty store.
+    public init() {}
+
+    public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) throws {
+        guard accounts[user] == nil else { throw DirectoryError.userTaken }
+        accounts[user] = AccountState(accountKey: accountKey, devices: [device.id: DeviceState(record: device)])
+    }
+
+    public func account(_ user: UserID) -> AccountRecord? {
+        guard let state = accounts[user] else { return nil }
+        let devices = state.devices.values.map(\.record).sorted { $0.id < $1.id }
+        return AccountRecord(user: user, accountKey: state.accountKey, devices: devices)
+    }
+
+    public func identityKey(of address: DeviceAddress) -> Ed25519.PublicKey? {
+        accounts[address.user]?.devices[address.device]?.record.identityKey
+    }
+
+    public func addDevice(_ device: DeviceRecord, to user: UserID) throws {
+        guard var state = accounts[user] else { throw DirectoryError.unknownUser }
+        guard state.devices[device.id] == nil else { throw DirectoryError.deviceTaken }
+        state.devices[device.id] = DeviceState(record: device)
+        accounts[user] = state
+    }
+
+    public func removeDevice(_ address: DeviceAddress) throws {
+        guard accounts[address.user]?.devices.removeValue(forKey: address.device) != nil else {
+            throw DirectoryError.unknownDevice
+        }
+    }
+
+    public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) throws {
+        try modifyDevice(address) { $0.signedPreKey = signedPreKey }
+    }
+
+    public func addOneTimePreKeys(_ keys: [X25519.PublicKey], for address: DeviceAddress, limit: Int) throws -> Int {
+        try modifyDevice(address) { state in
+            var held = Set(state.oneTimePreKeys)
+            var added: [X25519.PublicKey] = []
+            for key in keys where held.insert(key).inserted {
+                added.append(key)
+            }
+            guard state.oneTimePreKeys.count + added.count <= limit else { throw DirectoryError.preKeyLimit(limit: limit) }
+            state.oneTimePreKeys += added
+            return state.oneTimePreKeys.count
+        }
+    }
+
+    public func oneTimePreKeyCount(for address: DeviceAddress) -> Int {
+        accounts[address.user]?.devices[address.device]?.oneTimePreKeys.count ?? 0
+    }
+
+    public func claimBundles(of user: UserID, devices: [UInt32]?) throws -> [PreKeyBundleRecord] {
+        guard var state = accounts[user] else { throw DirectoryError.unknownUser }
+        let ids = try Self.claimedIDs(devices, available: Set(state.devices.keys))
+        var bundles: [PreKeyBundleRecord] = []
+        for id in ids {
+            guard var device = state.devices[id], let signedPreKey = device.signedPreKey else { continue }
+            let oneTime = device.oneTimePreKeys.isEmpty ? nil : device.oneTimePreKeys.removeFirst()
+            state.devices[id] = device
+            bundles.append(PreKeyBundleRecord(device: device.record, signedPreKey: signedPreKey, oneTimePreKey: oneTime))
+        }
+        accounts[user] = state
+        return bundles
+    }
+
+    public func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
+        throws -> [Int64]
+    {
+        // Check everything first: all or nothing.
+        var incoming: [DeviceAddress: Int] = [:]
+        for message in messages {
+            guard let device = accounts[message.recipient.user]?.devices[message.recipient.device] else {
+                throw DirectoryError.unknownDevice
+            }
+            let count = incoming[message.recipient, default: 0] + 1
+            guard device.mailbox.count + count <= mailboxLimit else { throw DirectoryError.mailboxFull(limit: mailboxLimit) }
+            incoming[message.recipient] = count
+        }
+        var ids: [Int64] = []
+        for message in messages {
+            let id = nextMessageID
+            nextMessageID += 1
+            let envelope = Envelope(
+                id: id, recipient: message.recipient, sender: sender, timestamp: timestamp, body: message.body)
+            accounts[message.recipient.user]?.devices[message.recipient.device]?.mailbox.append(envelope)
+            ids.append(id)
+        }
+        return ids
+    }
+
+    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) -> [Envelope] {
+        let mailbox = accounts[address.user]?.devices[address.device]?.mailbox ?? []
+        return Array(mailbox.lazy.filter { $0.timestamp >= notBefore }.prefix(max(0, limit)))
+    }
+
+    public func acknowledge(_ ids: [Int64], for address: DeviceAddress) -> Int {
+        let wanted = Set(ids)
+        guard var mailbox = accounts[address.user]?.devices[address.device]?.mailbox else { return 0 }
+        let before = mailbox.count
+        mailbox.removeAll { wanted.contains($0.id) }
+        accounts[address.user]?.devices[address.device]?.mailbox = mailbox
+        return before - mailbox.count
+    }
+
+    public func recordSignature(_ signature: [UInt8], expiresAt: Int64) -> Bool {
+        // A record past its expiry is still a replay: the timestamp check rejects those anyway.
+        guard seenSignatures[signature] == nil else { return false }
+        seenSignatures[signature] = expiresAt
+        return true
+    }
+
+    public func purgeExpired(messagesBefore: Int64, now: Int64) {
+        seenSignatures = seenSignatures.filter { $0.value >= now }
+        for (user, var state) in accounts {
+            for (id, var device) in state.devices {
+                device.mailbox.removeAll { $0.timestamp < messagesBefore }
+                state.devices[id] = device
+            }
+            accounts[user] = state
+        }
+    }
+
+    public func statistics() -> StorageStatistics {
+        var devices = 0
+        var pending = 0
+        var oneTime = 0
+        for state in accounts.values {
+            devices += state.devices.count
+            for device in state.devices.values {
+                pending += device.mailbox.count
+                oneTime += device.oneTimePreKeys.count
+            }
+        }
+        return StorageStatistics(users: accounts.count, devices: devices, pendingMessages: pending, oneTimePreKeys: oneTime)
+    }
+
+    private func modifyDevice<T>(_ address: DeviceAddress, _ body: (inout DeviceState) throws -> T) throws -> T {
+        guard var device = accounts[address.user]?.devices[address.device] else { throw DirectoryError.unknownDevice }
+        let result = try body(&device)
+        accounts[address.user]?.devices[address.device] = device
+        return result
+    }
+
+    /// The device ids a claim covers: the listed ones (each must exist) or all, ascending.
+    static func claimedIDs(_ requested: [UInt32]?, available: Set<UInt32>) throws -> [UInt32] {
+        guard let requested else { return available.sorted() }
+        var seen = Set<UInt32>()
+        var ids: [UInt32] = []
+        for id in requested where seen.insert(id).inserted {
+            guard available.contains(id) else { throw DirectoryError.unknownDevice }
+            ids.append(id)
+        }
+        return ids
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ParleyKeyServer
+
+/// `parley-server`: runs the key server until SIGTERM or SIGINT, then shuts down gracefully.
+@main
+struct ParleyServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parley-server",
+        abstract: "The Parley key server: accounts, certified devices, prekey bundles and mailboxes."
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (env PARLEY_LISTEN; default 127.0.0.1:8080).")
+    var listen: String?
+
+    @Option(help: "sqlite:PATH or postgres://user@host:port/db (env PARLEY_DATABASE; default sqlite:./parley-server.sqlite).")
+    var database: String?
+
+    @Option(
+        help: "Directory for attachments (env PARLEY_DATA_DIR; default ./parley-data). Reserved: attachments are not served yet.")
+    var dataDir: String?
+
+    @Option(help: "Largest message body in bytes (env PARLEY_MAX_MESSAGE_BYTES; default 262144).")
+    var maxMessageBytes: Int?
+
+    @Option(help: "Most messages pending per device (env PARLEY_MAILBOX_LIMIT; default 10000).")
+    var mailboxLimit: Int?
+
+    @Option(help: "Days an unacknowledged message is kept (env PARLEY_MESSAGE_TTL_DAYS; default 30).")
+    var messageTTLDays: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let listenText = ServerOptions.resolve(
+            listen, ServerOptions.listenVariable, in: environment, default: ServerOptions.defaultListen)
+        let databaseText = ServerOptions.resolve(
+            database, ServerOptions.databaseVariable, in: environment, default: ServerOptions.defaultDatabase)
+        let (host, port) = try ServerOptions.parseListen(listenText).mapError { ValidationError($0.description) }.get()
+        let location = try ServerOptions.parseDatabase(databaseText).mapError { ValidationError($0.description) }.get()
+
+        var limits = ServerLimits()
+        if let value = try positive(maxMessageBytes, "PARLEY_MAX_MESSAGE_BYTES", environment) { limits.maxMessageBytes = value }
+        if let value = try positive(mailboxLimit, "PARLEY_MAILBOX_LIMIT", environment) { limits.maxMailboxDepth = value }
+        if let value = try positive(messageTTLDays, "PARLEY_MESSAGE_TTL_DAYS", environment) {
+            limits.messageTTLMilliseconds = Int64(value) * 24 * 3600 * 1000
+        }
+
+        var logger = Logger(label: "parley-server")
+        let levelText = logLevel ?? environment["LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+        logger.logLevel = level
+
+        let storage: any KeyServerStorage
+        switch location {
+        case .sqlite(let path):
+            storage = try SQLiteKeyServerStorage(path: path)
+            logger.info("storage opened", metadata: ["backend": "sqlite", "path": "\(path)"])
+        case .postgres:
+            throw ValidationError("PostgreSQL is not supported by this build yet; use --database sqlite:PATH.")
+        }
+        let configuration = KeyServerConfiguration(host: host, port: port, limits: limits)
+        let app = buildApplication(configuration: configuration, storage: storage, logger: logger)
+        // Hummingbird's service group stops accepting, drains requests and returns on SIGTERM/SIGINT.
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        logger.info("stopped")
+    }
+
+    /// A positive integer from the flag or else the environment variable, nil when neither is set.
+    private func positive(_ flag: Int?, _ variable: String, _ environment: [String: String]) throws -> Int? {
+        guard let value = flag ?? environment[variable].flatMap({ Int($0) }) else {
+            if environment[variable] != nil { throw ValidationError("\(variable) must be a positive integer.") }
+            return nil
+        }
+        guard value > 0 else { throw ValidationError("Limits must be positive integers (\(variable)).") }
+        return value
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder: replaced by the crash-test child.
-print("parley-store-crashtest: not implemented yet")

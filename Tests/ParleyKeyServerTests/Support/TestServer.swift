@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ParleyKeyServer
+import Testing
+
+/// A response as the tests look at it.
+struct Reply: Sendable {
+    let status: Int
+    let body: [UInt8]
+    let contentType: String?
+
+    /// The body as a JSON object (empty when it is not one).
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+    }
+
+    /// The `error` code of a JSON error body.
+    var errorCode: String? { json["error"] as? String }
+}
+
+/// Sends signed and unsigned requests to an in-process server.
+struct TestAPI: Sendable {
+    let client: any TestClientProtocol
+    let clock: TestClock
+
+    /// Sends a request; signs it as `device` unless nil.
+    @discardableResult
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, json: Any? = nil, raw: [UInt8]? = nil, as device: TestDevice? = nil,
+        timestamp: Int64? = nil, signer: TestDevice? = nil
+    ) async throws -> Reply {
+        let body: [UInt8]
+        if let raw {
+            body = raw
+        } else if let json {
+            body = Array(try JSONSerialization.data(withJSONObject: json))
+        } else {
+            body = []
+        }
+        var headers = HTTPFields()
+        if let device {
+            let stamp = String(timestamp ?? clock.now())
+            let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
+            headers[HTTPField.Name("Parley-Device")!] = device.address
+            headers[HTTPField.Name("Parley-Timestamp")!] = stamp
+            headers[HTTPField.Name("Parley-Signature")!] = b64((signer ?? device).key.signature(for: input))
+        }
+        if !body.isEmpty { headers[.contentType] = "application/json" }
+        return try await send(method, path, headers: headers, body: body)
+    }
+
+    /// Sends exactly these headers and body.
+    func send(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields, body: [UInt8]) async throws -> Reply {
+        try await client.execute(
+            uri: path, method: method, headers: headers, body: body.isEmpty ? nil : ByteBuffer(bytes: body)
+        ) { response in
+            Reply(
+                status: Int(response.status.code), body: Array(response.body.readableBytesView),
+                contentType: response.headers[.contentType])
+        }
+    }
+
+    /// Registers `account` with `device` and expects 201.
+    func register(_ account: TestAccount, _ device: TestDevice) async throws {
+        let reply = try await call(.post, "/v1/accounts", json: account.registration(device), as: device)
+        #expect(reply.status == 201, "registration: \(reply.status) \(reply.errorCode ?? "")")
+    }
+
+    /// A registered user with one device that has a signed prekey and `oneTime` one-time prekeys.
+    func readyUser(_ name: String, oneTime: Int = 0) async throws -> (TestAccount, TestDevice) {
+        let account = TestAccount(name)
+        let device = try account.device(1)
+        try await register(account, device)
+        #expect(try await call(.put, "/v1/keys/signed-prekey", json: device.signedPreKey().body, as: device).status == 204)
+        var left = oneTime
+        while left > 0 {
+            let batch = min(left, 100)
+            #expect(try await call(.post, "/v1/keys/one-time", json: ["keys": oneTimeKeys(batch)], as: device).status == 200)
+            left -= batch
+        }
+        return (account, device)
+    }
+}
+
+/// Runs `body` against a fresh server on `backend`: in-process by default, or `.live` on
+/// 127.0.0.1 with a free port.
+func withServer<T>(
+    _ backend: Backend, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router,
+    _ body: @Sendable (TestAPI) async throws -> T
+) async throws -> T {
+    let clock = TestClock()
+    let configuration = KeyServerConfiguration(host: "127.0.0.1", port: 0, limits: limits, clock: clock.serverClock)
+    let app = buildApplication(configuration: configuration, storage: try backend.makeStorage())
+    return try await app.test(setup) { client in try await body(TestAPI(client: client, clock: clock)) }
+}
