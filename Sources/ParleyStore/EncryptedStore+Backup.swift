@@ -102,11 +102,7 @@ extension EncryptedStore {
     /// Every setting as [name, value].
     func allSettings() async throws -> [[String]] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT setting_hash, sealed FROM settings").map { row in
-                guard let hash = row["setting_hash"] as Data?, let sealed = row["sealed"] as Data? else {
-                    throw StoreError.integrity(table: "settings")
-                }
-                let pair = try self.openRecord([String].self, sealed, for: .settings, rowKey: Array(hash))
+            try self.openAllRecords([String].self, keyColumn: "setting_hash", for: .settings, db).map { pair in
                 guard pair.count == 2 else { throw StoreError.integrity(table: "settings") }
                 return pair
             }

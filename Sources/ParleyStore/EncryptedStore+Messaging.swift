@@ -139,12 +139,8 @@ extension EncryptedStore {
     /// Conversations with at least one message, most recent first.
     public func conversations() async throws -> [Conversation] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT conversation_hash, sealed FROM conversations").map { row in
-                guard let hash = row["conversation_hash"] as Data?, let sealed = row["sealed"] as Data? else {
-                    throw StoreError.integrity(table: "conversations")
-                }
-                return try self.openRecord(Conversation.self, sealed, for: .conversations, rowKey: Array(hash))
-            }.sorted { $0.lastActivity > $1.lastActivity }
+            try self.openAllRecords(Conversation.self, keyColumn: "conversation_hash", for: .conversations, db)
+                .sorted { $0.lastActivity > $1.lastActivity }
         }
     }
 

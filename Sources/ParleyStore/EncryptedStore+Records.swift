@@ -33,12 +33,7 @@ extension EncryptedStore {
     /// All contacts, by user id.
     public func contacts() async throws -> [Contact] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT user_hash, sealed FROM contacts").map { row in
-                guard let hash = row["user_hash"] as Data?, let sealed = row["sealed"] as Data? else {
-                    throw StoreError.integrity(table: "contacts")
-                }
-                return try self.openRecord(Contact.self, sealed, for: .contacts, rowKey: Array(hash))
-            }.sorted { $0.user < $1.user }
+            try self.openAllRecords(Contact.self, keyColumn: "user_hash", for: .contacts, db).sorted { $0.user < $1.user }
         }
     }
 

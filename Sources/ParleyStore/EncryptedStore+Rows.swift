@@ -29,6 +29,19 @@ extension EncryptedStore {
         }
     }
 
+    /// Every row of a table keyed by a lookup hash, opened and decoded as `T`.
+    ///
+    /// - Throws: ``StoreError/integrity(table:)`` for any row that does not open or decode.
+    func openAllRecords<T: Decodable>(_ type: T.Type, keyColumn: String, for purpose: StorePurpose, _ db: Database) throws -> [T]
+    {
+        try Row.fetchAll(db, sql: "SELECT \(keyColumn), sealed FROM \(purpose.table)").map { row in
+            guard let key = row[keyColumn] as Data?, let sealed = row["sealed"] as Data? else {
+                throw StoreError.integrity(table: purpose.table)
+            }
+            return try openRecord(T.self, sealed, for: purpose, rowKey: Array(key))
+        }
+    }
+
     /// The row key of an integer-keyed row.
     static func rowKey(_ id: Int64) -> [UInt8] { bigEndian(UInt64(bitPattern: id)) }
 
