@@ -59,7 +59,7 @@ extension EncryptedStore {
                 at: partialPath, passphrase: storePassphrase, identity: identity, limits: limits, random: random)
             for contact in payload.contacts { try await store.saveContact(contact) }
             for setting in payload.settings where setting.count == 2 { try await store.setSetting(setting[0], to: setting[1]) }
-            for attachment in payload.attachments {
+            for attachment in payload.attachments ?? [] {
                 let metadata = attachment.metadata
                 try await store.saveAttachment(
                     AttachmentRecord(

@@ -111,7 +111,9 @@ public final class EncryptedStore: Sendable {
         try await pool.write { db in try newHeader.insert(into: db) }
         // Push the change out of the WAL so that the old wrapped key (which the old passphrase
         // opens) does not linger there; secure_delete then overwrites it in the main file.
-        try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        // Best effort: the new header is already committed, so a checkpoint that finds a reader
+        // busy must not report the change as failed; SQLite's own checkpoints follow later.
+        try? await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
     /// The Argon2id limits this store's passphrase uses.

@@ -154,6 +154,8 @@ final class RawSQLite: Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // The same durability as the store: every commit synced.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         sizes = rowSizes
         try pool.write { db in
             try db.execute(

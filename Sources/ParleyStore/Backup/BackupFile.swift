@@ -18,7 +18,8 @@ enum BackupFile {
         var contacts: [Contact]
         var settings: [[String]]
         var history: [StoredMessage]
-        var attachments: [Attachment]
+        /// Absent in backups written before attachment records were included.
+        var attachments: [Attachment]?
     }
 
     /// An attachment record with its key (the payload is sealed as a whole).

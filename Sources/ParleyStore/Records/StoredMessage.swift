@@ -18,7 +18,8 @@ public enum DeliveryState: String, Codable, Sendable {
     case delivered
     /// Received and decrypted.
     case received
-    /// Received but could not be decrypted (`failureReason` says why).
+    /// Received but could not be decrypted, or outgoing and never sent (restored from a backup
+    /// while still in the outbox); `failureReason` says which.
     case failed
 }
 
