@@ -176,14 +176,10 @@ extension EncryptedStore {
     }
 
     func decrypt(_ body: [UInt8], from sender: PeerAddress, random: any RandomSource, _ db: Database) throws -> DecryptResult {
-        let message = try WireMessage.parse(body)
-        let record = try sessionRecord(for: sender, db) ?? SessionRecord()
-        var preKeys = PreKeyMaterial.none
-        if let needed = SessionCipher.preKeysNeeded(for: message, record: record) {
-            preKeys.signedPreKey = try signedPreKey(for: needed.signedPreKey, db)?.keyPair
-            if let oneTime = needed.oneTimePreKey { preKeys.oneTimePreKey = try oneTimePreKey(for: oneTime, db)?.keyPair }
-        }
-        return try SessionCipher.decrypt(message, record: record, identity: identity, preKeys: preKeys, random: random)
+        try SessionCipher.decrypt(
+            body, record: try sessionRecord(for: sender, db) ?? SessionRecord(), identity: identity, random: random,
+            signedPreKey: { try self.signedPreKey(for: $0, db)?.keyPair },
+            oneTimePreKey: { try self.oneTimePreKey(for: $0, db)?.keyPair })
     }
 
     func insertMessage(_ message: inout StoredMessage, _ db: Database) throws {

@@ -158,15 +158,11 @@ private struct Conversation {
     }
 
     private func open(_ wire: [UInt8], at side: Side) throws -> DecryptResult {
-        let message = try WireMessage.parse(wire)
-        let record = side == .alice ? aliceRecord : bobRecord
-        var preKeys = PreKeyMaterial.none
-        if side == .bob, let needed = SessionCipher.preKeysNeeded(for: message, record: record) {
-            if needed.signedPreKey == signedPreKey.keyPair.publicKey { preKeys.signedPreKey = signedPreKey.keyPair }
-            preKeys.oneTimePreKey = oneTimePreKeys.first { $0.publicKey == needed.oneTimePreKey }
-        }
+        let (signed, oneTime) = (signedPreKey.keyPair, oneTimePreKeys)
         return try SessionCipher.decrypt(
-            message, record: record, identity: side == .alice ? alice : bob, preKeys: preKeys,
-            random: side == .alice ? aliceRandom : bobRandom)
+            wire, record: side == .alice ? aliceRecord : bobRecord, identity: side == .alice ? alice : bob,
+            random: side == .alice ? aliceRandom : bobRandom,
+            signedPreKey: { side == .bob && $0 == signed.publicKey ? signed : nil },
+            oneTimePreKey: { key in side == .bob ? oneTime.first { $0.publicKey == key } : nil })
     }
 }

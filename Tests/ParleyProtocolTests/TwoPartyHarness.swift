@@ -44,15 +44,13 @@ struct TwoPartyHarness {
     /// Decrypts at `side` and commits on success, as a store would.
     @discardableResult
     mutating func receive(_ wire: [UInt8], at side: Side) throws -> [UInt8] {
-        let message = try WireMessage.parse(wire)
         let record = side == .alice ? alice : bob
-        var preKeys = PreKeyMaterial.none
-        if side == .bob, let needed = SessionCipher.preKeysNeeded(for: message, record: record) {
-            if needed.signedPreKey == signedPreKey.keyPair.publicKey { preKeys.signedPreKey = signedPreKey.keyPair }
-            preKeys.oneTimePreKey = needed.oneTimePreKey.flatMap { bobOneTimePreKeys[$0] }
-        }
         let identity = side == .alice ? aliceIdentity : bobIdentity
-        let result = try SessionCipher.decrypt(message, record: record, identity: identity, preKeys: preKeys, random: random)
+        let (signed, oneTime) = (signedPreKey.keyPair, bobOneTimePreKeys)
+        let result = try SessionCipher.decrypt(
+            wire, record: record, identity: identity, random: random,
+            signedPreKey: { side == .bob && $0 == signed.publicKey ? signed : nil },
+            oneTimePreKey: { side == .bob ? oneTime[$0] : nil })
         if let used = result.consumedOneTimePreKey { bobOneTimePreKeys[used] = nil }
         switch side {
         case .alice: alice = result.record
