@@ -2,7 +2,7 @@
 SWIFT ?= swift
 FUZZ_SECONDS ?= 30
 
-.PHONY: demo test build lint vectors interop fuzz unit bench prerequisites clean
+.PHONY: demo test build lint vectors interop fuzz server-fuzz unit bench prerequisites clean
 
 ## demo: build and run the in-process demonstration of the protocol.
 demo:
@@ -14,7 +14,7 @@ demo:
 test:
 	@scripts/prerequisites.sh --python
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory lint vectors interop fuzz unit
+	$(MAKE) --no-print-directory lint vectors interop fuzz server-fuzz unit
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Fuzz Package.swift
@@ -29,6 +29,10 @@ interop:
 fuzz:
 	Fuzz/build.sh $(FUZZ_SECONDS)
 
+## server-fuzz: schemathesis against Specs/openapi.yaml on a live parley-server (zero 5xx).
+server-fuzz:
+	scripts/server-fuzz/run.sh
+
 unit:
 	$(SWIFT) test --skip-build
 
@@ -42,4 +46,4 @@ prerequisites:
 	scripts/prerequisites.sh --python
 
 clean:
-	rm -rf .build .build-fuzz .venv
+	rm -rf .build .build-fuzz .venv .venv-fuzz
