@@ -1,0 +1,200 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ParleyCrypto
+import ParleyKeyServer
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `kill -9` of a real `parley-server` process in the middle of a send load, then a restart on
+/// the same SQLite database: every message the server acknowledged and the recipient did not
+/// acknowledge is still there, exactly once, and nothing the recipient acknowledged comes back.
+@Suite("Server restart after kill -9", .serialized)
+struct RestartTests {
+    @Test func nothingAcknowledgedIsLostAndNothingAckedReturns() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-restart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = "sqlite:" + directory.appendingPathComponent("server.sqlite").path
+        let port = try freeLoopbackPort()
+
+        var server = try ServerProcess(port: port, database: database)
+        defer { server.kill() }
+        let client = ExternalClient(port: port)
+        try await server.waitUntilReady(client)
+        let alice = TestAccount("alice")
+        let bob = TestAccount("bob")
+        let aliceDevice = try alice.device(1)
+        let bobDevice = try bob.device(1)
+        #expect(
+            try await client.call(.post, "/v1/accounts", json: alice.registration(aliceDevice), as: aliceDevice).status == 201)
+        #expect(try await client.call(.post, "/v1/accounts", json: bob.registration(bobDevice), as: bobDevice).status == 201)
+
+        // Bob acknowledges the first batch; the rest stays pending.
+        var accepted: Set<String> = []
+        for index in 0..<20 {
+            let text = "before-\(index)"
+            if try await client.send(text, from: aliceDevice, to: "bob") { accepted.insert(text) }
+        }
+        let firstFetch = try await client.fetch(as: bobDevice)
+        let acked = Array(firstFetch.prefix(10))
+        #expect(try await client.call(.post, "/v1/messages/ack", json: ["ids": acked.map(\.id)], as: bobDevice).status == 200)
+        let ackedTexts = Set(acked.map(\.text))
+
+        // Sends in flight while the server is killed (bounded: at most 2,000 sends or 5 s).
+        let sender = Task {
+            var acknowledged: [String] = []
+            let started = Date()
+            for index in 0..<2000 where Date().timeIntervalSince(started) < 5 {
+                let text = "load-\(index)"
+                guard (try? await client.send(text, from: aliceDevice, to: "bob")) == true else { break }
+                acknowledged.append(text)
+            }
+            return acknowledged
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        server.kill()
+        let duringLoad = await sender.value
+        accepted.formUnion(duringLoad)
+        #expect(
+            !duringLoad.isEmpty && duringLoad.count < 2000,
+            "the kill must land in the middle of the load (\(duringLoad.count) sent)")
+
+        server = try ServerProcess(port: port, database: database)
+        try await server.waitUntilReady(client)
+        let afterRestart = try await client.fetch(as: bobDevice)
+        let texts = afterRestart.map(\.text)
+        #expect(Set(texts).count == texts.count, "a message was delivered twice after the restart")
+        for text in accepted where !ackedTexts.contains(text) {
+            #expect(texts.contains(text), "\(text) was acknowledged by the server but is gone after kill -9")
+        }
+        for text in ackedTexts { #expect(!texts.contains(text), "\(text) was acknowledged by Bob but came back") }
+        #expect(try await client.call(.get, "/health").status == 200)
+    }
+}
+
+/// A `parley-server` child process (the binary built next to the test bundle).
+struct ServerProcess {
+    private var process: Process?
+
+    init(port: Int, database: String) throws {
+        let binary = try Self.binary()
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--listen", "127.0.0.1:\(port)", "--database", database, "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    /// Waits until `/health` answers (at most 10 s).
+    mutating func waitUntilReady(_ client: ExternalClient) async throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? await client.call(.get, "/health"))?.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        kill()
+        throw ServerProcessError.didNotStart
+    }
+
+    /// SIGKILL, then reap.
+    mutating func kill() {
+        guard let process, process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    private static func binary() throws -> URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
+        ].map { $0.appendingPathComponent("parley-server") }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw ServerProcessError.binaryMissing(candidates.map(\.path))
+        }
+        return found
+    }
+}
+
+enum ServerProcessError: Error {
+    case didNotStart
+    /// Build it with `swift build --build-tests` (it builds every product).
+    case binaryMissing([String])
+}
+
+/// A free TCP port on 127.0.0.1 (bound once and released).
+func freeLoopbackPort() throws -> Int {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0
+        }
+    }
+    guard bound else { throw ServerProcessError.didNotStart }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Signed requests to a server in another process.
+struct ExternalClient: Sendable {
+    let port: Int
+    let clock = TestClock()
+
+    struct Envelope {
+        let id: Int
+        let text: String
+    }
+
+    func call(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, as device: TestDevice? = nil) async throws -> Reply
+    {
+        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? []
+        var headers = HTTPFields()
+        if let device {
+            let stamp = String(clock.now())
+            let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
+            if let name = HTTPField.Name("Parley-Device") { headers[name] = device.address }
+            if let name = HTTPField.Name("Parley-Timestamp") { headers[name] = stamp }
+            if let name = HTTPField.Name("Parley-Signature") { headers[name] = b64(device.key.signature(for: input)) }
+        }
+        if !body.isEmpty { headers[.contentType] = "application/json" }
+        let request = TestClient.Request(
+            path, method: method, headers: headers, body: body.isEmpty ? nil : ByteBuffer(bytes: body))
+        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(5))) {
+            client in
+            let response = try await client.execute(request)
+            return Reply(
+                status: Int(response.head.status.code), body: response.body.map { Array($0.readableBytesView) } ?? [],
+                contentType: response.head.headerFields[.contentType])
+        }
+    }
+
+    /// True when the server accepted the message (200).
+    func send(_ text: String, from device: TestDevice, to user: String) async throws -> Bool {
+        let message: [String: Any] = ["user": user, "device": 1, "body": b64(Array(text.utf8))]
+        return try await call(.put, "/v1/messages", json: ["messages": [message]], as: device).status == 200
+    }
+
+    func fetch(as device: TestDevice) async throws -> [Envelope] {
+        let reply = try await call(.get, "/v1/messages?limit=1000", as: device)
+        return (reply.json["messages"] as? [[String: Any]] ?? []).compactMap { envelope in
+            guard let id = envelope["id"] as? Int, let body = envelope["body"] as? String, let data = Data(base64Encoded: body)
+            else {
+                return nil
+            }
+            return Envelope(id: id, text: String(decoding: data, as: UTF8.self))
+        }
+    }
+
+}
