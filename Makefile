@@ -2,7 +2,7 @@
 SWIFT ?= swift
 FUZZ_SECONDS ?= 30
 
-.PHONY: demo test build lint vectors interop fuzz server-fuzz unit bench prerequisites clean
+.PHONY: demo test build lint vectors interop fuzz server-fuzz unit bench bench-server prerequisites clean
 
 ## demo: build and run the in-process demonstration of the protocol.
 demo:
@@ -41,6 +41,11 @@ bench:
 	@scripts/prerequisites.sh
 	$(SWIFT) build -c release --product parley-bench
 	.build/release/parley-bench
+
+## bench-server: release parley-server on loopback under a bounded load (requests/s, p50/p99).
+bench-server:
+	@scripts/prerequisites.sh
+	scripts/bench-server.sh
 
 prerequisites:
 	scripts/prerequisites.sh --python

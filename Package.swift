@@ -71,6 +71,16 @@ let serverTargets: [Target] = [
         ],
         swiftSettings: strictSettings
     ),
+    // Bounded load generator for a parley-server on loopback (`make bench-server`).
+    .executableTarget(
+        name: "parley-server-bench",
+        dependencies: [
+            "ParleyKeyServer", "ParleyCrypto",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: strictSettings
+    ),
     .testTarget(
         name: "ParleyKeyServerTests",
         dependencies: [

@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import ParleyCrypto
+import ParleyKeyServer
+
+/// A server on 127.0.0.1 and how to sign requests to it.
+struct LoadTarget: Sendable {
+    let port: Int
+}
+
+/// A reply's status and JSON body.
+struct LoadReply: Sendable {
+    let status: Int
+    let body: [UInt8]
+
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+}
+
+/// One registered device with its own keep-alive connection.
+final class LoadDevice: @unchecked Sendable {
+    let user: String
+    let key: Ed25519.PrivateKey
+    let client: TestClient
+    private let lock = NSLock()
+    private var lastTimestamp: Int64 = 0
+
+    init(user: String, key: Ed25519.PrivateKey, target: LoadTarget) {
+        self.user = user
+        self.key = key
+        client = TestClient(host: "127.0.0.1", port: target.port, configuration: .init(timeout: .seconds(10)))
+        client.connect()
+    }
+
+    /// A strictly increasing millisecond timestamp (identical requests must not share one).
+    private func timestamp() -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        lastTimestamp = max(Int64(Date().timeIntervalSince1970 * 1000), lastTimestamp + 1)
+        return lastTimestamp
+    }
+
+    /// Sends a request signed by this device (unsigned when `signed` is false).
+    func call(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, signed: Bool = true) async throws -> LoadReply {
+        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? []
+        var headers = HTTPFields()
+        if signed {
+            let stamp = String(timestamp())
+            let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
+            if let name = HTTPField.Name("Parley-Device") { headers[name] = "\(user)/1" }
+            if let name = HTTPField.Name("Parley-Timestamp") { headers[name] = stamp }
+            if let name = HTTPField.Name("Parley-Signature") {
+                headers[name] = Data(key.signature(for: input)).base64EncodedString()
+            }
+        }
+        if !body.isEmpty { headers[.contentType] = "application/json" }
+        let response = try await client.execute(
+            TestClient.Request(path, method: method, headers: headers, body: body.isEmpty ? nil : ByteBuffer(bytes: body)))
+        return LoadReply(status: Int(response.head.status.code), body: response.body.map { Array($0.readableBytesView) } ?? [])
+    }
+
+    func close() async {
+        try? await client.shutdown()
+    }
+}

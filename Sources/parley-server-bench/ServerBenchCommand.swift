@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+
+/// `parley-server-bench`: a bounded load generator for a `parley-server` on loopback. For each
+/// operation and concurrency level it reports requests per second and p50/p99 latency, and the
+/// ratio of the operation's rate to the trivial route's (`GET /health`, the framework's ceiling).
+@main
+struct ServerBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parley-server-bench",
+        abstract: "Load-test a parley-server on 127.0.0.1 (bounded in count and time).",
+        discussion: """
+            Operations: health (trivial route), claim (POST /v1/keys/claim), upload (10 one-time \
+            prekeys), send (PUT /v1/messages with a 1 KiB message), message (send + fetch + ack of a \
+            1 KiB message, three requests counted as one operation). \
+            The output ends with one line per operation and concurrency: \
+            NAME@C: rps=<x> p50=<ms> p99=<ms> ratio=<rate / health rate>
+            """
+    )
+
+    @Option(help: "The server's port on 127.0.0.1 (only loopback is ever targeted).")
+    var port: Int
+
+    @Option(help: "Operations per operation and concurrency level.")
+    var requests = 400
+
+    @Option(help: "Time limit per operation and concurrency level, in seconds.")
+    var seconds = 10.0
+
+    @Option(parsing: .upToNextOption, help: "Concurrency levels.")
+    var concurrency: [Int] = [1, 16, 64]
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be a TCP port.") }
+        guard (10...100_000).contains(requests) else { throw ValidationError("--requests must be between 10 and 100000.") }
+        guard seconds > 0, seconds <= 120 else { throw ValidationError("--seconds must be between 0 and 120.") }
+        guard !concurrency.isEmpty, concurrency.allSatisfy({ (1...256).contains($0) }) else {
+            throw ValidationError("--concurrency levels must be between 1 and 256.")
+        }
+    }
+
+    func run() async throws {
+        let target = LoadTarget(port: port)
+        var lines: [String] = []
+        for level in concurrency {
+            let workers = try await Workers.prepare(count: level, target: target, run: UUID().uuidString.prefix(6).lowercased())
+            var healthRate = 0.0
+            for operation in LoadOperation.allCases {
+                let result = try await LoadRunner.run(
+                    operation, workers: workers, total: requests, limit: .seconds(seconds))
+                if operation == .health { healthRate = result.rate }
+                let ratio = healthRate > 0 ? result.rate / healthRate : 0
+                let line =
+                    "\(operation.rawValue)@\(level): rps=\(format(result.rate)) p50=\(format(result.p50Milliseconds))"
+                    + " p99=\(format(result.p99Milliseconds)) ratio=\(format(ratio)) (\(result.count) ops, \(result.failures) failed)"
+                print(line)
+                lines.append(line)
+            }
+        }
+        print("")
+        for line in lines { print(line) }
+    }
+
+    private func format(_ value: Double) -> String {
+        String(format: "%.2f", value)
+    }
+}

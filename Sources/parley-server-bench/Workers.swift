@@ -1,0 +1,56 @@
+import Foundation
+import ParleyCrypto
+import ParleyKeyServer
+
+/// The registered devices a load level uses: one sender and one receiver per worker, plus one
+/// target user whose prekeys everyone claims.
+struct Workers: Sendable {
+    let senders: [LoadDevice]
+    let receivers: [LoadDevice]
+    let claimTarget: String
+
+    static func prepare(count: Int, target: LoadTarget, run: String) async throws -> Workers {
+        var senders: [LoadDevice] = []
+        var receivers: [LoadDevice] = []
+        for index in 0..<count {
+            senders.append(try await register("s\(run)x\(index)", target: target))
+            receivers.append(try await register("r\(run)x\(index)", target: target))
+        }
+        let claimTarget = "c\(run)"
+        let device = try await register(claimTarget, target: target)
+        await device.close()
+        return Workers(senders: senders, receivers: receivers, claimTarget: claimTarget)
+    }
+
+    /// Registers a user with one device and a signed prekey.
+    private static func register(_ user: String, target: LoadTarget) async throws -> LoadDevice {
+        let account = Ed25519.PrivateKey(random: SystemRandomSource())
+        let key = Ed25519.PrivateKey(random: SystemRandomSource())
+        let device = LoadDevice(user: user, key: key, target: target)
+        let certificate = account.signature(
+            for: DeviceCertificate.signedMessage(user: try UserID(user), device: 1, identityKey: key.publicKey))
+        let registration: [String: Any] = [
+            "user": user, "account_key": base64(account.publicKey.rawRepresentation),
+            "device": ["id": 1, "identity_key": base64(key.publicKey.rawRepresentation), "certificate": base64(certificate)],
+        ]
+        let registered = try await device.call(.post, "/v1/accounts", json: registration)
+        guard registered.status == 201 else { throw LoadError.setup("registration of \(user) answered \(registered.status)") }
+        let spk = X25519.PrivateKey(random: SystemRandomSource()).publicKey.rawRepresentation
+        let uploaded = try await device.call(
+            .put, "/v1/keys/signed-prekey", json: ["key": base64(spk), "signature": base64(key.signature(for: spk))])
+        guard uploaded.status < 300 else { throw LoadError.setup("signed prekey of \(user) answered \(uploaded.status)") }
+        return device
+    }
+}
+
+enum LoadError: Error, CustomStringConvertible {
+    case setup(String)
+
+    var description: String {
+        switch self {
+        case .setup(let detail): "set-up failed: \(detail)"
+        }
+    }
+}
+
+func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
