@@ -28,9 +28,10 @@ struct StoreCrashTests {
     /// The kill lands this long after the start.
     static let killDelays = 30...400
     /// Before those, kills aimed at the setup (about 15 to 40 ms after the start here): 2 ms,
-    /// then 3 ms later each time, until one finds the setup complete. The next run must finish
-    /// or redo what a killed setup left.
-    static let setupKillDelays = stride(from: 2, through: 150, by: 3)
+    /// then 1 ms later each time, until one finds the setup complete. Steps of 1 ms make sure a
+    /// kill lands inside the setup even when it is quick; the range leaves room for a slow,
+    /// loaded machine. The next run must finish or redo what a killed setup left.
+    static let setupKillDelays = stride(from: 2, through: 400, by: 1)
     /// Wires replayed at the end: the last few before each kill (those in flight), plus retries.
     static let replaysPerKill = 3
 
