@@ -31,6 +31,18 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "Days an unacknowledged message is kept (env PARLEY_MESSAGE_TTL_DAYS; default 30).")
     var messageTTLDays: Int?
 
+    @Option(help: "Claims a device may make in one burst (env PARLEY_CLAIM_BURST; default 30).")
+    var claimBurst: Int?
+
+    @Option(help: "Claims a device regains per minute (env PARLEY_CLAIM_PER_MINUTE; default 30).")
+    var claimPerMinute: Int?
+
+    @Option(help: "Send calls a device may make in one burst (env PARLEY_SEND_BURST; default 300).")
+    var sendBurst: Int?
+
+    @Option(help: "Send calls a device regains per minute (env PARLEY_SEND_PER_MINUTE; default 600).")
+    var sendPerMinute: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -48,6 +60,17 @@ struct ParleyServer: AsyncParsableCommand {
         if let value = try positive(mailboxLimit, "PARLEY_MAILBOX_LIMIT", environment) { limits.maxMailboxDepth = value }
         if let value = try positive(messageTTLDays, "PARLEY_MESSAGE_TTL_DAYS", environment) {
             limits.messageTTLMilliseconds = Int64(value) * 24 * 3600 * 1000
+        }
+        if let value = try positive(claimBurst, "PARLEY_CLAIM_BURST", environment) { limits.claimRate.capacity = value }
+        if let value = try positive(claimPerMinute, "PARLEY_CLAIM_PER_MINUTE", environment) {
+            limits.claimRate.refillPerMinute = value
+        }
+        if let value = try positive(sendBurst, "PARLEY_SEND_BURST", environment) { limits.sendRate.capacity = value }
+        if let value = try positive(sendPerMinute, "PARLEY_SEND_PER_MINUTE", environment) {
+            limits.sendRate.refillPerMinute = value
+        }
+        guard limits.claimRate.isValid, limits.sendRate.isValid else {
+            throw ValidationError("Rate limit numbers must be from 1 to \(RateLimit.maximum).")
         }
 
         var logger = Logger(label: "parley-server")

@@ -57,7 +57,8 @@ struct OpenAPICoverageTests {
             .invalidSignature, .deviceMismatch, .tooManyKeys(limit: 0), .tooManyItems(limit: 0), .invalidParameter(name: ""),
             .emptyMessage, .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature,
             .routeNotFound, .unknownUser, .unknownDevice, .userTaken, .deviceTaken, .preKeyLimit(limit: 0),
-            .mailboxFull(limit: 0), .bodyTooLarge(limit: 0), .messageTooLarge(limit: 0), .internalError,
+            .mailboxFull(limit: 0), .bodyTooLarge(limit: 0), .messageTooLarge(limit: 0), .rateLimited(retryAfterSeconds: 1),
+            .internalError,
         ]
         for error in errors {
             #expect(text.contains(error.code), "\(error.code) not in openapi.yaml")

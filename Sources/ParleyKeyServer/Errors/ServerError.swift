@@ -61,6 +61,9 @@ public enum ServerError: Error, Sendable, Equatable {
     case bodyTooLarge(limit: Int)
     /// One message body is larger than allowed.
     case messageTooLarge(limit: Int)
+    // 429
+    /// The calling device's token bucket for this kind of request is empty.
+    case rateLimited(retryAfterSeconds: Int)
     // 500
     /// A server-side failure (storage); details go to the log, not to the client.
     case internalError
@@ -76,6 +79,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .routeNotFound, .unknownUser, .unknownDevice: .notFound
         case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull: .conflict
         case .bodyTooLarge, .messageTooLarge: .contentTooLarge
+        case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         }
     }
@@ -108,6 +112,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .mailboxFull: "mailbox_full"
         case .bodyTooLarge: "body_too_large"
         case .messageTooLarge: "message_too_large"
+        case .rateLimited: "rate_limited"
         case .internalError: "internal"
         }
     }
@@ -140,6 +145,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .mailboxFull(let limit): "A recipient mailbox is full (at most \(limit) messages)."
         case .bodyTooLarge(let limit): "The request body is larger than \(limit) bytes."
         case .messageTooLarge(let limit): "A message body is larger than \(limit) bytes."
+        case .rateLimited(let seconds): "Too many requests of this kind from this device; retry after \(seconds) s."
         case .internalError: "Internal server error."
         }
     }

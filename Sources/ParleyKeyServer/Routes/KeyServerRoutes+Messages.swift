@@ -4,6 +4,7 @@ extension KeyServerRoutes {
     /// `PUT /v1/messages`: stores ciphertexts for recipient devices, all or nothing.
     func send(_ request: Request) async throws -> Response {
         let (caller, body) = try await authenticated(request)
+        try sendLimiter.take(for: caller.address)
         let input = try JSONInput.decode(SendRequest.self, from: body)
         guard input.messages.count <= limits.maxMessagesPerCall else {
             throw ServerError.tooManyItems(limit: limits.maxMessagesPerCall)

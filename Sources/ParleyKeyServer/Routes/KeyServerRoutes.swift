@@ -12,12 +12,18 @@ struct KeyServerRoutes: Sendable {
     let clock: ServerClock
     let authenticator: RequestAuthenticator
     let metrics: ServerMetrics
+    /// Buckets for `POST /v1/keys/claim`.
+    let claimLimiter: RateLimiter
+    /// Buckets for `PUT /v1/messages`.
+    let sendLimiter: RateLimiter
 
     init(storage: any KeyServerStorage, limits: ServerLimits, clock: ServerClock, metrics: ServerMetrics) {
         self.storage = storage
         self.limits = limits
         self.clock = clock
         self.metrics = metrics
+        claimLimiter = RateLimiter(rate: limits.claimRate, clock: clock)
+        sendLimiter = RateLimiter(rate: limits.sendRate, clock: clock)
         authenticator = RequestAuthenticator(storage: storage, clock: clock, windowMilliseconds: limits.replayWindowMilliseconds)
     }
 

@@ -10,6 +10,8 @@ struct Reply: Sendable {
     let status: Int
     let body: [UInt8]
     let contentType: String?
+    /// The `Retry-After` header as a number of seconds.
+    var retryAfter: Int? = nil
 
     /// The body as a JSON object (empty when it is not one).
     var json: [String: Any] {
@@ -58,7 +60,7 @@ struct TestAPI: Sendable {
         ) { response in
             Reply(
                 status: Int(response.status.code), body: Array(response.body.readableBytesView),
-                contentType: response.headers[.contentType])
+                contentType: response.headers[.contentType], retryAfter: response.headers[.retryAfter].flatMap { Int($0) })
         }
     }
 
