@@ -14,8 +14,11 @@ public func buildRouter(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
-    KeyServerRoutes(storage: storage, limits: configuration.limits, clock: configuration.clock, metrics: metrics)
-        .register(on: router)
+    KeyServerRoutes(
+        storage: storage, limits: configuration.limits, clock: configuration.clock, metrics: metrics,
+        attachments: AttachmentStore(dataDirectory: configuration.dataDirectory)
+    )
+    .register(on: router)
     return router
 }
 
@@ -34,7 +37,11 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley-server"),
-        services: [ExpiryService(storage: storage, configuration: configuration, logger: logger)],
+        services: [
+            ExpiryService(
+                storage: storage, attachments: AttachmentStore(dataDirectory: configuration.dataDirectory),
+                configuration: configuration, logger: logger)
+        ],
         logger: logger
     )
 }

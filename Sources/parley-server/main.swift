@@ -18,9 +18,14 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "sqlite:PATH or postgres://user@host:port/db (env PARLEY_DATABASE; default sqlite:./parley-server.sqlite).")
     var database: String?
 
-    @Option(
-        help: "Directory for attachments (env PARLEY_DATA_DIR; default ./parley-data). Reserved: attachments are not served yet.")
+    @Option(help: "Directory for attachment files (env PARLEY_DATA_DIR; default ./parley-data).")
     var dataDir: String?
+
+    @Option(help: "Largest attachment in bytes (env PARLEY_MAX_ATTACHMENT_BYTES; default 104857600).")
+    var maxAttachmentBytes: Int?
+
+    @Option(help: "Days an attachment is kept (env PARLEY_ATTACHMENT_TTL_DAYS; default 30).")
+    var attachmentTTLDays: Int?
 
     @Option(help: "Largest message body in bytes (env PARLEY_MAX_MESSAGE_BYTES; default 262144).")
     var maxMessageBytes: Int?
@@ -61,6 +66,12 @@ struct ParleyServer: AsyncParsableCommand {
         if let value = try positive(messageTTLDays, "PARLEY_MESSAGE_TTL_DAYS", environment) {
             limits.messageTTLMilliseconds = Int64(value) * 24 * 3600 * 1000
         }
+        if let value = try positive(maxAttachmentBytes, "PARLEY_MAX_ATTACHMENT_BYTES", environment) {
+            limits.maxAttachmentBytes = value
+        }
+        if let value = try positive(attachmentTTLDays, "PARLEY_ATTACHMENT_TTL_DAYS", environment) {
+            limits.attachmentTTLMilliseconds = Int64(value) * 24 * 3600 * 1000
+        }
         if let value = try positive(claimBurst, "PARLEY_CLAIM_BURST", environment) { limits.claimRate.capacity = value }
         if let value = try positive(claimPerMinute, "PARLEY_CLAIM_PER_MINUTE", environment) {
             limits.claimRate.refillPerMinute = value
@@ -88,7 +99,9 @@ struct ParleyServer: AsyncParsableCommand {
         case .postgres:
             throw ValidationError("PostgreSQL is not supported by this build yet; use --database sqlite:PATH.")
         }
-        let configuration = KeyServerConfiguration(host: host, port: port, limits: limits)
+        let dataDirectory = ServerOptions.resolve(
+            dataDir, ServerOptions.dataDirectoryVariable, in: environment, default: ServerOptions.defaultDataDirectory)
+        let configuration = KeyServerConfiguration(host: host, port: port, limits: limits, dataDirectory: dataDirectory)
         let app = buildApplication(configuration: configuration, storage: storage, logger: logger)
         // Hummingbird's service group stops accepting, drains requests and returns on SIGTERM/SIGINT.
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -39,7 +39,7 @@ struct OpenAPICoverageTests {
     @Test func everyServedRouteIsDocumented() throws {
         let documented = try Self.documentedRoutes()
         let served = Self.servedRoutes()
-        #expect(served.count == 13)
+        #expect(served.count == 15)
         #expect(served.subtracting(documented).isEmpty, "missing from openapi.yaml: \(served.subtracting(documented).sorted())")
     }
 
@@ -56,7 +56,7 @@ struct OpenAPICoverageTests {
             .malformedJSON, .invalidUserID, .invalidBase64(field: ""), .invalidKey(field: ""), .invalidCertificate,
             .invalidSignature, .deviceMismatch, .tooManyKeys(limit: 0), .tooManyItems(limit: 0), .invalidParameter(name: ""),
             .emptyMessage, .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature,
-            .routeNotFound, .unknownUser, .unknownDevice, .userTaken, .deviceTaken, .preKeyLimit(limit: 0),
+            .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment, .userTaken, .deviceTaken, .preKeyLimit(limit: 0),
             .mailboxFull(limit: 0), .bodyTooLarge(limit: 0), .messageTooLarge(limit: 0), .rateLimited(retryAfterSeconds: 1),
             .internalError,
         ]

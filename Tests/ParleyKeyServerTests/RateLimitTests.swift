@@ -54,7 +54,8 @@ struct RateLimitTests {
             #expect(limited.status == 429)
             #expect(limited.errorCode == "rate_limited")
             #expect(limited.json["message"] is String)
-            #expect(limited.retryAfter == 10)
+            // One token every 10 s; the test clock also moves with real time while the loop runs.
+            #expect((1...10).contains(limited.retryAfter ?? 0))
             // The refused claim took nothing.
             #expect(try await api.call(.get, "/v1/keys/count", as: bob).json["one_time"] as? Int == 95)
 
@@ -81,7 +82,7 @@ struct RateLimitTests {
             let limited = try await api.call(.put, "/v1/messages", json: message, as: alice)
             #expect(limited.status == 429)
             #expect(limited.errorCode == "rate_limited")
-            #expect(limited.retryAfter == 60)
+            #expect((50...60).contains(limited.retryAfter ?? 0))
             // Another device's bucket is its own.
             let toAlice = ["messages": [["user": "alice", "device": 1, "body": b64([4])]]]
             #expect(try await api.call(.put, "/v1/messages", json: toAlice, as: bob).status == 200)

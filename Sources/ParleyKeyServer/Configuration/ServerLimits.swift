@@ -31,6 +31,13 @@ public struct ServerLimits: Sendable, Equatable {
     /// carries a whole fan-out). Bounds how fast one device can fill other devices' mailboxes.
     public var sendRate = RateLimit(capacity: 300, refillPerMinute: 600)
 
+    /// Bytes of one attachment: 100 MiB. Streamed to disk, so this bounds disk use per upload,
+    /// not memory.
+    public var maxAttachmentBytes = 100 * 1024 * 1024
+    /// How long an attachment is kept after upload, in milliseconds: 30 days, like messages (the
+    /// message that names it expires then too).
+    public var attachmentTTLMilliseconds: Int64 = 30 * 24 * 3600 * 1000
+
     /// The defaults above.
     public init() {}
 }

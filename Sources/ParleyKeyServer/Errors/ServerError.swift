@@ -47,6 +47,8 @@ public enum ServerError: Error, Sendable, Equatable {
     case unknownUser
     /// No such device.
     case unknownDevice
+    /// No such attachment, or it expired.
+    case unknownAttachment
     // 409
     /// The user id is registered already.
     case userTaken
@@ -76,7 +78,7 @@ public enum ServerError: Error, Sendable, Equatable {
             .badRequest
         case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:
             .unauthorized
-        case .routeNotFound, .unknownUser, .unknownDevice: .notFound
+        case .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment: .notFound
         case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull: .conflict
         case .bodyTooLarge, .messageTooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
@@ -106,6 +108,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .routeNotFound: "not_found"
         case .unknownUser: "unknown_user"
         case .unknownDevice: "unknown_device"
+        case .unknownAttachment: "unknown_attachment"
         case .userTaken: "user_taken"
         case .deviceTaken: "device_taken"
         case .preKeyLimit: "prekey_limit"
@@ -139,6 +142,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .routeNotFound: "No such route."
         case .unknownUser: "No such user."
         case .unknownDevice: "No such device."
+        case .unknownAttachment: "No such attachment, or it expired."
         case .userTaken: "This user id is taken."
         case .deviceTaken: "This device id is taken for this user."
         case .preKeyLimit(let limit): "A device holds at most \(limit) one-time prekeys."

@@ -16,8 +16,14 @@ struct KeyServerRoutes: Sendable {
     let claimLimiter: RateLimiter
     /// Buckets for `PUT /v1/messages`.
     let sendLimiter: RateLimiter
+    /// Attachment files.
+    let attachments: AttachmentStore
 
-    init(storage: any KeyServerStorage, limits: ServerLimits, clock: ServerClock, metrics: ServerMetrics) {
+    init(
+        storage: any KeyServerStorage, limits: ServerLimits, clock: ServerClock, metrics: ServerMetrics,
+        attachments: AttachmentStore
+    ) {
+        self.attachments = attachments
         self.storage = storage
         self.limits = limits
         self.clock = clock
@@ -46,6 +52,10 @@ struct KeyServerRoutes: Sendable {
         router.put("/v1/messages") { request, _ in try await send(request) }
         router.get("/v1/messages") { request, _ in try await fetch(request) }
         router.post("/v1/messages/ack") { request, _ in try await acknowledge(request) }
+        router.put("/v1/attachments") { request, context in try await uploadAttachment(request, context: context) }
+        router.get("/v1/attachments/{id}") { request, context in
+            try await downloadAttachment(request, id: context.parameters.get("id"), context: context)
+        }
     }
 
     /// Collects the body and authenticates the calling device over it.

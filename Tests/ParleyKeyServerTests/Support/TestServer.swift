@@ -89,11 +89,19 @@ struct TestAPI: Sendable {
 /// Runs `body` against a fresh server on `backend`: in-process by default, or `.live` on
 /// 127.0.0.1 with a free port.
 func withServer<T>(
-    _ backend: Backend, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router,
+    _ backend: Backend, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router, dataDirectory: URL? = nil,
     _ body: @Sendable (TestAPI) async throws -> T
 ) async throws -> T {
     let clock = TestClock()
-    let configuration = KeyServerConfiguration(host: "127.0.0.1", port: 0, limits: limits, clock: clock.serverClock)
+    let data = dataDirectory ?? temporaryDirectory("parley-server-data")
+    defer { if dataDirectory == nil { try? FileManager.default.removeItem(at: data) } }
+    let configuration = KeyServerConfiguration(
+        host: "127.0.0.1", port: 0, limits: limits, clock: clock.serverClock, dataDirectory: data.path)
     let app = buildApplication(configuration: configuration, storage: try backend.makeStorage())
     return try await app.test(setup) { client in try await body(TestAPI(client: client, clock: clock)) }
+}
+
+/// A new, unique path under the system's temporary directory (not created).
+func temporaryDirectory(_ prefix: String) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
 }
