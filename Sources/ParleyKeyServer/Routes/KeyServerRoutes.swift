@@ -18,12 +18,15 @@ struct KeyServerRoutes: Sendable {
     let sendLimiter: RateLimiter
     /// Attachment files.
     let attachments: AttachmentStore
+    /// Push to connected devices.
+    let notifier: any MailboxNotifier
 
     init(
         storage: any KeyServerStorage, limits: ServerLimits, clock: ServerClock, metrics: ServerMetrics,
-        attachments: AttachmentStore
+        attachments: AttachmentStore, notifier: any MailboxNotifier
     ) {
         self.attachments = attachments
+        self.notifier = notifier
         self.storage = storage
         self.limits = limits
         self.clock = clock

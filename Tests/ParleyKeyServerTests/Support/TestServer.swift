@@ -43,14 +43,24 @@ struct TestAPI: Sendable {
         }
         var headers = HTTPFields()
         if let device {
-            let stamp = String(timestamp ?? clock.now())
-            let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
-            headers[HTTPField.Name("Parley-Device")!] = device.address
-            headers[HTTPField.Name("Parley-Timestamp")!] = stamp
-            headers[HTTPField.Name("Parley-Signature")!] = b64((signer ?? device).key.signature(for: input))
+            headers = signedHeaders(method, path, body: body, as: device, timestamp: timestamp, signer: signer)
         }
         if !body.isEmpty { headers[.contentType] = "application/json" }
         return try await send(method, path, headers: headers, body: body)
+    }
+
+    /// The three `Parley-*` headers of a request signed as `device` (by `signer`'s key if given).
+    func signedHeaders(
+        _ method: HTTPRequest.Method, _ path: String, body: [UInt8] = [], as device: TestDevice, timestamp: Int64? = nil,
+        signer: TestDevice? = nil
+    ) -> HTTPFields {
+        var headers = HTTPFields()
+        let stamp = String(timestamp ?? clock.now())
+        let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
+        headers[HTTPField.Name("Parley-Device")!] = device.address
+        headers[HTTPField.Name("Parley-Timestamp")!] = stamp
+        headers[HTTPField.Name("Parley-Signature")!] = b64((signer ?? device).key.signature(for: input))
+        return headers
     }
 
     /// Sends exactly these headers and body.
