@@ -41,6 +41,7 @@ let serverDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     // GRDB.swift 7.10.0 is declared once, in storeDependencies above (a second declaration of the
     // same package is an error).
 ]
@@ -58,6 +59,7 @@ let serverTargets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         ],
         swiftSettings: strictSettings
     ),
@@ -88,6 +90,7 @@ let serverTargets: [Target] = [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ],
         swiftSettings: strictSettings
     ),

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 
 /// Builds the key server's router: middlewares (observability outside, errors inside) and routes.
@@ -7,16 +8,44 @@ import Logging
 ///   - configuration: limits and clock.
 ///   - storage: the directory and mailboxes.
 ///   - metrics: counters that `/metrics` shows.
+///   - notifier: where the send route announces new envelopes.
 /// - Returns: the router; its `routes` lists every endpoint (the OpenAPI test reads it).
 public func buildRouter(
-    configuration: KeyServerConfiguration, storage: any KeyServerStorage, metrics: ServerMetrics = ServerMetrics()
+    configuration: KeyServerConfiguration, storage: any KeyServerStorage, metrics: ServerMetrics = ServerMetrics(),
+    notifier: any MailboxNotifier = InProcessMailboxNotifier()
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
-    KeyServerRoutes(storage: storage, limits: configuration.limits, clock: configuration.clock, metrics: metrics)
-        .register(on: router)
+    routes(configuration: configuration, storage: storage, metrics: metrics, notifier: notifier).register(on: router)
     return router
+}
+
+/// Builds the router that decides WebSocket upgrades (`GET /v1/stream`); plain requests never
+/// reach it.
+///
+/// - Parameters:
+///   - configuration: limits and clock.
+///   - storage: the directory and mailboxes (for authentication).
+///   - notifier: where pushed envelopes come from.
+/// - Returns: the WebSocket router; its `routes` lists `GET /v1/stream`.
+public func buildWebSocketRouter(
+    configuration: KeyServerConfiguration, storage: any KeyServerStorage, notifier: any MailboxNotifier
+) -> Router<BasicWebSocketRequestContext> {
+    let router = Router(context: BasicWebSocketRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    routes(configuration: configuration, storage: storage, metrics: ServerMetrics(), notifier: notifier)
+        .registerStream(on: router)
+    return router
+}
+
+private func routes(
+    configuration: KeyServerConfiguration, storage: any KeyServerStorage, metrics: ServerMetrics,
+    notifier: any MailboxNotifier
+) -> KeyServerRoutes {
+    KeyServerRoutes(
+        storage: storage, limits: configuration.limits, clock: configuration.clock, metrics: metrics,
+        attachments: AttachmentStore(dataDirectory: configuration.dataDirectory), notifier: notifier)
 }
 
 /// Builds the key server application; tests call it in-process (`app.test(.router)`), the
@@ -26,15 +55,23 @@ public func buildRouter(
 ///   - configuration: address, limits and clock.
 ///   - storage: the directory and mailboxes.
 ///   - logger: where structured logs go (never bodies or keys).
+///   - notifier: push to connected devices; in-process unless a shared backend provides one.
 /// - Returns: the application, with the expiry sweep as a service.
 public func buildApplication(
-    configuration: KeyServerConfiguration, storage: any KeyServerStorage, logger: Logger = Logger(label: "parley-server")
+    configuration: KeyServerConfiguration, storage: any KeyServerStorage, logger: Logger = Logger(label: "parley-server"),
+    notifier: any MailboxNotifier = InProcessMailboxNotifier()
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, storage: storage)
+    let router = buildRouter(configuration: configuration, storage: storage, notifier: notifier)
+    let webSocketRouter = buildWebSocketRouter(configuration: configuration, storage: storage, notifier: notifier)
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley-server"),
-        services: [ExpiryService(storage: storage, configuration: configuration, logger: logger)],
+        services: [
+            ExpiryService(
+                storage: storage, attachments: AttachmentStore(dataDirectory: configuration.dataDirectory),
+                configuration: configuration, logger: logger)
+        ],
         logger: logger
     )
 }

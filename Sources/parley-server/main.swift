@@ -18,9 +18,14 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "sqlite:PATH or postgres://user@host:port/db (env PARLEY_DATABASE; default sqlite:./parley-server.sqlite).")
     var database: String?
 
-    @Option(
-        help: "Directory for attachments (env PARLEY_DATA_DIR; default ./parley-data). Reserved: attachments are not served yet.")
+    @Option(help: "Directory for attachment files (env PARLEY_DATA_DIR; default ./parley-data).")
     var dataDir: String?
+
+    @Option(help: "Largest attachment in bytes (env PARLEY_MAX_ATTACHMENT_BYTES; default 104857600).")
+    var maxAttachmentBytes: Int?
+
+    @Option(help: "Days an attachment is kept (env PARLEY_ATTACHMENT_TTL_DAYS; default 30).")
+    var attachmentTTLDays: Int?
 
     @Option(help: "Largest message body in bytes (env PARLEY_MAX_MESSAGE_BYTES; default 262144).")
     var maxMessageBytes: Int?
@@ -30,6 +35,18 @@ struct ParleyServer: AsyncParsableCommand {
 
     @Option(help: "Days an unacknowledged message is kept (env PARLEY_MESSAGE_TTL_DAYS; default 30).")
     var messageTTLDays: Int?
+
+    @Option(help: "Claims a device may make in one burst (env PARLEY_CLAIM_BURST; default 30).")
+    var claimBurst: Int?
+
+    @Option(help: "Claims a device regains per minute (env PARLEY_CLAIM_PER_MINUTE; default 30).")
+    var claimPerMinute: Int?
+
+    @Option(help: "Send calls a device may make in one burst (env PARLEY_SEND_BURST; default 300).")
+    var sendBurst: Int?
+
+    @Option(help: "Send calls a device regains per minute (env PARLEY_SEND_PER_MINUTE; default 600).")
+    var sendPerMinute: Int?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL; default info).")
     var logLevel: String?
@@ -49,6 +66,23 @@ struct ParleyServer: AsyncParsableCommand {
         if let value = try positive(messageTTLDays, "PARLEY_MESSAGE_TTL_DAYS", environment) {
             limits.messageTTLMilliseconds = Int64(value) * 24 * 3600 * 1000
         }
+        if let value = try positive(maxAttachmentBytes, "PARLEY_MAX_ATTACHMENT_BYTES", environment) {
+            limits.maxAttachmentBytes = value
+        }
+        if let value = try positive(attachmentTTLDays, "PARLEY_ATTACHMENT_TTL_DAYS", environment) {
+            limits.attachmentTTLMilliseconds = Int64(value) * 24 * 3600 * 1000
+        }
+        if let value = try positive(claimBurst, "PARLEY_CLAIM_BURST", environment) { limits.claimRate.capacity = value }
+        if let value = try positive(claimPerMinute, "PARLEY_CLAIM_PER_MINUTE", environment) {
+            limits.claimRate.refillPerMinute = value
+        }
+        if let value = try positive(sendBurst, "PARLEY_SEND_BURST", environment) { limits.sendRate.capacity = value }
+        if let value = try positive(sendPerMinute, "PARLEY_SEND_PER_MINUTE", environment) {
+            limits.sendRate.refillPerMinute = value
+        }
+        guard limits.claimRate.isValid, limits.sendRate.isValid else {
+            throw ValidationError("Rate limit numbers must be from 1 to \(RateLimit.maximum).")
+        }
 
         var logger = Logger(label: "parley-server")
         let levelText = logLevel ?? environment["LOG_LEVEL"] ?? "info"
@@ -65,7 +99,9 @@ struct ParleyServer: AsyncParsableCommand {
         case .postgres:
             throw ValidationError("PostgreSQL is not supported by this build yet; use --database sqlite:PATH.")
         }
-        let configuration = KeyServerConfiguration(host: host, port: port, limits: limits)
+        let dataDirectory = ServerOptions.resolve(
+            dataDir, ServerOptions.dataDirectoryVariable, in: environment, default: ServerOptions.defaultDataDirectory)
+        let configuration = KeyServerConfiguration(host: host, port: port, limits: limits, dataDirectory: dataDirectory)
         let app = buildApplication(configuration: configuration, storage: storage, logger: logger)
         // Hummingbird's service group stops accepting, drains requests and returns on SIGTERM/SIGINT.
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

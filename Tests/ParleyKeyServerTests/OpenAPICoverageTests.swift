@@ -33,13 +33,16 @@ struct OpenAPICoverageTests {
 
     static func servedRoutes() -> Set<String> {
         let router = buildRouter(configuration: KeyServerConfiguration(), storage: MemoryKeyServerStorage())
+        let webSocketRouter = buildWebSocketRouter(
+            configuration: KeyServerConfiguration(), storage: MemoryKeyServerStorage(), notifier: InProcessMailboxNotifier())
         return Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
+            .union(webSocketRouter.routes.map { "\($0.method.rawValue) \($0.path.description)" })
     }
 
     @Test func everyServedRouteIsDocumented() throws {
         let documented = try Self.documentedRoutes()
         let served = Self.servedRoutes()
-        #expect(served.count == 13)
+        #expect(served.count == 16)
         #expect(served.subtracting(documented).isEmpty, "missing from openapi.yaml: \(served.subtracting(documented).sorted())")
     }
 
@@ -56,8 +59,9 @@ struct OpenAPICoverageTests {
             .malformedJSON, .invalidUserID, .invalidBase64(field: ""), .invalidKey(field: ""), .invalidCertificate,
             .invalidSignature, .deviceMismatch, .tooManyKeys(limit: 0), .tooManyItems(limit: 0), .invalidParameter(name: ""),
             .emptyMessage, .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature,
-            .routeNotFound, .unknownUser, .unknownDevice, .userTaken, .deviceTaken, .preKeyLimit(limit: 0),
-            .mailboxFull(limit: 0), .bodyTooLarge(limit: 0), .messageTooLarge(limit: 0), .internalError,
+            .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment, .userTaken, .deviceTaken, .preKeyLimit(limit: 0),
+            .mailboxFull(limit: 0), .bodyTooLarge(limit: 0), .messageTooLarge(limit: 0), .rateLimited(retryAfterSeconds: 1),
+            .internalError,
         ]
         for error in errors {
             #expect(text.contains(error.code), "\(error.code) not in openapi.yaml")

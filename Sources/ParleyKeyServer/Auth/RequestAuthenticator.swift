@@ -45,6 +45,18 @@ public struct RequestAuthenticator: Sendable {
     public func authenticate(_ request: Request, body: [UInt8], presentedKey: Ed25519.PublicKey?) async throws
         -> AuthenticatedDevice
     {
+        let pending = try await prepare(request, presentedKey: presentedKey)
+        return try await finish(pending, bodyDigest: SHA256.hash(body))
+    }
+
+    /// The checks that need no body: headers, timestamp window, known device. A streamed upload
+    /// runs these before reading its body, and ``finish(_:bodyDigest:)`` after.
+    /// - Parameters:
+    ///   - request: the request (its head).
+    ///   - presentedKey: the identity key in the body, for registrations; nil otherwise.
+    /// - Returns: what the signature check needs.
+    /// - Throws: `auth_required`, `auth_stale_timestamp`, `auth_unknown_device` (``ServerError``).
+    func prepare(_ request: Request, presentedKey: Ed25519.PublicKey? = nil) async throws -> PendingAuthentication {
         let headers = try SignedHeaders(request.headers)
         let now = clock.now()
         guard abs(now - headers.timestamp) <= windowMilliseconds else { throw ServerError.staleTimestamp }
@@ -57,15 +69,35 @@ public struct RequestAuthenticator: Sendable {
             }
             identityKey = known
         }
+        return PendingAuthentication(
+            headers: headers, identityKey: identityKey, method: request.method.rawValue, pathWithQuery: request.head.path ?? "")
+    }
+
+    /// Verifies the signature over the body's digest, then records it against replay.
+    /// - Parameters:
+    ///   - pending: the result of ``prepare(_:presentedKey:)`` for this request.
+    ///   - bodyDigest: SHA-256 of the whole body as received.
+    /// - Returns: the calling device.
+    /// - Throws: `auth_bad_signature`, `auth_replayed` (``ServerError``).
+    func finish(_ pending: PendingAuthentication, bodyDigest: [UInt8]) async throws -> AuthenticatedDevice {
+        let headers = pending.headers
         let input = RequestSignature.signingInput(
-            method: request.method.rawValue, pathWithQuery: request.head.path ?? "", timestamp: headers.timestampText,
-            body: body)
-        guard identityKey.isValidSignature(headers.signature, for: input) else { throw ServerError.badSignature }
+            method: pending.method, pathWithQuery: pending.pathWithQuery, timestamp: headers.timestampText,
+            bodyDigest: bodyDigest)
+        guard pending.identityKey.isValidSignature(headers.signature, for: input) else { throw ServerError.badSignature }
         guard try await storage.recordSignature(headers.signature, expiresAt: headers.timestamp + windowMilliseconds) else {
             throw ServerError.replayedSignature
         }
-        return AuthenticatedDevice(address: headers.device, identityKey: identityKey)
+        return AuthenticatedDevice(address: headers.device, identityKey: pending.identityKey)
     }
+}
+
+/// A request whose headers, timestamp and device passed; its signature is not checked yet.
+struct PendingAuthentication: Sendable {
+    let headers: SignedHeaders
+    let identityKey: Ed25519.PublicKey
+    let method: String
+    let pathWithQuery: String
 }
 
 /// The device that signed a request, with the key that verified it.
@@ -77,7 +109,7 @@ public struct AuthenticatedDevice: Sendable, Equatable {
 }
 
 /// The three `Parley-*` headers, parsed.
-struct SignedHeaders {
+struct SignedHeaders: Sendable {
     let device: DeviceAddress
     let timestamp: Int64
     let timestampText: String

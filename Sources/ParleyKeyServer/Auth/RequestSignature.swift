@@ -20,6 +20,18 @@ public enum RequestSignature {
     ///   - body: the request body bytes (empty for none).
     /// - Returns: the bytes to sign or verify.
     public static func signingInput(method: String, pathWithQuery: String, timestamp: String, body: [UInt8]) -> [UInt8] {
-        Array("parley-auth-v1\n\(method)\n\(pathWithQuery)\n\(timestamp)\n\(Hex.encode(SHA256.hash(body)))".utf8)
+        signingInput(method: method, pathWithQuery: pathWithQuery, timestamp: timestamp, bodyDigest: SHA256.hash(body))
+    }
+
+    /// The exact string a device signs, from the body's SHA-256 digest (for streamed bodies,
+    /// hashed as they arrive).
+    /// - Parameters:
+    ///   - method: the HTTP method, as sent.
+    ///   - pathWithQuery: the request target as sent.
+    ///   - timestamp: the `Parley-Timestamp` value as sent.
+    ///   - bodyDigest: SHA-256 of the request body bytes.
+    /// - Returns: the bytes to sign or verify.
+    public static func signingInput(method: String, pathWithQuery: String, timestamp: String, bodyDigest: [UInt8]) -> [UInt8] {
+        Array("parley-auth-v1\n\(method)\n\(pathWithQuery)\n\(timestamp)\n\(Hex.encode(bodyDigest))".utf8)
     }
 }

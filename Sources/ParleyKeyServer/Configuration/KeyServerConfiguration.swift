@@ -8,8 +8,10 @@ public struct KeyServerConfiguration: Sendable {
     public var limits: ServerLimits
     /// The clock used for timestamps, the replay window and expiry.
     public var clock: ServerClock
-    /// Seconds between sweeps of expired messages and replay records.
+    /// Seconds between sweeps of expired messages, attachments and replay records.
     public var purgeIntervalSeconds: Int
+    /// Directory for attachment files (`attachments/` is created inside it on the first upload).
+    public var dataDirectory: String
 
     /// Creates a configuration.
     /// - Parameters:
@@ -18,10 +20,12 @@ public struct KeyServerConfiguration: Sendable {
     ///   - limits: limits.
     ///   - clock: clock.
     ///   - purgeIntervalSeconds: seconds between expiry sweeps.
+    ///   - dataDirectory: directory for attachment files.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), clock: ServerClock = .system,
-        purgeIntervalSeconds: Int = 60
+        purgeIntervalSeconds: Int = 60, dataDirectory: String = ServerOptions.defaultDataDirectory
     ) {
+        self.dataDirectory = dataDirectory
         self.host = host
         self.port = port
         self.limits = limits

@@ -23,6 +23,21 @@ public struct ServerLimits: Sendable, Equatable {
     /// Allowed clock difference and replay-cache lifetime, in milliseconds: 300 s.
     public var replayWindowMilliseconds: Int64 = 300 * 1000
 
+    /// `POST /v1/keys/claim` per calling device: a burst of 30, then 30 a minute. A client claims
+    /// once per new contact device, so this is far above normal use, yet one device needs over
+    /// half an hour to drain a full stock of 1000 one-time prekeys instead of a second.
+    public var claimRate = RateLimit(capacity: 30, refillPerMinute: 30)
+    /// `PUT /v1/messages` per calling device: a burst of 300 calls, then 600 a minute (one call
+    /// carries a whole fan-out). Bounds how fast one device can fill other devices' mailboxes.
+    public var sendRate = RateLimit(capacity: 300, refillPerMinute: 600)
+
+    /// Bytes of one attachment: 100 MiB. Streamed to disk, so this bounds disk use per upload,
+    /// not memory.
+    public var maxAttachmentBytes = 100 * 1024 * 1024
+    /// How long an attachment is kept after upload, in milliseconds: 30 days, like messages (the
+    /// message that names it expires then too).
+    public var attachmentTTLMilliseconds: Int64 = 30 * 24 * 3600 * 1000
+
     /// The defaults above.
     public init() {}
 }

@@ -9,6 +9,8 @@ public enum ServerOptions {
     public static let dataDirectoryVariable = "PARLEY_DATA_DIR"
     /// Default `--listen`.
     public static let defaultListen = "127.0.0.1:8080"
+    /// Default `--data-dir`.
+    public static let defaultDataDirectory = "./parley-data"
     /// Default `--database`.
     public static let defaultDatabase = "sqlite:./parley-server.sqlite"
 

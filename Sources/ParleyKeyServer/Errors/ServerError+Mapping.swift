@@ -35,6 +35,15 @@ extension ServerError {
         }
     }
 
+    /// The whole error response: status, JSON body, and `Retry-After` for ``rateLimited(retryAfterSeconds:)``.
+    var response: Response {
+        var response = JSONOutput.raw(jsonBody, status: status)
+        if case .rateLimited(let seconds) = self {
+            response.headers[.retryAfter] = String(max(1, seconds))
+        }
+        return response
+    }
+
     /// The JSON error body `{"error": CODE, "message": TEXT}`.
     var jsonBody: [UInt8] {
         let body = ErrorBody(error: code, message: message)

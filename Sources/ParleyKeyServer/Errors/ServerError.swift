@@ -47,6 +47,8 @@ public enum ServerError: Error, Sendable, Equatable {
     case unknownUser
     /// No such device.
     case unknownDevice
+    /// No such attachment, or it expired.
+    case unknownAttachment
     // 409
     /// The user id is registered already.
     case userTaken
@@ -61,6 +63,9 @@ public enum ServerError: Error, Sendable, Equatable {
     case bodyTooLarge(limit: Int)
     /// One message body is larger than allowed.
     case messageTooLarge(limit: Int)
+    // 429
+    /// The calling device's token bucket for this kind of request is empty.
+    case rateLimited(retryAfterSeconds: Int)
     // 500
     /// A server-side failure (storage); details go to the log, not to the client.
     case internalError
@@ -73,9 +78,10 @@ public enum ServerError: Error, Sendable, Equatable {
             .badRequest
         case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:
             .unauthorized
-        case .routeNotFound, .unknownUser, .unknownDevice: .notFound
+        case .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment: .notFound
         case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull: .conflict
         case .bodyTooLarge, .messageTooLarge: .contentTooLarge
+        case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         }
     }
@@ -102,12 +108,14 @@ public enum ServerError: Error, Sendable, Equatable {
         case .routeNotFound: "not_found"
         case .unknownUser: "unknown_user"
         case .unknownDevice: "unknown_device"
+        case .unknownAttachment: "unknown_attachment"
         case .userTaken: "user_taken"
         case .deviceTaken: "device_taken"
         case .preKeyLimit: "prekey_limit"
         case .mailboxFull: "mailbox_full"
         case .bodyTooLarge: "body_too_large"
         case .messageTooLarge: "message_too_large"
+        case .rateLimited: "rate_limited"
         case .internalError: "internal"
         }
     }
@@ -134,12 +142,14 @@ public enum ServerError: Error, Sendable, Equatable {
         case .routeNotFound: "No such route."
         case .unknownUser: "No such user."
         case .unknownDevice: "No such device."
+        case .unknownAttachment: "No such attachment, or it expired."
         case .userTaken: "This user id is taken."
         case .deviceTaken: "This device id is taken for this user."
         case .preKeyLimit(let limit): "A device holds at most \(limit) one-time prekeys."
         case .mailboxFull(let limit): "A recipient mailbox is full (at most \(limit) messages)."
         case .bodyTooLarge(let limit): "The request body is larger than \(limit) bytes."
         case .messageTooLarge(let limit): "A message body is larger than \(limit) bytes."
+        case .rateLimited(let seconds): "Too many requests of this kind from this device; retry after \(seconds) s."
         case .internalError: "Internal server error."
         }
     }

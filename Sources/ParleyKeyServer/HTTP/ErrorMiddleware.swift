@@ -15,7 +15,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 // The type only: descriptions of storage errors could carry bound values.
                 context.logger.error("internal error", metadata: ["error_type": "\(type(of: error))"])
             }
-            return JSONOutput.raw(mapped.jsonBody, status: mapped.status)
+            return mapped.response
         }
     }
 }

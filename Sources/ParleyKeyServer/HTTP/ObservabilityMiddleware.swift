@@ -16,7 +16,7 @@ struct ObservabilityMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             // ErrorMiddleware sits inside this one; this is only a safety net.
             let mapped = ServerError(mapping: error)
-            response = JSONOutput.raw(mapped.jsonBody, status: mapped.status)
+            response = mapped.response
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

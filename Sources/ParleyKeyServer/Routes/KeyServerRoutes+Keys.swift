@@ -42,6 +42,8 @@ extension KeyServerRoutes {
     /// `POST /v1/keys/claim`: bundles of a user's devices; each one-time prekey goes out once.
     func claim(_ request: Request, logger: Logger) async throws -> Response {
         let (caller, body) = try await authenticated(request)
+        // After authentication (the bucket is the signed caller's), before anything is read.
+        try claimLimiter.take(for: caller.address)
         let input = try JSONInput.decode(ClaimRequest.self, from: body)
         let user = try UserID(input.user)
         if let devices = input.devices, devices.count > limits.maxFetchLimit {

@@ -4,6 +4,7 @@ extension KeyServerRoutes {
     /// `PUT /v1/messages`: stores ciphertexts for recipient devices, all or nothing.
     func send(_ request: Request) async throws -> Response {
         let (caller, body) = try await authenticated(request)
+        try sendLimiter.take(for: caller.address)
         let input = try JSONInput.decode(SendRequest.self, from: body)
         guard input.messages.count <= limits.maxMessagesPerCall else {
             throw ServerError.tooManyItems(limit: limits.maxMessagesPerCall)
@@ -17,8 +18,13 @@ extension KeyServerRoutes {
             guard bytes.count <= limits.maxMessageBytes else { throw ServerError.messageTooLarge(limit: limits.maxMessageBytes) }
             outgoing.append(OutgoingEnvelope(recipient: DeviceAddress(user: user, device: message.device), body: bytes))
         }
-        let ids = try await storage.enqueue(
-            outgoing, from: caller.address, at: clock.now(), mailboxLimit: limits.maxMailboxDepth)
+        let now = clock.now()
+        let ids = try await storage.enqueue(outgoing, from: caller.address, at: now, mailboxLimit: limits.maxMailboxDepth)
+        // After the commit: a pushed envelope is always one a fetch returns.
+        await notifier.publish(
+            zip(ids, outgoing).map { id, message in
+                Envelope(id: id, recipient: message.recipient, sender: caller.address, timestamp: now, body: message.body)
+            })
         return JSONOutput.response(SendResponse(ids: ids))
     }
 

@@ -12,12 +12,27 @@ struct KeyServerRoutes: Sendable {
     let clock: ServerClock
     let authenticator: RequestAuthenticator
     let metrics: ServerMetrics
+    /// Buckets for `POST /v1/keys/claim`.
+    let claimLimiter: RateLimiter
+    /// Buckets for `PUT /v1/messages`.
+    let sendLimiter: RateLimiter
+    /// Attachment files.
+    let attachments: AttachmentStore
+    /// Push to connected devices.
+    let notifier: any MailboxNotifier
 
-    init(storage: any KeyServerStorage, limits: ServerLimits, clock: ServerClock, metrics: ServerMetrics) {
+    init(
+        storage: any KeyServerStorage, limits: ServerLimits, clock: ServerClock, metrics: ServerMetrics,
+        attachments: AttachmentStore, notifier: any MailboxNotifier
+    ) {
+        self.attachments = attachments
+        self.notifier = notifier
         self.storage = storage
         self.limits = limits
         self.clock = clock
         self.metrics = metrics
+        claimLimiter = RateLimiter(rate: limits.claimRate, clock: clock)
+        sendLimiter = RateLimiter(rate: limits.sendRate, clock: clock)
         authenticator = RequestAuthenticator(storage: storage, clock: clock, windowMilliseconds: limits.replayWindowMilliseconds)
     }
 
@@ -40,6 +55,10 @@ struct KeyServerRoutes: Sendable {
         router.put("/v1/messages") { request, _ in try await send(request) }
         router.get("/v1/messages") { request, _ in try await fetch(request) }
         router.post("/v1/messages/ack") { request, _ in try await acknowledge(request) }
+        router.put("/v1/attachments") { request, context in try await uploadAttachment(request, context: context) }
+        router.get("/v1/attachments/{id}") { request, context in
+            try await downloadAttachment(request, id: context.parameters.get("id"), context: context)
+        }
     }
 
     /// Collects the body and authenticates the calling device over it.

@@ -1,21 +1,18 @@
 import Logging
 import ServiceLifecycle
 
-/// Sweeps expired messages (TTL) and replay records at a fixed interval until shutdown.
+/// Sweeps expired messages (TTL), attachment files (TTL) and replay records at a fixed interval
+/// until shutdown.
 struct ExpiryService: Service {
     let storage: any KeyServerStorage
+    let attachments: AttachmentStore
     let configuration: KeyServerConfiguration
     let logger: Logger
 
     func run() async throws {
         let interval = Duration.seconds(max(1, configuration.purgeIntervalSeconds))
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            let now = configuration.clock.now()
-            do {
-                try await storage.purgeExpired(messagesBefore: now - configuration.limits.messageTTLMilliseconds, now: now)
-            } catch {
-                logger.error("expiry sweep failed", metadata: ["error_type": "\(type(of: error))"])
-            }
+            await sweep()
             // The sleep ends early on graceful shutdown (SIGTERM/SIGINT) or cancellation.
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -23,5 +20,18 @@ struct ExpiryService: Service {
                 return
             }
         }
+    }
+
+    /// One sweep at the clock's current time.
+    func sweep() async {
+        let now = configuration.clock.now()
+        do {
+            try await storage.purgeExpired(messagesBefore: now - configuration.limits.messageTTLMilliseconds, now: now)
+        } catch {
+            logger.error("expiry sweep failed", metadata: ["error_type": "\(type(of: error))"])
+        }
+        let removed = attachments.purgeExpired(
+            createdBefore: now - configuration.limits.attachmentTTLMilliseconds, now: now)
+        if removed > 0 { logger.info("attachments expired", metadata: ["count": "\(removed)"]) }
     }
 }

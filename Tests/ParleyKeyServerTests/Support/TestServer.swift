@@ -10,6 +10,8 @@ struct Reply: Sendable {
     let status: Int
     let body: [UInt8]
     let contentType: String?
+    /// The `Retry-After` header as a number of seconds.
+    var retryAfter: Int? = nil
 
     /// The body as a JSON object (empty when it is not one).
     var json: [String: Any] {
@@ -41,14 +43,24 @@ struct TestAPI: Sendable {
         }
         var headers = HTTPFields()
         if let device {
-            let stamp = String(timestamp ?? clock.now())
-            let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
-            headers[HTTPField.Name("Parley-Device")!] = device.address
-            headers[HTTPField.Name("Parley-Timestamp")!] = stamp
-            headers[HTTPField.Name("Parley-Signature")!] = b64((signer ?? device).key.signature(for: input))
+            headers = signedHeaders(method, path, body: body, as: device, timestamp: timestamp, signer: signer)
         }
         if !body.isEmpty { headers[.contentType] = "application/json" }
         return try await send(method, path, headers: headers, body: body)
+    }
+
+    /// The three `Parley-*` headers of a request signed as `device` (by `signer`'s key if given).
+    func signedHeaders(
+        _ method: HTTPRequest.Method, _ path: String, body: [UInt8] = [], as device: TestDevice, timestamp: Int64? = nil,
+        signer: TestDevice? = nil
+    ) -> HTTPFields {
+        var headers = HTTPFields()
+        let stamp = String(timestamp ?? clock.now())
+        let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
+        headers[HTTPField.Name("Parley-Device")!] = device.address
+        headers[HTTPField.Name("Parley-Timestamp")!] = stamp
+        headers[HTTPField.Name("Parley-Signature")!] = b64((signer ?? device).key.signature(for: input))
+        return headers
     }
 
     /// Sends exactly these headers and body.
@@ -58,7 +70,7 @@ struct TestAPI: Sendable {
         ) { response in
             Reply(
                 status: Int(response.status.code), body: Array(response.body.readableBytesView),
-                contentType: response.headers[.contentType])
+                contentType: response.headers[.contentType], retryAfter: response.headers[.retryAfter].flatMap { Int($0) })
         }
     }
 
@@ -87,11 +99,19 @@ struct TestAPI: Sendable {
 /// Runs `body` against a fresh server on `backend`: in-process by default, or `.live` on
 /// 127.0.0.1 with a free port.
 func withServer<T>(
-    _ backend: Backend, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router,
+    _ backend: Backend, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router, dataDirectory: URL? = nil,
     _ body: @Sendable (TestAPI) async throws -> T
 ) async throws -> T {
     let clock = TestClock()
-    let configuration = KeyServerConfiguration(host: "127.0.0.1", port: 0, limits: limits, clock: clock.serverClock)
+    let data = dataDirectory ?? temporaryDirectory("parley-server-data")
+    defer { if dataDirectory == nil { try? FileManager.default.removeItem(at: data) } }
+    let configuration = KeyServerConfiguration(
+        host: "127.0.0.1", port: 0, limits: limits, clock: clock.serverClock, dataDirectory: data.path)
     let app = buildApplication(configuration: configuration, storage: try backend.makeStorage())
     return try await app.test(setup) { client in try await body(TestAPI(client: client, clock: clock)) }
+}
+
+/// A new, unique path under the system's temporary directory (not created).
+func temporaryDirectory(_ prefix: String) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
 }

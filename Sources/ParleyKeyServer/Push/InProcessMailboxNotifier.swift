@@ -1,0 +1,46 @@
+import Foundation
+
+/// ``MailboxNotifier`` for one server process: subscribers in a table, envelopes handed over in
+/// memory.
+public final class InProcessMailboxNotifier: MailboxNotifier, @unchecked Sendable {
+    /// Envelopes buffered per subscriber before it counts as too slow: 1000. Past that its stream
+    /// ends and the socket closes; nothing is lost, since envelopes stay in the mailbox until acked.
+    public static let bufferLimit = 1000
+
+    // Guarded by `lock`: subscribe, cancel and publish run on any task.
+    private let lock = NSLock()
+    private var subscribers: [DeviceAddress: [UUID: AsyncStream<Envelope>.Continuation]] = [:]
+
+    /// An empty table.
+    public init() {}
+
+    public func publish(_ envelopes: [Envelope]) async {
+        lock.withLock {
+            for envelope in envelopes {
+                guard let continuations = subscribers[envelope.recipient] else { continue }
+                for continuation in continuations.values {
+                    if case .dropped = continuation.yield(envelope) { continuation.finish() }
+                }
+            }
+        }
+    }
+
+    public func subscribe(_ device: DeviceAddress) async -> MailboxSubscription {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Envelope.self, bufferingPolicy: .bufferingOldest(Self.bufferLimit))
+        continuation.onTermination = { [weak self] _ in self?.remove(id, of: device) }
+        lock.withLock { subscribers[device, default: [:]][id] = continuation }
+        return MailboxSubscription(envelopes: stream, cancel: { continuation.finish() })
+    }
+
+    /// How many subscriptions are open (for tests and metrics).
+    public var subscriberCount: Int { lock.withLock { subscribers.values.reduce(0) { $0 + $1.count } } }
+
+    private func remove(_ id: UUID, of device: DeviceAddress) {
+        lock.withLock {
+            subscribers[device]?[id] = nil
+            if subscribers[device]?.isEmpty == true { subscribers[device] = nil }
+        }
+    }
+}
