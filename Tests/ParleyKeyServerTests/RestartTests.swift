@@ -22,7 +22,8 @@ struct RestartTests {
         let database = "sqlite:" + directory.appendingPathComponent("server.sqlite").path
         let port = try freeLoopbackPort()
 
-        var server = try ServerProcess(port: port, database: database)
+        var server = try ServerProcess(
+            port: port, database: database, dataDirectory: directory.appendingPathComponent("data").path)
         defer { server.kill() }
         let client = ExternalClient(port: port)
         try await server.waitUntilReady(client)
@@ -64,7 +65,7 @@ struct RestartTests {
             !duringLoad.isEmpty && duringLoad.count < 2000,
             "the kill must land in the middle of the load (\(duringLoad.count) sent)")
 
-        server = try ServerProcess(port: port, database: database)
+        server = try ServerProcess(port: port, database: database, dataDirectory: directory.appendingPathComponent("data").path)
         try await server.waitUntilReady(client)
         let afterRestart = try await client.fetch(as: bobDevice)
         let texts = afterRestart.map(\.text)
@@ -81,11 +82,15 @@ struct RestartTests {
 struct ServerProcess {
     private var process: Process?
 
-    init(port: Int, database: String) throws {
+    init(port: Int, database: String, dataDirectory: String) throws {
         let binary = try Self.binary()
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["--listen", "127.0.0.1:\(port)", "--database", database, "--log-level", "error"]
+        // Send limits out of the way: the load must still be running when the kill lands.
+        process.arguments = [
+            "--listen", "127.0.0.1:\(port)", "--database", database, "--data-dir", dataDirectory, "--log-level", "error",
+            "--send-burst", "100000", "--send-per-minute", "1000000",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 server="$(swift build --show-bin-path)/parley-server"
-"$server" --listen "127.0.0.1:$port" --database "sqlite:$work/server.sqlite" >"$work/server.log" 2>&1 &
+"$server" --listen "127.0.0.1:$port" --database "sqlite:$work/server.sqlite" --data-dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
