@@ -41,6 +41,7 @@ let serverDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     // GRDB.swift 7.10.0 is declared once, in storeDependencies above (a second declaration of the
     // same package is an error).
 ]
@@ -49,7 +50,7 @@ let serverProducts: [Product] = [
     .executable(name: "parley-server", targets: ["parley-server"]),
 ]
 let serverTargets: [Target] = [
-    // The key server: Hummingbird application, directory/mailbox storage (in-memory, SQLite).
+    // The key server: Hummingbird application, directory/mailbox storage (in-memory, SQLite, PostgreSQL).
     .target(
         name: "ParleyKeyServer",
         dependencies: [
@@ -58,6 +59,7 @@ let serverTargets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ],
         swiftSettings: strictSettings
     ),
@@ -78,6 +80,8 @@ let serverTargets: [Target] = [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         swiftSettings: strictSettings
     ),
