@@ -86,12 +86,21 @@ struct TestAPI: Sendable {
 
 /// Runs `body` against a fresh server on `backend`: in-process by default, or `.live` on
 /// 127.0.0.1 with a free port.
-func withServer<T>(
+func withServer<T: Sendable>(
     _ backend: Backend, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router,
     _ body: @Sendable (TestAPI) async throws -> T
 ) async throws -> T {
-    let clock = TestClock()
+    try await backend.withStorage { storage in
+        try await withServer(storage: storage, limits: limits, setup: setup, body)
+    }
+}
+
+/// Runs `body` against a server on `storage` (several servers may share one PostgreSQL database).
+func withServer<T: Sendable>(
+    storage: any KeyServerStorage, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router,
+    clock: TestClock = TestClock(), _ body: @Sendable (TestAPI) async throws -> T
+) async throws -> T {
     let configuration = KeyServerConfiguration(host: "127.0.0.1", port: 0, limits: limits, clock: clock.serverClock)
-    let app = buildApplication(configuration: configuration, storage: try backend.makeStorage())
+    let app = buildApplication(configuration: configuration, storage: storage)
     return try await app.test(setup) { client in try await body(TestAPI(client: client, clock: clock)) }
 }
