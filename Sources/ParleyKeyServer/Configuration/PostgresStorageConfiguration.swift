@@ -132,6 +132,8 @@ public enum PostgresStorageError: Error, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// A stored row does not hold what the schema promises.
     case corruptRow(column: String)
+    /// The database did not answer within this many seconds at start.
+    case unreachable(seconds: Int)
     /// A mailbox notification payload that is not `user/device` (too long or malformed).
     case invalidNotification
 
@@ -139,6 +141,7 @@ public enum PostgresStorageError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .invalidConfiguration(let reason): "invalid PostgreSQL configuration: \(reason)"
         case .corruptRow(let column): "corrupt row (column \(column))"
+        case .unreachable(let seconds): "PostgreSQL did not answer within \(seconds) s"
         case .invalidNotification: "malformed mailbox notification"
         }
     }

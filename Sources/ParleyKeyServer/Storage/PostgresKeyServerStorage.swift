@@ -39,10 +39,13 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
     }
 
     /// Runs the connection pool, creates the schema (idempotent), runs `body`, then closes the pool.
-    /// - Parameter body: everything that uses the storage.
+    /// - Parameters:
+    ///   - startupTimeoutSeconds: how long to wait for the database at start (the pool itself
+    ///     retries forever).
+    ///   - body: everything that uses the storage.
     /// - Returns: what `body` returns.
-    /// - Throws: connection and schema errors, and what `body` throws.
-    public func withRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    /// - Throws: ``PostgresStorageError/unreachable(seconds:)``, schema errors, and what `body` throws.
+    public func withRunning<T: Sendable>(startupTimeoutSeconds: Int = 30, _ body: () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             let client = self.client
             group.addTask {
@@ -50,8 +53,25 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 return nil
             }
             defer { group.cancelAll() }
-            try await createSchema()
+            try await createSchema(timeoutSeconds: startupTimeoutSeconds)
             return try await body()
+        }
+    }
+
+    /// ``createSchema()``, or ``PostgresStorageError/unreachable(seconds:)`` after `timeoutSeconds`.
+    private func createSchema(timeoutSeconds: Int) async throws {
+        let seconds = max(1, timeoutSeconds)
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await self.createSchema()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else { throw PostgresStorageError.unreachable(seconds: seconds) }
         }
     }
 
@@ -415,9 +435,11 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
             host: configuration.host, port: configuration.port, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: tls)
         client.options.maximumConnections = configuration.maximumConnections
+        // No statement waits forever on a lock or runs away (a claim or send is milliseconds).
+        client.options.additionalStartupParameters = [("statement_timeout", "30s"), ("lock_timeout", "10s")]
         if let schema = configuration.schema {
             // Every pooled connection resolves the unqualified table names in this schema only.
-            client.options.additionalStartupParameters = [("search_path", schema)]
+            client.options.additionalStartupParameters.append(("search_path", schema))
         }
         return client
     }
