@@ -18,14 +18,15 @@ struct PostgresCoverageTests {
 
 @Suite("Several server instances on one database")
 struct SharedDatabaseTests {
-    /// 50 one-time prekeys, 200 concurrent claims from 20 devices spread over two server instances
-    /// (each with its own storage and pool) on one database: exactly 50 distinct keys handed out.
+    /// 50 one-time prekeys, 200 concurrent claims from 20 devices spread over two live server
+    /// instances on 127.0.0.1 (each with its own storage and pool) on one database: exactly 50
+    /// distinct keys handed out.
     @Test(arguments: Backend.sharedCases)
     func exactlyOnceAcrossTwoInstances(backend: Backend) async throws {
         try await backend.withSharedStorages(2) { storages in
             let clock = TestClock()
-            try await withServer(storage: storages[0], clock: clock) { first in
-                try await withServer(storage: storages[1], clock: clock) { second in
+            try await withServer(storage: storages[0], setup: .live, clock: clock) { first in
+                try await withServer(storage: storages[1], setup: .live, clock: clock) { second in
                     let (_, target) = try await first.readyUser("target")
                     let uploaded = oneTimeKeys(50)
                     #expect(
