@@ -33,8 +33,10 @@ fuzz:
 server-fuzz:
 	scripts/server-fuzz/run.sh
 
+## unit: swift test, with a throwaway PostgreSQL on 127.0.0.1 for the key server's PostgreSQL
+## cases (PARLEY_TEST_POSTGRES_URL); stopped and removed afterwards, also on failure.
 unit:
-	$(SWIFT) test --skip-build
+	scripts/postgres-test-server.sh run -- $(SWIFT) test --skip-build
 
 ## bench: release build; per-operation medians against raw libsodium.
 bench:

@@ -42,6 +42,7 @@ let serverDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     // GRDB.swift 7.10.0 is declared once, in storeDependencies above (a second declaration of the
     // same package is an error).
 ]
@@ -50,7 +51,7 @@ let serverProducts: [Product] = [
     .executable(name: "parley-server", targets: ["parley-server"]),
 ]
 let serverTargets: [Target] = [
-    // The key server: Hummingbird application, directory/mailbox storage (in-memory, SQLite).
+    // The key server: Hummingbird application, directory/mailbox storage (in-memory, SQLite, PostgreSQL).
     .target(
         name: "ParleyKeyServer",
         dependencies: [
@@ -60,6 +61,7 @@ let serverTargets: [Target] = [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ],
         swiftSettings: strictSettings
     ),

@@ -91,21 +91,39 @@ struct ParleyServer: AsyncParsableCommand {
         }
         logger.logLevel = level
 
-        let storage: any KeyServerStorage
-        switch location {
-        case .sqlite(let path):
-            storage = try SQLiteKeyServerStorage(path: path)
-            logger.info("storage opened", metadata: ["backend": "sqlite", "path": "\(path)"])
-        case .postgres:
-            throw ValidationError("PostgreSQL is not supported by this build yet; use --database sqlite:PATH.")
-        }
         let dataDirectory = ServerOptions.resolve(
             dataDir, ServerOptions.dataDirectoryVariable, in: environment, default: ServerOptions.defaultDataDirectory)
         let configuration = KeyServerConfiguration(host: host, port: port, limits: limits, dataDirectory: dataDirectory)
-        let app = buildApplication(configuration: configuration, storage: storage, logger: logger)
-        // Hummingbird's service group stops accepting, drains requests and returns on SIGTERM/SIGINT.
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        switch location {
+        case .sqlite(let path):
+            let storage = try SQLiteKeyServerStorage(path: path)
+            logger.info("storage opened", metadata: ["backend": "sqlite", "path": "\(path)"])
+            try await serve(configuration: configuration, storage: storage, logger: logger)
+        case .postgres(let url):
+            let postgres: PostgresStorageConfiguration
+            do {
+                postgres = try PostgresStorageConfiguration(url: url)
+            } catch {
+                throw ValidationError("--database: \(error.description).")
+            }
+            let storage = PostgresKeyServerStorage(configuration: postgres, logger: logger)
+            // The pool runs, and the schema is created, before the first request; both stop after
+            // the server has drained.
+            try await storage.withRunning {
+                logger.info(
+                    "storage opened",
+                    metadata: ["backend": "postgres", "host": "\(postgres.host)", "database": "\(postgres.database)"])
+                try await serve(configuration: configuration, storage: storage, logger: logger)
+            }
+        }
         logger.info("stopped")
+    }
+
+    /// Runs the application until SIGTERM or SIGINT: Hummingbird's service group stops accepting,
+    /// drains requests and returns.
+    private func serve(configuration: KeyServerConfiguration, storage: any KeyServerStorage, logger: Logger) async throws {
+        let app = buildApplication(configuration: configuration, storage: storage, logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
     /// A positive integer from the flag or else the environment variable, nil when neither is set.

@@ -34,6 +34,9 @@ struct CrashTestCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many rounds (one new message from Alice each).")
     var maxRounds = 1_000_000
 
+    @Option(help: "Pause this many milliseconds in the middle of a first-time setup (widens the window for kills aimed at it).")
+    var setupPauseMilliseconds = 0
+
     func validate() throws {
         guard maxSeconds > 0, maxSeconds <= 3600 else { throw ValidationError("--max-seconds must be in (0, 3600].") }
         guard maxRounds >= 0 else { throw ValidationError("--max-rounds must not be negative.") }
@@ -42,7 +45,8 @@ struct CrashTestCommand: AsyncParsableCommand {
     func run() async throws {
         let directory = URL(fileURLWithPath: dir)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let stores = try await CrashTestStores.openOrCreate(in: directory, seed: seed)
+        let stores = try await CrashTestStores.openOrCreate(
+            in: directory, seed: seed, setupPause: .milliseconds(max(0, setupPauseMilliseconds)))
         let log = try WireLog(path: directory.appendingPathComponent(WireLog.fileName).path)
         var conversation = try await CrashTestConversation(stores: stores, log: log, seed: seed)
         let drained = try await conversation.deliverEverything(shuffled: false)

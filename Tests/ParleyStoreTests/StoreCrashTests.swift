@@ -27,11 +27,13 @@ struct StoreCrashTests {
     static let defaultSeed: UInt64 = 0x5EED_0003
     /// The kill lands this long after the start.
     static let killDelays = 30...400
-    /// Before those, kills aimed at the setup (about 15 to 40 ms after the start here): 2 ms,
-    /// then 1 ms later each time, until one finds the setup complete. Steps of 1 ms make sure a
-    /// kill lands inside the setup even when it is quick; the range leaves room for a slow,
-    /// loaded machine. The next run must finish or redo what a killed setup left.
-    static let setupKillDelays = stride(from: 2, through: 400, by: 1)
+    /// Before those, kills aimed at the setup: the child pauses ``setupPause`` ms in the middle
+    /// of a first-time setup, so that kills every 20 ms from 10 ms on land inside it even on a
+    /// loaded machine (parallel tests) where sleeps and scheduling jitter by tens of ms; they go
+    /// on until one finds the setup complete. The next run must finish or redo what a killed
+    /// setup left.
+    static let setupKillDelays = stride(from: 10, through: 2000, by: 20)
+    static let setupPause = 250
     /// Wires replayed at the end: the last few before each kill (those in flight), plus retries.
     static let replaysPerKill = 3
 
@@ -53,7 +55,7 @@ struct StoreCrashTests {
 
         var killsDuringSetup = 0
         for delay in Self.setupKillDelays {
-            guard let state = try await harness.kill(after: delay) else { return }
+            guard let state = try await harness.kill(after: delay, setupPause: Self.setupPause) else { return }
             if case .stores = state { break }
             if case .setUpPartly = state { killsDuringSetup += 1 }
         }
@@ -103,9 +105,9 @@ struct StoreCrashTests {
 
         /// Starts the child, SIGKILLs it after `delay` ms and checks what it left; nil (with an
         /// issue recorded) if the child ended on its own.
-        mutating func kill(after delay: Int) async throws -> Aftermath? {
+        mutating func kill(after delay: Int, setupPause: Int = 0) async throws -> Aftermath? {
             let context = "seed \(seed), run \(runs), killed after \(delay) ms"
-            let process = try start([])
+            let process = try start(setupPause > 0 ? ["--setup-pause-milliseconds", String(setupPause)] : [])
             try await Task.sleep(for: .milliseconds(delay))
             process.sendKill()
             let termination = try await process.wait(timeout: .seconds(10))

@@ -56,7 +56,7 @@ public enum ServerOptions {
 public enum DatabaseLocation: Sendable, Equatable {
     /// An SQLite file.
     case sqlite(path: String)
-    /// A PostgreSQL URL (not supported by this build yet).
+    /// A PostgreSQL URL (parsed by ``PostgresStorageConfiguration/init(url:)``).
     case postgres(url: String)
 }
 

@@ -3,7 +3,8 @@ import ParleyCrypto
 /// The key server's persistent state: the directory (accounts, devices, prekeys), the mailboxes,
 /// and the replay cache. Public keys and ciphertext only.
 ///
-/// Implementations: ``MemoryKeyServerStorage`` (tests) and ``SQLiteKeyServerStorage`` (default).
+/// Implementations: ``MemoryKeyServerStorage`` (tests), ``SQLiteKeyServerStorage`` (default) and
+/// ``PostgresKeyServerStorage`` (several server processes on one database).
 /// Each method is atomic. Client-caused outcomes are thrown as ``DirectoryError``; anything else
 /// thrown is a backend failure.
 public protocol KeyServerStorage: Sendable {

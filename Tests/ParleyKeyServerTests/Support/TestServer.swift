@@ -98,16 +98,25 @@ struct TestAPI: Sendable {
 
 /// Runs `body` against a fresh server on `backend`: in-process by default, or `.live` on
 /// 127.0.0.1 with a free port.
-func withServer<T>(
+func withServer<T: Sendable>(
     _ backend: Backend, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router, dataDirectory: URL? = nil,
     _ body: @Sendable (TestAPI) async throws -> T
 ) async throws -> T {
-    let clock = TestClock()
+    try await backend.withStorage { storage in
+        try await withServer(storage: storage, limits: limits, setup: setup, dataDirectory: dataDirectory, body)
+    }
+}
+
+/// Runs `body` against a server on `storage` (several servers may share one PostgreSQL database).
+func withServer<T: Sendable>(
+    storage: any KeyServerStorage, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router,
+    clock: TestClock = TestClock(), dataDirectory: URL? = nil, _ body: @Sendable (TestAPI) async throws -> T
+) async throws -> T {
     let data = dataDirectory ?? temporaryDirectory("parley-server-data")
     defer { if dataDirectory == nil { try? FileManager.default.removeItem(at: data) } }
     let configuration = KeyServerConfiguration(
         host: "127.0.0.1", port: 0, limits: limits, clock: clock.serverClock, dataDirectory: data.path)
-    let app = buildApplication(configuration: configuration, storage: try backend.makeStorage())
+    let app = buildApplication(configuration: configuration, storage: storage)
     return try await app.test(setup) { client in try await body(TestAPI(client: client, clock: clock)) }
 }
 

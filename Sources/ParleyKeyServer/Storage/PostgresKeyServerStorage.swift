@@ -1,0 +1,446 @@
+import Logging
+import ParleyCrypto
+import PostgresNIO
+
+/// ``KeyServerStorage`` on PostgreSQL (postgres-nio): for several `parley-server` processes that
+/// share one database and act as one service.
+///
+/// Every method is one transaction on one pooled connection (READ COMMITTED). Where a check and a
+/// write must not interleave with another process, a row lock does it:
+/// - a claim deletes each one-time prekey with `DELETE … WHERE seq = (SELECT … FOR UPDATE SKIP
+///   LOCKED) RETURNING key`, so concurrent claims (from any process) lock and delete different rows
+///   and none is handed out twice;
+/// - uploads lock the device row (`FOR NO KEY UPDATE`) so the held-keys limit holds;
+/// - sends lock each recipient device row, in a fixed order (no deadlock), so the mailbox limit
+///   holds and ids are taken in commit order per recipient (order per sender device is kept).
+///
+/// Each stored message sends `NOTIFY channel, 'user/device'` in the same transaction, for
+/// ``PostgresMailboxNotifications`` in other processes.
+///
+/// The connection pool runs only inside ``withRunning(_:)``; call every other method from its body.
+public final class PostgresKeyServerStorage: KeyServerStorage {
+    private let client: PostgresClient
+    /// Where it connects (the notification listener uses the same).
+    let configuration: PostgresStorageConfiguration
+    /// postgres-nio's per-query logger: kept quiet, since its messages can carry SQL text; our own
+    /// logs name error types only (never bodies or keys).
+    private let queryLogger: Logger
+
+    /// Creates the storage; nothing connects until ``withRunning(_:)``.
+    /// - Parameters:
+    ///   - configuration: where to connect.
+    ///   - logger: background logger of the connection pool (connection errors, not queries).
+    public init(configuration: PostgresStorageConfiguration, logger: Logger = Logger(label: "parley-server.postgres")) {
+        self.configuration = configuration
+        var quiet = logger
+        quiet.logLevel = .critical
+        queryLogger = quiet
+        client = PostgresClient(configuration: Self.clientConfiguration(configuration), backgroundLogger: quiet)
+    }
+
+    /// Runs the connection pool, creates the schema (idempotent), runs `body`, then closes the pool.
+    /// - Parameters:
+    ///   - startupTimeoutSeconds: how long to wait for the database at start (the pool itself
+    ///     retries forever).
+    ///   - body: everything that uses the storage.
+    /// - Returns: what `body` returns.
+    /// - Throws: ``PostgresStorageError/unreachable(seconds:)``, schema errors, and what `body` throws.
+    public func withRunning<T: Sendable>(startupTimeoutSeconds: Int = 30, _ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            let client = self.client
+            group.addTask {
+                await client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            try await createSchema(timeoutSeconds: startupTimeoutSeconds)
+            return try await body()
+        }
+    }
+
+    /// ``createSchema()``, or ``PostgresStorageError/unreachable(seconds:)`` after `timeoutSeconds`.
+    private func createSchema(timeoutSeconds: Int) async throws {
+        let seconds = max(1, timeoutSeconds)
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await self.createSchema()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else { throw PostgresStorageError.unreachable(seconds: seconds) }
+        }
+    }
+
+    /// Creates the schema (and the configured namespace) if missing; safe to run from several
+    /// processes at once.
+    func createSchema() async throws {
+        try await transaction { connection in
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(PostgresSchema.advisoryLock))", logger: queryLogger)
+            if let schema = configuration.schema {
+                // `schema` is a checked plain identifier (PostgresStorageConfiguration.isIdentifier).
+                try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: queryLogger)
+            }
+            for statement in PostgresSchema.statements {
+                try await connection.query(statement, logger: queryLogger)
+            }
+        }
+    }
+
+    // MARK: Directory
+
+    public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws {
+        try await transaction { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO accounts (user_id, account_key) VALUES (\(user.rawValue), \(Self.buffer(accountKey.rawRepresentation)))
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, logger: queryLogger
+            ).collect()
+            guard inserted.count == 1 else { throw DirectoryError.userTaken }
+            try await insert(device, user: user, connection: connection)
+        }
+    }
+
+    public func account(_ user: UserID) async throws -> AccountRecord? {
+        try await transaction { connection in
+            let accounts = try await connection.query(
+                "SELECT account_key FROM accounts WHERE user_id = \(user.rawValue)", logger: queryLogger
+            ).collect()
+            guard let row = accounts.first else { return nil }
+            let accountKey = try Ed25519.PublicKey(rawRepresentation: Self.bytes(row.decode(ByteBuffer.self)))
+            let devices = try await connection.query(
+                "SELECT id, identity_key, certificate FROM devices WHERE user_id = \(user.rawValue) ORDER BY id",
+                logger: queryLogger
+            ).collect().map(Self.deviceRecord)
+            return AccountRecord(user: user, accountKey: accountKey, devices: devices)
+        }
+    }
+
+    public func identityKey(of address: DeviceAddress) async throws -> Ed25519.PublicKey? {
+        let rows = try await client.query(
+            "SELECT identity_key FROM devices WHERE user_id = \(address.user.rawValue) AND id = \(Int64(address.device))",
+            logger: queryLogger
+        ).collect()
+        return try rows.first.map { try Ed25519.PublicKey(rawRepresentation: Self.bytes($0.decode(ByteBuffer.self))) }
+    }
+
+    public func addDevice(_ device: DeviceRecord, to user: UserID) async throws {
+        try await transaction { connection in
+            let account = try await connection.query(
+                "SELECT 1 FROM accounts WHERE user_id = \(user.rawValue) FOR KEY SHARE", logger: queryLogger
+            ).collect()
+            guard !account.isEmpty else { throw DirectoryError.unknownUser }
+            let inserted = try await connection.query(
+                """
+                INSERT INTO devices (user_id, id, identity_key, certificate)
+                VALUES (\(user.rawValue), \(Int64(device.id)), \(Self.buffer(device.identityKey.rawRepresentation)),
+                        \(Self.buffer(device.certificate)))
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, logger: queryLogger
+            ).collect()
+            guard inserted.count == 1 else { throw DirectoryError.deviceTaken }
+        }
+    }
+
+    public func removeDevice(_ address: DeviceAddress) async throws {
+        try await transaction { connection in
+            // Prekeys and messages go with it (ON DELETE CASCADE).
+            let deleted = try await connection.query(
+                """
+                DELETE FROM devices WHERE user_id = \(address.user.rawValue) AND id = \(Int64(address.device)) RETURNING 1
+                """, logger: queryLogger
+            ).collect()
+            guard deleted.count == 1 else { throw DirectoryError.unknownDevice }
+        }
+    }
+
+    public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws {
+        try await transaction { connection in
+            let updated = try await connection.query(
+                """
+                UPDATE devices SET signed_prekey = \(Self.buffer(signedPreKey.key.rawRepresentation)),
+                    signed_prekey_signature = \(Self.buffer(signedPreKey.signature))
+                WHERE user_id = \(address.user.rawValue) AND id = \(Int64(address.device)) RETURNING 1
+                """, logger: queryLogger
+            ).collect()
+            guard updated.count == 1 else { throw DirectoryError.unknownDevice }
+        }
+    }
+
+    public func addOneTimePreKeys(_ keys: [X25519.PublicKey], for address: DeviceAddress, limit: Int) async throws
+        -> Int
+    {
+        try await transaction { connection in
+            // The device row lock serialises uploads of one device, so the limit check below holds.
+            guard try await lockDevice(address, connection: connection) else { throw DirectoryError.unknownDevice }
+            if !keys.isEmpty {
+                let buffers = keys.map { Self.buffer($0.rawRepresentation) }
+                try await connection.query(
+                    """
+                    INSERT INTO one_time_prekeys (user_id, device, key)
+                    SELECT \(address.user.rawValue), \(Int64(address.device)), k
+                    FROM unnest(\(buffers)::bytea[]) WITH ORDINALITY AS t(k, n) ORDER BY n
+                    ON CONFLICT DO NOTHING
+                    """, logger: queryLogger)
+            }
+            let held = try await oneTimePreKeyCount(for: address, connection: connection)
+            // Throwing rolls the inserts back: nothing is stored when the limit would be passed.
+            guard held <= limit else { throw DirectoryError.preKeyLimit(limit: limit) }
+            return held
+        }
+    }
+
+    public func oneTimePreKeyCount(for address: DeviceAddress) async throws -> Int {
+        try await client.withConnection { connection in
+            try await oneTimePreKeyCount(for: address, connection: connection)
+        }
+    }
+
+    public func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord] {
+        try await transaction { connection in
+            let account = try await connection.query(
+                "SELECT 1 FROM accounts WHERE user_id = \(user.rawValue)", logger: queryLogger
+            ).collect()
+            guard !account.isEmpty else { throw DirectoryError.unknownUser }
+            let rows = try await connection.query(
+                """
+                SELECT id, identity_key, certificate, signed_prekey, signed_prekey_signature
+                FROM devices WHERE user_id = \(user.rawValue) ORDER BY id
+                """, logger: queryLogger
+            ).collect()
+            var byID: [UInt32: PostgresRow] = [:]
+            for row in rows {
+                let (id, _, _, _, _) = try row.decode((Int64, ByteBuffer, ByteBuffer, ByteBuffer?, ByteBuffer?).self)
+                byID[UInt32(truncatingIfNeeded: id)] = row
+            }
+            let ids = try MemoryKeyServerStorage.claimedIDs(devices, available: Set(byID.keys))
+            var bundles: [PreKeyBundleRecord] = []
+            for id in ids {
+                guard let row = byID[id] else { continue }
+                let (_, _, _, spk, signature) = try row.decode(
+                    (Int64, ByteBuffer, ByteBuffer, ByteBuffer?, ByteBuffer?).self)
+                guard let spk, let signature else { continue }
+                let signedPreKey = SignedPreKeyRecord(
+                    key: try X25519.PublicKey(rawRepresentation: Self.bytes(spk)), signature: Self.bytes(signature))
+                // Locks the oldest unclaimed key (skipping keys another claim holds) and deletes it
+                // in this transaction: handed out at most once, across all server processes.
+                let claimed = try await connection.query(
+                    """
+                    DELETE FROM one_time_prekeys WHERE seq = (
+                        SELECT seq FROM one_time_prekeys WHERE user_id = \(user.rawValue) AND device = \(Int64(id))
+                        ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    RETURNING key
+                    """, logger: queryLogger
+                ).collect()
+                let oneTime = try claimed.first.map {
+                    try X25519.PublicKey(rawRepresentation: Self.bytes($0.decode(ByteBuffer.self)))
+                }
+                bundles.append(
+                    PreKeyBundleRecord(device: try Self.deviceRecord(row), signedPreKey: signedPreKey, oneTimePreKey: oneTime))
+            }
+            return bundles
+        }
+    }
+
+    // MARK: Mailbox
+
+    public func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
+        async throws -> [Int64]
+    {
+        try await transaction { connection in
+            var incoming: [DeviceAddress: Int] = [:]
+            for message in messages {
+                incoming[message.recipient, default: 0] += 1
+            }
+            // A fixed lock order (user, device) keeps two concurrent sends from deadlocking.
+            let recipients = incoming.keys.sorted { ($0.user, $0.device) < ($1.user, $1.device) }
+            for recipient in recipients {
+                guard try await lockDevice(recipient, connection: connection) else { throw DirectoryError.unknownDevice }
+                let depth = try await count(
+                    """
+                    SELECT COUNT(*) FROM messages
+                    WHERE user_id = \(recipient.user.rawValue) AND device = \(Int64(recipient.device))
+                    """, connection: connection)
+                guard depth + (incoming[recipient] ?? 0) <= mailboxLimit else {
+                    throw DirectoryError.mailboxFull(limit: mailboxLimit)
+                }
+            }
+            var ids: [Int64] = []
+            ids.reserveCapacity(messages.count)
+            for message in messages {
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO messages (user_id, device, sender_user, sender_device, timestamp, body)
+                    VALUES (\(message.recipient.user.rawValue), \(Int64(message.recipient.device)),
+                            \(sender.user.rawValue), \(Int64(sender.device)), \(timestamp), \(Self.buffer(message.body)))
+                    RETURNING id
+                    """, logger: queryLogger
+                ).collect()
+                guard let row = rows.first else { throw PostgresStorageError.corruptRow(column: "id") }
+                ids.append(try row.decode(Int64.self))
+            }
+            // Delivered with the commit, and only if it commits.
+            for recipient in recipients {
+                try await connection.query(
+                    "SELECT pg_notify(\(configuration.notificationChannel), \(recipient.description))", logger: queryLogger)
+            }
+            return ids
+        }
+    }
+
+    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) async throws -> [Envelope] {
+        let rows = try await client.query(
+            """
+            SELECT id, sender_user, sender_device, timestamp, body FROM messages
+            WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device)) AND timestamp >= \(notBefore)
+            ORDER BY id LIMIT \(Int64(max(0, limit)))
+            """, logger: queryLogger
+        ).collect()
+        return try rows.map { row in
+            let (id, senderUser, senderDevice, timestamp, body) = try row.decode(
+                (Int64, String, Int64, Int64, ByteBuffer).self)
+            return Envelope(
+                id: id, recipient: address,
+                sender: DeviceAddress(user: try UserID(senderUser), device: UInt32(truncatingIfNeeded: senderDevice)),
+                timestamp: timestamp, body: Self.bytes(body))
+        }
+    }
+
+    public func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let unique = Array(Set(ids))
+        return try await client.query(
+            """
+            DELETE FROM messages
+            WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device)) AND id = ANY(\(unique)::bigint[])
+            RETURNING 1
+            """, logger: queryLogger
+        ).collect().count
+    }
+
+    // MARK: Maintenance
+
+    public func recordSignature(_ signature: [UInt8], expiresAt: Int64) async throws -> Bool {
+        // A record past its expiry is still a replay: the timestamp check rejects those anyway.
+        let inserted = try await client.query(
+            """
+            INSERT INTO seen_signatures (signature, expires_at) VALUES (\(Self.buffer(signature)), \(expiresAt))
+            ON CONFLICT DO NOTHING RETURNING 1
+            """, logger: queryLogger
+        ).collect()
+        return inserted.count == 1
+    }
+
+    public func purgeExpired(messagesBefore: Int64, now: Int64) async throws {
+        try await transaction { connection in
+            try await connection.query("DELETE FROM messages WHERE timestamp < \(messagesBefore)", logger: queryLogger)
+            try await connection.query("DELETE FROM seen_signatures WHERE expires_at < \(now)", logger: queryLogger)
+        }
+    }
+
+    public func statistics() async throws -> StorageStatistics {
+        let rows = try await client.query(
+            """
+            SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM devices),
+                   (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM one_time_prekeys)
+            """, logger: queryLogger
+        ).collect()
+        guard let row = rows.first else { throw PostgresStorageError.corruptRow(column: "count") }
+        let (users, devices, messages, keys) = try row.decode((Int64, Int64, Int64, Int64).self)
+        return StorageStatistics(
+            users: Int(users), devices: Int(devices), pendingMessages: Int(messages), oneTimePreKeys: Int(keys))
+    }
+
+    // MARK: Helpers
+
+    /// Runs `body` between BEGIN and COMMIT on one connection; rolls back and rethrows its error
+    /// unchanged (so a ``DirectoryError`` reaches the routes as itself).
+    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: queryLogger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: queryLogger)
+                return value
+            } catch {
+                // A failed ROLLBACK means a broken connection, which the pool discards.
+                _ = try? await connection.query("ROLLBACK", logger: queryLogger)
+                throw error
+            }
+        }
+    }
+
+    /// Locks the device's row for this transaction; false if there is no such device.
+    private func lockDevice(_ address: DeviceAddress, connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query(
+            """
+            SELECT 1 FROM devices WHERE user_id = \(address.user.rawValue) AND id = \(Int64(address.device))
+            FOR NO KEY UPDATE
+            """, logger: queryLogger
+        ).collect().isEmpty
+    }
+
+    private func oneTimePreKeyCount(for address: DeviceAddress, connection: PostgresConnection) async throws -> Int {
+        try await count(
+            """
+            SELECT COUNT(*) FROM one_time_prekeys
+            WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device))
+            """, connection: connection)
+    }
+
+    private func count(_ query: PostgresQuery, connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(query, logger: queryLogger).collect()
+        guard let row = rows.first else { throw PostgresStorageError.corruptRow(column: "count") }
+        return Int(try row.decode(Int64.self))
+    }
+
+    private func insert(_ device: DeviceRecord, user: UserID, connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO devices (user_id, id, identity_key, certificate)
+            VALUES (\(user.rawValue), \(Int64(device.id)), \(Self.buffer(device.identityKey.rawRepresentation)),
+                    \(Self.buffer(device.certificate)))
+            """, logger: queryLogger)
+    }
+
+    /// A `(id, identity_key, certificate, …)` row as a device record.
+    private static func deviceRecord(_ row: PostgresRow) throws -> DeviceRecord {
+        var cells = row.makeIterator()
+        guard let idCell = cells.next(), let keyCell = cells.next(), let certificateCell = cells.next() else {
+            throw PostgresStorageError.corruptRow(column: "devices")
+        }
+        return DeviceRecord(
+            id: UInt32(truncatingIfNeeded: try idCell.decode(Int64.self)),
+            identityKey: try Ed25519.PublicKey(rawRepresentation: bytes(keyCell.decode(ByteBuffer.self))),
+            certificate: bytes(try certificateCell.decode(ByteBuffer.self)))
+    }
+
+    private static func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
+
+    private static func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
+
+    private static func clientConfiguration(_ configuration: PostgresStorageConfiguration) -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch configuration.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var client = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: tls)
+        client.options.maximumConnections = configuration.maximumConnections
+        // No statement waits forever on a lock or runs away (a claim or send is milliseconds).
+        client.options.additionalStartupParameters = [("statement_timeout", "30s"), ("lock_timeout", "10s")]
+        if let schema = configuration.schema {
+            // Every pooled connection resolves the unqualified table names in this schema only.
+            client.options.additionalStartupParameters.append(("search_path", schema))
+        }
+        return client
+    }
+}

@@ -1,0 +1,68 @@
+import PostgresNIO
+
+/// The PostgreSQL schema of ``PostgresKeyServerStorage``: the same tables as ``SQLiteSchema``
+/// (`user` is reserved in PostgreSQL, hence `user_id`). Created on start, idempotently; several
+/// server processes starting at once serialise on an advisory lock.
+enum PostgresSchema {
+    /// Schema version recorded in `parley_schema`; later versions add statements, never edit these.
+    static let version: Int64 = 1
+
+    /// Arbitrary constant naming the advisory lock held while the schema is created.
+    static let advisoryLock: Int64 = 0x5061_726C_6579_0001
+
+    static let statements: [PostgresQuery] = [
+        """
+        CREATE TABLE IF NOT EXISTS parley_schema (version BIGINT PRIMARY KEY)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS accounts (
+            user_id TEXT PRIMARY KEY,
+            account_key BYTEA NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS devices (
+            user_id TEXT NOT NULL REFERENCES accounts(user_id) ON DELETE CASCADE,
+            id BIGINT NOT NULL,
+            identity_key BYTEA NOT NULL,
+            certificate BYTEA NOT NULL,
+            signed_prekey BYTEA,
+            signed_prekey_signature BYTEA,
+            PRIMARY KEY (user_id, id)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS one_time_prekeys (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            device BIGINT NOT NULL,
+            key BYTEA NOT NULL,
+            UNIQUE (user_id, device, key),
+            FOREIGN KEY (user_id, device) REFERENCES devices(user_id, id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS one_time_prekeys_device ON one_time_prekeys(user_id, device, seq)",
+        """
+        CREATE TABLE IF NOT EXISTS messages (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            device BIGINT NOT NULL,
+            sender_user TEXT NOT NULL,
+            sender_device BIGINT NOT NULL,
+            timestamp BIGINT NOT NULL,
+            body BYTEA NOT NULL,
+            FOREIGN KEY (user_id, device) REFERENCES devices(user_id, id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS messages_recipient ON messages(user_id, device, id)",
+        "CREATE INDEX IF NOT EXISTS messages_timestamp ON messages(timestamp)",
+        """
+        CREATE TABLE IF NOT EXISTS seen_signatures (
+            signature BYTEA PRIMARY KEY,
+            expires_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS seen_signatures_expiry ON seen_signatures(expires_at)",
+        "INSERT INTO parley_schema (version) VALUES (\(version)) ON CONFLICT DO NOTHING",
+    ]
+}

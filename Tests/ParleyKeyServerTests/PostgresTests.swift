@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+@testable import ParleyKeyServer
+
+/// CI must not lose the PostgreSQL cases silently: without `PARLEY_TEST_POSTGRES_URL` they are
+/// absent from every `Backend.allCases` test, so this fails when `CI=true`.
+@Suite("PostgreSQL coverage")
+struct PostgresCoverageTests {
+    @Test func postgresServerIsGivenInCI() {
+        let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+        #expect(
+            !inCI || Backend.postgresURL != nil,
+            "CI=true but \(Backend.postgresURLVariable) is not set: the PostgreSQL backend would go untested (run the tests through `make test`)."
+        )
+    }
+}
+
+@Suite("Several server instances on one database")
+struct SharedDatabaseTests {
+    /// 50 one-time prekeys, 200 concurrent claims from 20 devices spread over two live server
+    /// instances on 127.0.0.1 (each with its own storage and pool) on one database: exactly 50
+    /// distinct keys handed out.
+    @Test(arguments: Backend.sharedCases)
+    func exactlyOnceAcrossTwoInstances(backend: Backend) async throws {
+        try await backend.withSharedStorages(2) { storages in
+            let clock = TestClock()
+            try await withServer(storage: storages[0], setup: .live, clock: clock) { first in
+                try await withServer(storage: storages[1], setup: .live, clock: clock) { second in
+                    let (_, target) = try await first.readyUser("target")
+                    let uploaded = oneTimeKeys(50)
+                    #expect(
+                        try await second.call(.post, "/v1/keys/one-time", json: ["keys": uploaded], as: target).status == 200)
+                    var claimers: [TestDevice] = []
+                    for index in 0..<20 {
+                        let api = index.isMultiple(of: 2) ? first : second
+                        claimers.append(try await api.readyUser("claimer\(index)").1)
+                    }
+                    let claimerList = claimers
+                    let results = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                        for attempt in 0..<200 {
+                            let api = attempt.isMultiple(of: 2) ? first : second
+                            group.addTask {
+                                let reply = try await api.call(
+                                    .post, "/v1/keys/claim", json: ["user": "target"],
+                                    as: claimerList[(attempt / 2) % claimerList.count])
+                                let bundle = (reply.json["bundles"] as? [[String: Any]])?.first
+                                return (reply.status, bundle?["one_time_prekey"] as? String)
+                            }
+                        }
+                        var all: [(Int, String?)] = []
+                        for try await result in group { all.append(result) }
+                        return all
+                    }
+                    #expect(results.count == 200)
+                    #expect(results.allSatisfy { $0.0 == 200 })
+                    let handedOut = results.compactMap(\.1)
+                    #expect(handedOut.count == 50)
+                    #expect(Set(handedOut).count == 50)
+                    #expect(Set(handedOut) == Set(uploaded))
+                    #expect(try await first.call(.get, "/v1/keys/count", as: target).json["one_time"] as? Int == 0)
+                }
+            }
+        }
+    }
+
+}
+
+@Suite("PostgreSQL configuration")
+struct PostgresConfigurationTests {
+    @Test func urlParsing() throws {
+        let full = try PostgresStorageConfiguration(url: "postgres://me:secret@127.0.0.1:6543/parley?sslmode=disable")
+        #expect(full.host == "127.0.0.1")
+        #expect(full.port == 6543)
+        #expect(full.username == "me")
+        #expect(full.password == "secret")
+        #expect(full.database == "parley")
+        #expect(full.tls == .disable)
+        let plain = try PostgresStorageConfiguration(url: "postgresql://me@db.example/parley")
+        #expect(plain.port == 5432)
+        #expect(plain.tls == .prefer)
+        #expect(plain.password == nil)
+        for bad in [
+            "postgres://127.0.0.1/parley", "postgres://me@/parley", "postgres://me@host", "postgres://me@host/a/b",
+            "postgres://me@host:0/db", "postgres://me@host/db?sslmode=maybe", "postgres://me@host/db?x=1", "sqlite:x",
+            "postgres://me@host/" + String(repeating: "d", count: 3000),
+        ] {
+            #expect(throws: PostgresStorageError.self, "\(bad)") { try PostgresStorageConfiguration(url: bad) }
+        }
+        // A rejected URL's reason never repeats its password.
+        do {
+            _ = try PostgresStorageConfiguration(url: "postgres://me:hunter2@host/db?sslmode=maybe")
+        } catch {
+            #expect(!error.description.contains("hunter2"))
+        }
+        #expect(throws: PostgresStorageError.self) { try plain.inSchema("x; DROP TABLE accounts") }
+        #expect(try plain.inSchema("t_1").schema == "t_1")
+    }
+}
