@@ -36,28 +36,8 @@ struct SharedDatabaseTests {
                         let api = index.isMultiple(of: 2) ? first : second
                         claimers.append(try await api.readyUser("claimer\(index)").1)
                     }
-                    let claimerList = claimers
-                    let results = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                        for attempt in 0..<200 {
-                            let api = attempt.isMultiple(of: 2) ? first : second
-                            group.addTask {
-                                let reply = try await api.call(
-                                    .post, "/v1/keys/claim", json: ["user": "target"],
-                                    as: claimerList[(attempt / 2) % claimerList.count])
-                                let bundle = (reply.json["bundles"] as? [[String: Any]])?.first
-                                return (reply.status, bundle?["one_time_prekey"] as? String)
-                            }
-                        }
-                        var all: [(Int, String?)] = []
-                        for try await result in group { all.append(result) }
-                        return all
-                    }
-                    #expect(results.count == 200)
-                    #expect(results.allSatisfy { $0.0 == 200 })
-                    let handedOut = results.compactMap(\.1)
-                    #expect(handedOut.count == 50)
-                    #expect(Set(handedOut).count == 50)
-                    #expect(Set(handedOut) == Set(uploaded))
+                    let outcomes = try await concurrentClaims(of: "target", through: [first, second], by: claimers)
+                    expectExactlyOnce(outcomes, uploaded: uploaded)
                     #expect(try await first.call(.get, "/v1/keys/count", as: target).json["one_time"] as? Int == 0)
                 }
             }
