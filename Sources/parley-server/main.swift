@@ -113,7 +113,11 @@ struct ParleyServer: AsyncParsableCommand {
                 logger.info(
                     "storage opened",
                     metadata: ["backend": "postgres", "host": "\(postgres.host)", "database": "\(postgres.database)"])
-                try await serve(configuration: configuration, storage: storage, logger: logger)
+                // Push across processes: relays LISTEN notifications to this process's sockets.
+                let notifier = PostgresMailboxNotifier(storage: storage, configuration: postgres, logger: logger)
+                let relay = Task { await notifier.run() }
+                defer { relay.cancel() }
+                try await serve(configuration: configuration, storage: storage, notifier: notifier, logger: logger)
             }
         }
         logger.info("stopped")
@@ -121,8 +125,11 @@ struct ParleyServer: AsyncParsableCommand {
 
     /// Runs the application until SIGTERM or SIGINT: Hummingbird's service group stops accepting,
     /// drains requests and returns.
-    private func serve(configuration: KeyServerConfiguration, storage: any KeyServerStorage, logger: Logger) async throws {
-        let app = buildApplication(configuration: configuration, storage: storage, logger: logger)
+    private func serve(
+        configuration: KeyServerConfiguration, storage: any KeyServerStorage,
+        notifier: any MailboxNotifier = InProcessMailboxNotifier(), logger: Logger
+    ) async throws {
+        let app = buildApplication(configuration: configuration, storage: storage, logger: logger, notifier: notifier)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 

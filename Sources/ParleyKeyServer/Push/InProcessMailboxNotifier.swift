@@ -34,6 +34,9 @@ public final class InProcessMailboxNotifier: MailboxNotifier, @unchecked Sendabl
         return MailboxSubscription(envelopes: stream, cancel: { continuation.finish() })
     }
 
+    /// True when at least one subscription for `device` is open.
+    public func hasSubscribers(_ device: DeviceAddress) -> Bool { lock.withLock { subscribers[device] != nil } }
+
     /// How many subscriptions are open (for tests and metrics).
     public var subscriberCount: Int { lock.withLock { subscribers.values.reduce(0) { $0 + $1.count } } }
 

@@ -110,13 +110,14 @@ func withServer<T: Sendable>(
 /// Runs `body` against a server on `storage` (several servers may share one PostgreSQL database).
 func withServer<T: Sendable>(
     storage: any KeyServerStorage, limits: ServerLimits = ServerLimits(), setup: TestingSetup = .router,
-    clock: TestClock = TestClock(), dataDirectory: URL? = nil, _ body: @Sendable (TestAPI) async throws -> T
+    clock: TestClock = TestClock(), dataDirectory: URL? = nil, notifier: any MailboxNotifier = InProcessMailboxNotifier(),
+    _ body: @Sendable (TestAPI) async throws -> T
 ) async throws -> T {
     let data = dataDirectory ?? temporaryDirectory("parley-server-data")
     defer { if dataDirectory == nil { try? FileManager.default.removeItem(at: data) } }
     let configuration = KeyServerConfiguration(
         host: "127.0.0.1", port: 0, limits: limits, clock: clock.serverClock, dataDirectory: data.path)
-    let app = buildApplication(configuration: configuration, storage: storage)
+    let app = buildApplication(configuration: configuration, storage: storage, notifier: notifier)
     return try await app.test(setup) { client in try await body(TestAPI(client: client, clock: clock)) }
 }
 

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+
+/// ``MailboxNotifier`` for several server processes on one PostgreSQL database: an envelope
+/// stored through any process reaches a device connected to this one.
+///
+/// ``publish(_:)`` does nothing here: the storage `NOTIFY`s in the same transaction as each
+/// insert, and every process, the sender's included, relays from its `LISTEN` connection: on a
+/// notification for a device that has subscribers here, it reads the device's pending envelopes
+/// and hands on those newer than the last one it pushed. A notification is only a hint; clients
+/// still fetch over HTTP, so an envelope missed during a reconnect is not lost.
+public final class PostgresMailboxNotifier: MailboxNotifier, @unchecked Sendable {
+    private let local = InProcessMailboxNotifier()
+    private let storage: any KeyServerStorage
+    private let configuration: PostgresStorageConfiguration
+    private let logger: Logger
+    // Guarded by `lock`: the highest envelope id pushed per device.
+    private let lock = NSLock()
+    private var lastPushed: [DeviceAddress: Int64] = [:]
+
+    /// - Parameters:
+    ///   - storage: where the envelopes are read (the process's own storage).
+    ///   - configuration: the database and channel the storage notifies on.
+    public init(
+        storage: any KeyServerStorage, configuration: PostgresStorageConfiguration,
+        logger: Logger = Logger(label: "parley-server.push")
+    ) {
+        self.storage = storage
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func publish(_ envelopes: [Envelope]) async {}
+
+    public func subscribe(_ device: DeviceAddress) async -> MailboxSubscription {
+        await local.subscribe(device)
+    }
+
+    /// Listens and relays until the task is cancelled. A lost connection is retried after a
+    /// second (each attempt bounded by the connection's own timeouts).
+    /// - Parameter onListening: called each time `LISTEN` is in effect.
+    public func run(onListening: @escaping @Sendable () -> Void = {}) async {
+        while !Task.isCancelled {
+            let notifications = PostgresMailboxNotifications(configuration: configuration, logger: logger)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        try await notifications.run(onListening: onListening)
+                    } catch {
+                        self.logger.warning("mailbox notifications interrupted", metadata: ["error": "\(type(of: error))"])
+                    }
+                }
+                group.addTask {
+                    for await address in notifications.addresses { await self.relay(address) }
+                }
+                await group.waitForAll()
+            }
+            if !Task.isCancelled { try? await Task.sleep(for: .seconds(1)) }
+        }
+    }
+
+    /// Pushes the device's envelopes that are newer than the last one pushed here.
+    func relay(_ device: DeviceAddress) async {
+        guard local.hasSubscribers(device) else { return }
+        guard let pending = try? await storage.pendingEnvelopes(for: device, limit: 1000, notBefore: 0) else { return }
+        let fresh: [Envelope] = lock.withLock {
+            let after = lastPushed[device] ?? Int64.min
+            let fresh = pending.filter { $0.id > after }
+            if let newest = fresh.map(\.id).max() { lastPushed[device] = newest }
+            return fresh
+        }
+        if !fresh.isEmpty { await local.publish(fresh) }
+    }
+}
