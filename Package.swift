@@ -81,6 +81,7 @@ let serverTargets: [Target] = [
         dependencies: [
             "ParleyKeyServer", "ParleyCrypto",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strictSettings

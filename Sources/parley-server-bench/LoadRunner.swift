@@ -8,6 +8,8 @@ enum LoadOperation: String, CaseIterable, Sendable {
     case upload
     case send
     case message
+    /// Send through HTTP until the frame arrives on the recipient's open WebSocket.
+    case push
 
     /// Performs one operation as worker `index`; true on the expected status.
     func perform(_ workers: Workers, index: Int) async throws -> Bool {
@@ -28,6 +30,12 @@ enum LoadOperation: String, CaseIterable, Sendable {
             let body = base64([UInt8](repeating: 0x73, count: 1024))
             let message: [String: Any] = ["user": receiver.user, "device": 1, "body": body]
             return try await sender.call(.put, "/v1/messages", json: ["messages": [message]]).status == 200
+        case .push:
+            let receiver = workers.receivers[index]
+            let body = base64([UInt8](repeating: 0x70, count: 1024))
+            let message: [String: Any] = ["user": receiver.user, "device": 1, "body": body]
+            guard try await sender.call(.put, "/v1/messages", json: ["messages": [message]]).status == 200 else { return false }
+            return await workers.pushChannels[index].nextFrame(timeout: .seconds(5)) != nil
         case .message:
             let receiver = workers.receivers[index]
             let body = base64([UInt8](repeating: 0x6d, count: 1024))

@@ -41,19 +41,21 @@ final class LoadDevice: @unchecked Sendable {
         return lastTimestamp
     }
 
+    /// The three `Parley-*` headers signing a request by this device.
+    func signedHeaders(_ method: HTTPRequest.Method, _ path: String, body: [UInt8]) -> HTTPFields {
+        var headers = HTTPFields()
+        let stamp = String(timestamp())
+        let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
+        if let name = HTTPField.Name("Parley-Device") { headers[name] = "\(user)/1" }
+        if let name = HTTPField.Name("Parley-Timestamp") { headers[name] = stamp }
+        if let name = HTTPField.Name("Parley-Signature") { headers[name] = Data(key.signature(for: input)).base64EncodedString() }
+        return headers
+    }
+
     /// Sends a request signed by this device (unsigned when `signed` is false).
     func call(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, signed: Bool = true) async throws -> LoadReply {
         let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? []
-        var headers = HTTPFields()
-        if signed {
-            let stamp = String(timestamp())
-            let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
-            if let name = HTTPField.Name("Parley-Device") { headers[name] = "\(user)/1" }
-            if let name = HTTPField.Name("Parley-Timestamp") { headers[name] = stamp }
-            if let name = HTTPField.Name("Parley-Signature") {
-                headers[name] = Data(key.signature(for: input)).base64EncodedString()
-            }
-        }
+        var headers = signed ? signedHeaders(method, path, body: body) : HTTPFields()
         if !body.isEmpty { headers[.contentType] = "application/json" }
         let response = try await client.execute(
             TestClient.Request(path, method: method, headers: headers, body: body.isEmpty ? nil : ByteBuffer(bytes: body)))

@@ -12,7 +12,8 @@ struct ServerBenchCommand: AsyncParsableCommand {
         discussion: """
             Operations: health (trivial route), claim (POST /v1/keys/claim), upload (10 one-time \
             prekeys), send (PUT /v1/messages with a 1 KiB message), message (send + fetch + ack of a \
-            1 KiB message, three requests counted as one operation). \
+            1 KiB message, three requests counted as one operation), push (a 1 KiB send until its frame \
+            arrives on the recipient's open GET /v1/stream WebSocket). \
             The output ends with one line per operation and concurrency: \
             NAME@C: rps=<x> p50=<ms> p99=<ms> ratio=<rate / health rate>
             """
@@ -46,6 +47,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
             let workers = try await Workers.prepare(count: level, target: target, run: UUID().uuidString.prefix(6).lowercased())
             var healthRate = 0.0
             for operation in LoadOperation.allCases {
+                if operation == .push { try await workers.openPushChannels(port: port) }
                 let result = try await LoadRunner.run(
                     operation, workers: workers, total: requests, limit: .seconds(seconds))
                 if operation == .health { healthRate = result.rate }
@@ -56,6 +58,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
                 print(line)
                 lines.append(line)
             }
+            workers.closePushChannels()
         }
         print("")
         for line in lines { print(line) }

@@ -8,6 +8,26 @@ struct Workers: Sendable {
     let senders: [LoadDevice]
     let receivers: [LoadDevice]
     let claimTarget: String
+    /// One WebSocket per receiver, opened by ``openPushChannels(port:)`` before the push phase.
+    let pushChannels: [PushChannel]
+
+    /// Opens every receiver's stream and waits (at most 5 s each) until a message reaches it, so
+    /// that every subscription is in place before push latency is measured.
+    func openPushChannels(port: Int) async throws {
+        for (index, channel) in pushChannels.enumerated() {
+            channel.open(as: receivers[index], port: port)
+            var reached = false
+            for _ in 0..<50 where !reached {
+                _ = try await LoadOperation.send.perform(self, index: index)
+                reached = await channel.nextFrame(timeout: .milliseconds(100)) != nil
+            }
+            guard reached else { throw LoadError.setup("no push reached receiver \(index)") }
+            try await Task.sleep(for: .milliseconds(50))
+            channel.drain()
+        }
+    }
+
+    func closePushChannels() { for channel in pushChannels { channel.close() } }
 
     static func prepare(count: Int, target: LoadTarget, run: String) async throws -> Workers {
         var senders: [LoadDevice] = []
@@ -19,7 +39,8 @@ struct Workers: Sendable {
         let claimTarget = "c\(run)"
         let device = try await register(claimTarget, target: target)
         await device.close()
-        return Workers(senders: senders, receivers: receivers, claimTarget: claimTarget)
+        return Workers(
+            senders: senders, receivers: receivers, claimTarget: claimTarget, pushChannels: receivers.map { _ in PushChannel() })
     }
 
     /// Registers a user with one device and a signed prekey.
