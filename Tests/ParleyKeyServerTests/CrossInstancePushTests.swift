@@ -1,8 +1,5 @@
 import Foundation
-import HTTPTypes
 import HummingbirdTesting
-import HummingbirdWSClient
-import Logging
 import Testing
 
 @testable import ParleyKeyServer
@@ -26,31 +23,15 @@ struct CrossInstancePushTests {
                     let (_, bob) = try await first.readyUser("bob")
                     let (_, alice) = try await second.readyUser("alice")
                     let port = try #require(first.client.port)
-                    let seen = StreamTests.Seen()
                     let body = b64(Array("across instances".utf8))
-                    let configuration = WebSocketClientConfiguration(
-                        maxFrameSize: 1 << 20, additionalHeaders: first.signedHeaders(.get, "/v1/stream", as: bob))
-                    try await WebSocketClient.connect(
-                        url: "ws://127.0.0.1:\(port)/v1/stream", configuration: configuration,
-                        logger: Logger(label: "test-client")
-                    ) { inbound, outbound, _ in
-                        seen.connect()
-                        // Sent through the OTHER instance; repeated until a frame arrives (the
-                        // subscription and LISTEN start asynchronously): at most 50 sends, 5 s.
-                        let sender = Task {
-                            for _ in 0..<50 where seen.all.isEmpty {
-                                let message = ["messages": [["user": "bob", "device": 1, "body": body]]]
-                                _ = try await second.call(.put, "/v1/messages", json: message, as: alice)
-                                try await Task.sleep(for: .milliseconds(100))
-                            }
-                            try await outbound.close(.normalClosure, reason: nil)
-                        }
-                        var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                        if case .text(let text) = try await frames.next() { seen.add(text) }
-                        sender.cancel()
-                        try await outbound.close(.normalClosure, reason: nil)
+                    // Sent through the OTHER instance.
+                    let (_, pushed) = try await firstPushedFrame(
+                        port: port, headers: first.signedHeaders(.get, "/v1/stream", as: bob)
+                    ) {
+                        let message = ["messages": [["user": "bob", "device": 1, "body": body]]]
+                        _ = try await second.call(.put, "/v1/messages", json: message, as: alice)
                     }
-                    let frame = try #require(seen.all.first, "no frame reached the device on the other instance")
+                    let frame = try #require(pushed, "no frame reached the device on the other instance")
                     let json = try #require(try JSONSerialization.jsonObject(with: Data(frame.utf8)) as? [String: Any])
                     #expect(json["sender_user"] as? String == "alice")
                     #expect(json["body"] as? String == body)

@@ -28,31 +28,15 @@ struct StreamTests {
             let (_, bob) = try await api.readyUser("bob")
             let (_, alice) = try await api.readyUser("alice")
             let port = try #require(api.client.port)
-            let seen = Seen()
             let body = b64(Array("pushed".utf8))
-            let configuration = WebSocketClientConfiguration(
-                maxFrameSize: 1 << 20, additionalHeaders: api.signedHeaders(.get, "/v1/stream", as: bob))
-            try await WebSocketClient.connect(
-                url: "ws://127.0.0.1:\(port)/v1/stream", configuration: configuration, logger: Logger(label: "test-client")
-            ) { inbound, outbound, _ in
-                seen.connect()
-                // The server subscribes right after the upgrade; a send may beat it, so send again
-                // until a frame comes (at most 50 sends, 5 s), then close.
-                let sender = Task {
-                    for _ in 0..<50 where seen.all.isEmpty {
-                        let message = ["messages": [["user": "bob", "device": 1, "body": body]]]
-                        _ = try await api.call(.put, "/v1/messages", json: message, as: alice)
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-                    try await outbound.close(.normalClosure, reason: nil)
-                }
-                var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                if case .text(let text) = try await frames.next() { seen.add(text) }
-                sender.cancel()
-                try await outbound.close(.normalClosure, reason: nil)
+            let (connected, pushed) = try await firstPushedFrame(
+                port: port, headers: api.signedHeaders(.get, "/v1/stream", as: bob)
+            ) {
+                let message = ["messages": [["user": "bob", "device": 1, "body": body]]]
+                _ = try await api.call(.put, "/v1/messages", json: message, as: alice)
             }
-            #expect(seen.didConnect)
-            let frame = try #require(seen.all.first)
+            #expect(connected)
+            let frame = try #require(pushed)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(frame.utf8)) as? [String: Any])
             #expect(json["sender_user"] as? String == "alice")
             #expect(json["sender_device"] as? Int == 1)
