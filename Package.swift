@@ -51,11 +51,14 @@ let serverProducts: [Product] = [
     .executable(name: "parley-server", targets: ["parley-server"]),
 ]
 let serverTargets: [Target] = [
+    // The key server's wire contract shared by server and clients: user ids, device
+    // certificates, the request-signing input. Depends on ParleyCrypto only.
+    .target(name: "ParleyServerAPI", dependencies: ["ParleyCrypto"], swiftSettings: strictSettings),
     // The key server: Hummingbird application, directory/mailbox storage (in-memory, SQLite, PostgreSQL).
     .target(
         name: "ParleyKeyServer",
         dependencies: [
-            "ParleyCrypto",
+            "ParleyCrypto", "ParleyServerAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -99,6 +102,41 @@ let serverTargets: [Target] = [
     ),
 ]
 
+// MARK: - Client SDK (ParleyClient, parley)
+
+let clientDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0")
+]
+let clientProducts: [Product] = [
+    .library(name: "ParleyClient", targets: ["ParleyClient"]),
+    .executable(name: "parley", targets: ["parley"]),
+]
+let clientTargets: [Target] = [
+    // The messenger SDK: account and devices, trust, sending and receiving through the key server,
+    // attachments. Built only on the public APIs of the libraries above.
+    .target(
+        name: "ParleyClient",
+        dependencies: [
+            "ParleyCrypto", "ParleyProtocol", "ParleyStore", "ParleyServerAPI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: strictSettings
+    ),
+    // The `parley` command-line messenger: a thin layer over ParleyClient.
+    .executableTarget(
+        name: "parley",
+        dependencies: ["ParleyClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "ParleyClientTests",
+        dependencies: ["ParleyClient", "ParleyKeyServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+        swiftSettings: strictSettings
+    ),
+]
+
 // MARK: - Package
 
 let package = Package(
@@ -110,10 +148,10 @@ let package = Package(
         .executable(name: "parley-vectors", targets: ["parley-vectors"]),
         .executable(name: "parley-bench", targets: ["parley-bench"]),
         .executable(name: "parley-demo", targets: ["parley-demo"]),
-    ] + storeProducts + serverProducts,
+    ] + storeProducts + serverProducts + clientProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
-    ] + storeDependencies + serverDependencies,
+    ] + storeDependencies + serverDependencies + clientDependencies,
     targets: [
         // libsodium through pkg-config; imported by ParleyCrypto only.
         .systemLibrary(
@@ -151,5 +189,5 @@ let package = Package(
             dependencies: ["ParleyProtocol", "ParleyVectors"],
             swiftSettings: strictSettings
         ),
-    ] + storeTargets + serverTargets
+    ] + storeTargets + serverTargets + clientTargets
 )

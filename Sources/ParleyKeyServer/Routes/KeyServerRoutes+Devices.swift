@@ -7,7 +7,7 @@ extension KeyServerRoutes {
     func createAccount(_ request: Request, logger: Logger) async throws -> Response {
         let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
         let input = try JSONInput.decode(CreateAccountRequest.self, from: body)
-        let user = try UserID(input.user)
+        let user = try UserID(validating: input.user)
         let accountKey = try JSONInput.ed25519Key(input.accountKey, field: "account_key")
         let device = try input.device.record()
         let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey)
@@ -56,7 +56,7 @@ extension KeyServerRoutes {
     /// `GET /v1/users/{user}/devices`: account key and certified devices, for clients to verify.
     func listDevices(_ request: Request, user text: String?) async throws -> Response {
         _ = try await authenticated(request)
-        let user = try UserID(text ?? "")
+        let user = try UserID(validating: text ?? "")
         guard let account = try await storage.account(user) else { throw ServerError.unknownUser }
         return JSONOutput.response(
             DeviceListResponse(

@@ -306,7 +306,7 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 (Int64, String, Int64, Int64, ByteBuffer).self)
             return Envelope(
                 id: id, recipient: address,
-                sender: DeviceAddress(user: try UserID(senderUser), device: UInt32(truncatingIfNeeded: senderDevice)),
+                sender: DeviceAddress(user: try UserID(validating: senderUser), device: UInt32(truncatingIfNeeded: senderDevice)),
                 timestamp: timestamp, body: Self.bytes(body))
         }
     }

@@ -203,7 +203,8 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
                 let senderDevice: Int64 = row["sender_device"]
                 return Envelope(
                     id: row["id"], recipient: address,
-                    sender: DeviceAddress(user: try UserID(row["sender_user"]), device: UInt32(truncatingIfNeeded: senderDevice)),
+                    sender: DeviceAddress(
+                        user: try UserID(validating: row["sender_user"]), device: UInt32(truncatingIfNeeded: senderDevice)),
                     timestamp: row["timestamp"], body: try Self.bytes(row, "body"))
             }
         }
