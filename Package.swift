@@ -105,7 +105,8 @@ let serverTargets: [Target] = [
 // MARK: - Client SDK (ParleyClient, parley)
 
 let clientDependencies: [Package.Dependency] = [
-    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0")
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
 ]
 let clientProducts: [Product] = [
     .library(name: "ParleyClient", targets: ["ParleyClient"]),
@@ -119,7 +120,10 @@ let clientTargets: [Target] = [
         dependencies: [
             "ParleyCrypto", "ParleyProtocol", "ParleyStore", "ParleyServerAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: strictSettings

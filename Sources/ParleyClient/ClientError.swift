@@ -41,6 +41,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case attachmentTooLarge(Int64)
     /// No attachment with this id is known to this store.
     case unknownAttachment(String)
+    /// The message is longer than a payload may be (send long text as a file).
+    case messageTooLarge
     /// The store failed a check or could not be written; the message says which.
     case storeFailure(String)
 
@@ -68,6 +70,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .attachmentCorrupt(let id): "The attachment \(id) failed its integrity check; nothing was saved."
         case .attachmentTooLarge(let size): "The file is too large to send (\(size) bytes)."
         case .unknownAttachment(let id): "There is no attachment \(id) in this store."
+        case .messageTooLarge: "The message is too long; send it as a file instead."
         case .storeFailure(let what): "The local store failed: \(what)."
         }
     }

@@ -125,6 +125,12 @@ extension EncryptedStore {
         }
     }
 
+    /// Sets the delivery state of a history row (for instance `.delivered` on a receipt). Does
+    /// nothing when the row does not exist.
+    public func setDeliveryState(_ state: DeliveryState, ofMessage rowID: Int64) async throws {
+        try await pool.write { db in try self.updateMessageState(rowID, to: state, db) }
+    }
+
     /// The conversation's messages in storage order (at most `limit`, the most recent).
     public func history(conversation: String, limit: Int = 1000) async throws -> [StoredMessage] {
         let conversationHash = Data(keyring.lookupHash(Array(conversation.utf8), for: .conversations))
@@ -163,7 +169,15 @@ extension EncryptedStore {
                 SessionChange(
                     address: envelope.sender, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey), db)
             message.body = result.plaintext
-            try insertMessage(&message, db)
+            switch envelope.placement?(result.plaintext) ?? .history(conversation: envelope.conversation, direction: .incoming) {
+            case .history(let conversation, let direction):
+                message.conversation = conversation
+                message.direction = direction
+                if direction == .outgoing { message.state = .sent }
+                try insertMessage(&message, db)
+            case .none:
+                break
+            }
             return .decrypted(message)
         } catch ProtocolError.duplicate {
             return .duplicate

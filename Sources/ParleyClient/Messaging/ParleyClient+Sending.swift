@@ -1,0 +1,122 @@
+import Foundation
+import ParleyCrypto
+import ParleyProtocol
+import ParleyServerAPI
+import ParleyStore
+
+/// Sending: one payload to every certified device of the recipient and to this user's other
+/// devices, each over its own session, through the outbox.
+extension ParleyClient {
+    /// Most envelopes in one `PUT /v1/messages` call.
+    static let sendBatch = 100
+
+    /// Sends a text message to `user`.
+    /// - Returns: the message id (delivery receipts refer to it).
+    /// - Throws: ``ClientError/safetyNumberChanged(_:)`` when `user`'s account key changed and was
+    ///   not accepted; ``ClientError/unknownUser(_:)``; ``ClientError/noDevices(_:)``; transport
+    ///   errors after the message was committed to the outbox (it is retried on the next send or sync).
+    @discardableResult
+    public func send(text: String, to user: String) async throws -> MessageID {
+        try await send(.text(text), to: user)
+    }
+
+    /// Encrypts `body` for every device of `user` and this user's other devices, commits the
+    /// envelopes to the outbox, then delivers the outbox.
+    func send(_ body: MessageBody, to user: String) async throws -> MessageID {
+        guard let recipient = try? UserID(user) else { throw ClientError.invalidUserID(user) }
+        defer { deviceListCache = [:] }
+        let theirs = try await verifiedDevices(of: user, requireTrusted: true)
+        guard !theirs.devices.isEmpty else { throw ClientError.noDevices(user) }
+        let ours = try await verifiedDevices(of: self.user, requireTrusted: true)
+        let sentAt = now()
+        let payload = try makePayload(body, sentAt: sentAt, syncedTo: nil)
+        let encoded = payload.encode()
+        // One history row, tied to the first recipient device's envelope.
+        var historyBody: [UInt8]? = encoded
+        for address in try await ensureSessions(with: theirs) {
+            _ = try await store.send(encoded, to: address, conversation: user, historyBody: historyBody, timestamp: sentAt)
+            historyBody = nil
+        }
+        if user != self.user {
+            let copy = try makePayload(body, sentAt: sentAt, syncedTo: recipient, id: payload.id).encode()
+            for address in try await ensureSessions(with: ours) where address != self.address {
+                _ = try await store.send(copy, to: address, conversation: user, historyBody: nil, timestamp: sentAt)
+            }
+        }
+        try await flushOutbox()
+        return payload.id
+    }
+
+    /// Sends a delivery receipt for `ids` to one device (no history row, no copies).
+    func sendReceipt(_ ids: [MessageID], to address: PeerAddress) async throws {
+        let payload = try makePayload(.receipt(ids), sentAt: now(), syncedTo: nil)
+        _ = try await store.send(payload.encode(), to: address, conversation: address.user, historyBody: nil, timestamp: now())
+    }
+
+    func makePayload(_ body: MessageBody, sentAt: Int64, syncedTo: UserID?, id: MessageID? = nil) throws -> MessagePayload {
+        do {
+            if let id { return try MessagePayload(id: id, sentAt: sentAt, syncedTo: syncedTo, body: body) }
+            return try MessagePayload(random: random, sentAt: sentAt, syncedTo: syncedTo, body: body)
+        } catch {
+            throw ClientError.messageTooLarge
+        }
+    }
+
+    /// Addresses of `list`'s devices with a current session to the certified identity key,
+    /// starting sessions from claimed bundles where there is none (or one to an older key).
+    func ensureSessions(with list: VerifiedDeviceList) async throws -> [PeerAddress] {
+        var missing: [UInt32] = []
+        for (id, key) in list.devices {
+            let address = PeerAddress(user: list.user, device: id)
+            if address == self.address { continue }
+            let current = try await store.sessionRecord(for: address)?.current
+            if current?.remoteIdentityKey != key { missing.append(id) }
+        }
+        if !missing.isEmpty {
+            for bundle in try await server.claim(user: list.user, devices: missing.sorted()) {
+                guard let certified = list.devices[bundle.device] else { continue }
+                let preKeyBundle = try Self.preKeyBundle(bundle, certifiedKey: certified, user: list.user)
+                do {
+                    try await store.startSession(with: PeerAddress(user: list.user, device: bundle.device), bundle: preKeyBundle)
+                } catch is ProtocolError {
+                    throw ClientError.invalidCertificate(list.user)
+                }
+            }
+        }
+        return list.devices.keys.sorted().map { PeerAddress(user: list.user, device: $0) }.filter { $0 != self.address }
+    }
+
+    /// A claimed bundle as the protocol takes it, if its identity key is the certified one.
+    static func preKeyBundle(_ bundle: BundleJSON, certifiedKey: Ed25519.PublicKey, user: String) throws -> PreKeyBundle {
+        func bytes(_ text: String) throws -> [UInt8] {
+            guard let data = Data(base64Encoded: text) else { throw ClientError.malformedServerResponse("claimed bundle") }
+            return Array(data)
+        }
+        do {
+            let identity = try Ed25519.PublicKey(rawRepresentation: try bytes(bundle.identityKey))
+            guard identity == certifiedKey else { throw ClientError.invalidCertificate(user) }
+            return PreKeyBundle(
+                identityKey: identity, signedPreKey: try X25519.PublicKey(rawRepresentation: try bytes(bundle.signedPreKey)),
+                signedPreKeySignature: try bytes(bundle.signedPreKeySignature),
+                oneTimePreKey: try bundle.oneTimePreKey.map { try X25519.PublicKey(rawRepresentation: try bytes($0)) })
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError.malformedServerResponse("claimed bundle")
+        }
+    }
+
+    /// Delivers every outbox envelope, oldest first, and marks each accepted one sent. What the
+    /// server does not accept stays in the outbox for the next attempt.
+    public func flushOutbox() async throws {
+        let items = try await store.outbox()
+        for start in stride(from: 0, to: items.count, by: Self.sendBatch) {
+            let batch = Array(items[start..<min(start + Self.sendBatch, items.count)])
+            _ = try await server.send(
+                batch.map {
+                    OutgoingMessageJSON(user: $0.recipientUser, device: $0.recipientDevice, body: server.base64($0.wire))
+                })
+            for item in batch { try await store.markSent(item) }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import ParleyClient
+
+/// `parley sync`: fetch, decrypt, print.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync", abstract: "Fetch and show new messages; send what is waiting in the outbox.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await CommandRunner.run {
+            let client = try await global.openClient()
+            defer { try? client.close() }
+            let events = try await client.sync()
+            for event in events { global.output.show(event) }
+            if events.isEmpty, !global.json { Output.line(global.output.dim("no new messages")) }
+        }
+    }
+}
