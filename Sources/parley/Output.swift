@@ -60,8 +60,8 @@ struct Output: Sendable {
             var fields: [String: any Sendable] = ["file": name, "size": size]
             if let savedAt { fields["saved_at"] = savedAt }
             if let error { fields["error"] = error }
-            let where_ = savedAt.map { " saved to \($0)" } ?? error.map { " not saved: \($0)" } ?? ""
-            return ("[file] \(name) (\(size) bytes)\(where_)", fields)
+            let location = savedAt.map { " saved to \($0)" } ?? error.map { " not saved: \($0)" } ?? ""
+            return ("[file] \(name) (\(size) bytes)\(location)", fields)
         }
     }
 }

@@ -8,6 +8,6 @@ struct ParleyCommand: AsyncParsableCommand {
         commandName: "parley", abstract: "An end-to-end-encrypted messenger.",
         subcommands: [
             InitCommand.self, SendCommand.self, SyncCommand.self, ChatCommand.self, HistoryCommand.self,
-            ContactsCommand.self, VerifyCommand.self, StatusCommand.self, DevicesCommand.self,
+            ContactsCommand.self, VerifyCommand.self, StatusCommand.self, DevicesCommand.self, LinkCommand.self,
         ])
 }

@@ -21,22 +21,12 @@ extension ParleyClient {
         now: @escaping @Sendable () -> Int64 = { ParleyClient.systemNow() }
     ) async throws -> ParleyClient {
         guard let userID = try? UserID(user) else { throw ClientError.invalidUserID(user) }
-        let path = storePath(in: storeDirectory)
-        guard !FileManager.default.fileExists(atPath: path) else { throw ClientError.storeExists(storeDirectory) }
+        let accountKey = Ed25519.PrivateKey(random: InjectedRandom(source: random))
+        let (client, store) = try await makeStore(
+            settings: ClientSettings(user: user, device: device, server: server), storeDirectory: storeDirectory,
+            passphrase: passphrase, limits: limits, random: random, now: now)
+        let identity = client.identity
         do {
-            try FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ClientError.fileAccess(storeDirectory)
-        }
-        let identity = IdentityKeyPair(random: random)
-        let accountKey = Ed25519.PrivateKey(random: random)
-        let settings = ClientSettings(user: user, device: device, server: server)
-        let store = try await EncryptedStore.create(
-            at: path, passphrase: passphrase, identity: identity, limits: limits, random: random)
-        let client = ParleyClient(
-            settings: settings, storeDirectory: storeDirectory, store: store, identity: identity, random: random, now: now)
-        do {
-            try await settings.save(to: store)
             try await store.setSecret(ClientSettings.accountSecretKey, to: accountKey.seedRepresentation)
             try await store.setSetting(ClientSettings.accountPublicKey, to: Hex.encode(accountKey.publicKey.rawRepresentation))
             try await store.saveContact(Contact(user: user, accountKey: accountKey.publicKey.rawRepresentation, trust: .verified))
@@ -50,11 +40,38 @@ extension ParleyClient {
             try await client.server.createAccount(body)
         } catch {
             try? store.close()
-            removeStoreFiles(path)
+            removeStoreFiles(storePath(in: storeDirectory))
             throw error
         }
         try await client.maintainPreKeys()
         return client
+    }
+
+    /// A new store in `storeDirectory` with a fresh device identity and `settings` saved.
+    static func makeStore(
+        settings: ClientSettings, storeDirectory: String, passphrase: SecureBytes, limits: Argon2id.Limits,
+        random: any RandomSource, now: @escaping @Sendable () -> Int64
+    ) async throws -> (ParleyClient, EncryptedStore) {
+        let path = storePath(in: storeDirectory)
+        guard !FileManager.default.fileExists(atPath: path) else { throw ClientError.storeExists(storeDirectory) }
+        do {
+            try FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ClientError.fileAccess(storeDirectory)
+        }
+        let identity = IdentityKeyPair(random: InjectedRandom(source: random))
+        let store = try await EncryptedStore.create(
+            at: path, passphrase: passphrase, identity: identity, limits: limits, random: random)
+        do {
+            try await settings.save(to: store)
+        } catch {
+            try? store.close()
+            removeStoreFiles(path)
+            throw error
+        }
+        let client = ParleyClient(
+            settings: settings, storeDirectory: storeDirectory, store: store, identity: identity, random: random, now: now)
+        return (client, store)
     }
 
     /// Opens the store in `storeDirectory`.

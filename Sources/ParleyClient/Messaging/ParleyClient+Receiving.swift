@@ -14,6 +14,7 @@ extension ParleyClient {
     /// envelope.
     /// - Returns: the events, in mailbox order.
     public func sync() async throws -> [ClientEvent] {
+        try await completeLinkIfNeeded()
         try await maintainPreKeys()
         try await flushOutbox()
         var events: [ClientEvent] = []

@@ -24,16 +24,18 @@ extension ParleyClient {
     /// envelopes to the outbox, then delivers the outbox.
     func send(_ body: MessageBody, to user: String) async throws -> MessageID {
         guard let recipient = try? UserID(user) else { throw ClientError.invalidUserID(user) }
+        try await completeLinkIfNeeded()
         defer { deviceListCache = [:] }
         let theirs = try await verifiedDevices(of: user, requireTrusted: true)
-        guard !theirs.devices.isEmpty else { throw ClientError.noDevices(user) }
         let ours = try await verifiedDevices(of: self.user, requireTrusted: true)
         let sentAt = now()
         let payload = try makePayload(body, sentAt: sentAt, syncedTo: nil)
         let encoded = payload.encode()
         // One history row, tied to the first recipient device's envelope.
         var historyBody: [UInt8]? = encoded
-        for address in try await ensureSessions(with: theirs) {
+        let recipients = try await ensureSessions(with: theirs)
+        guard !recipients.isEmpty else { throw ClientError.noDevices(user) }
+        for address in recipients {
             _ = try await store.send(encoded, to: address, conversation: user, historyBody: historyBody, timestamp: sentAt)
             historyBody = nil
         }
@@ -83,7 +85,17 @@ extension ParleyClient {
                 }
             }
         }
-        return list.devices.keys.sorted().map { PeerAddress(user: list.user, device: $0) }.filter { $0 != self.address }
+        // A device without a signed prekey yet (a linked device before its first sync) was left
+        // out of the claim and gets nothing.
+        var ready: [PeerAddress] = []
+        for id in list.devices.keys.sorted() {
+            let address = PeerAddress(user: list.user, device: id)
+            guard address != self.address,
+                try await store.sessionRecord(for: address)?.current?.remoteIdentityKey == list.devices[id]
+            else { continue }
+            ready.append(address)
+        }
+        return ready
     }
 
     /// A claimed bundle as the protocol takes it, if its identity key is the certified one.

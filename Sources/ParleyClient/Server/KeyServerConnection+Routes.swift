@@ -11,7 +11,7 @@ extension KeyServerConnection {
         }
     }
 
-    func addDevice(_ device: DeviceJSON) async throws {
+    func addDevice(_ device: AddDeviceBody) async throws {
         _ = try await json(.POST, "/v1/devices", body: device, as: RegisteredJSON.self)
     }
 

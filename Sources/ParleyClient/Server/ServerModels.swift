@@ -13,6 +13,21 @@ struct DeviceJSON: Codable, Sendable {
     }
 }
 
+/// `POST /v1/devices` as a primary device sends it when linking another device.
+struct AddDeviceBody: Encodable {
+    let id: UInt32
+    let identityKey: String
+    let certificate: String
+    let linkProof: String
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case identityKey = "identity_key"
+        case certificate
+        case linkProof = "link_proof"
+    }
+}
+
 struct CreateAccountBody: Encodable {
     let user: String
     let accountKey: String

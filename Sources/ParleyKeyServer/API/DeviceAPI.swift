@@ -13,6 +13,24 @@ struct DeviceJSON: Codable {
     }
 }
 
+/// `POST /v1/devices` body: the device, and when an existing device of the user registers it, the
+/// new device's proof of possession.
+struct AddDeviceRequest: Decodable {
+    let id: UInt32
+    let identityKey: String
+    let certificate: String
+    let linkProof: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case identityKey = "identity_key"
+        case certificate
+        case linkProof = "link_proof"
+    }
+
+    var device: DeviceJSON { DeviceJSON(id: id, identityKey: identityKey, certificate: certificate) }
+}
+
 /// `POST /v1/accounts` body.
 struct CreateAccountRequest: Decodable {
     let user: String

@@ -18,6 +18,9 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "This device's id.")
     var device: UInt32 = 1
 
+    @Flag(help: "Join an existing account as a new device: prints a link code for `parley link` on your primary device.")
+    var link = false
+
     @Option(help: "Passphrase stretching cost: moderate (256 MiB, default) or interactive (64 MiB).")
     var kdf: KDFCost = .moderate
 
@@ -29,6 +32,20 @@ struct InitCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandRunner.run {
             let passphrase = try global.passphrase(prompt: "New passphrase for the store: ")
+            if link {
+                let (client, code) = try await ParleyClient.prepareLinkedDevice(
+                    user: user, device: device, server: server, storeDirectory: global.storeDirectory, passphrase: passphrase,
+                    limits: kdf.limits)
+                defer { try? client.close() }
+                global.output.emit(
+                    """
+                    Link code for \(user) device \(device):
+                    \(code)
+                    On your primary device run `parley link CODE` with it, then `parley sync` here.
+                    """,
+                    ["event": "link_code", "user": user, "device": Int(device), "code": code.description])
+                return
+            }
             let client = try await ParleyClient.create(
                 user: user, device: device, server: server, storeDirectory: global.storeDirectory, passphrase: passphrase,
                 limits: kdf.limits)
