@@ -93,6 +93,27 @@ import Testing
         }
     }
 
+    /// Random inputs, and valid payloads with a random byte overwritten, either fail with a
+    /// typed error or decode to a payload that re-encodes to the same bytes (fixed seed, so a
+    /// failure reproduces).
+    @Test func randomInputsFailOrDecodeConsistently() throws {
+        var generator = PayloadTestGenerator(seed: 0x5EED)
+        let valid = try samples().map { $0.encode() }
+        for round in 0..<5000 {
+            var input: [UInt8]
+            if round % 2 == 0 {
+                input = (0..<Int.random(in: 0...400, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                if !input.isEmpty { input[0] = 1 }  // past the version check
+            } else {
+                input = valid[round % valid.count]
+                input[Int.random(in: 0..<input.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            if let decoded = try? MessagePayload(decoding: input) {
+                #expect(decoded.encode() == input, "round \(round)")
+            }
+        }
+    }
+
     @Test func nonZeroPaddingIsRejected() throws {
         var encoded = try MessagePayload(random: random, sentAt: 1, body: .text("hi")).encode()
         encoded[encoded.count - 1] = 1
@@ -222,5 +243,20 @@ import Testing
         #expect(MessageID(hex: id.description) == id)
         #expect(MessageID(hex: "00") == nil)
         #expect(throws: PayloadError.invalidMessageIDLength(15)) { try MessageID(rawRepresentation: Array(0..<15)) }
+    }
+}
+
+/// SplitMix64, for reproducible random test inputs (not for keys).
+struct PayloadTestGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
