@@ -35,7 +35,7 @@ public enum AttachmentCipher {
             var done: Int64 = 0
             var chunks = try PlaintextChunkReader(source: source)
             while let chunk = try chunks.next() {
-                // A file that grew while it was read is cut off at the limit, not sealed beyond it.
+                // A file that grows past the limit while it is read is refused, not sealed beyond it.
                 done += Int64(chunk.bytes.count)
                 guard done <= AttachmentFormat.maximumPlaintextByteCount else { throw .fileTooLarge(done) }
                 let sealed = pusher.push(chunk.bytes, final: chunk.isLast)
@@ -54,7 +54,8 @@ public enum AttachmentCipher {
     /// Order: the SHA-256 of the whole ciphertext file is checked first (streamed, constant-time
     /// compare); then the chunks are opened one by one into a temporary file; the final tag must
     /// be on the last chunk with nothing after it, and the plaintext must have the expected size.
-    /// Only then is the temporary file renamed onto `output`.
+    /// Only then is the temporary file renamed onto `output`. (Should the file change between
+    /// the hash and the decryption pass, the chunks' own authentication still holds.)
     /// - Parameters:
     ///   - ciphertextPath: the downloaded encrypted file.
     ///   - output: where the decrypted file goes (replaced only on success).
