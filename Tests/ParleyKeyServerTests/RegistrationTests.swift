@@ -113,7 +113,10 @@ struct RegistrationTests {
             try await api.register(dana, first)
             let second = try dana.device(2)
             func proof(by key: Ed25519.PrivateKey, device: UInt32 = 2, user: String = "dana") throws -> String {
-                b64(key.signature(for: DeviceLinkProof.signedMessage(user: try UserID(user), device: device, identityKey: second.key.publicKey)))
+                b64(
+                    key.signature(
+                        for: DeviceLinkProof.signedMessage(
+                            user: try UserID(user), device: device, identityKey: second.key.publicKey)))
             }
             var body = second.json
             // A proof by another key, for another device id, or for another user is refused.

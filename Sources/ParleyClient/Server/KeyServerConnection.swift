@@ -65,7 +65,7 @@ struct KeyServerConnection: Sendable {
     /// Runs a request; a transport failure is ``ClientError/serverUnreachable(_:)``.
     func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
         do {
-            return try await HTTPClient.shared.execute(request, timeout: Self.timeout)
+            return try await HTTPTransport.client.execute(request, timeout: Self.timeout)
         } catch {
             throw ClientError.serverUnreachable(baseURL)
         }

@@ -75,7 +75,8 @@ public enum ServerError: Error, Sendable, Equatable {
     /// The HTTP status of this error.
     public var status: HTTPResponse.Status {
         switch self {
-        case .malformedJSON, .invalidUserID, .invalidBase64, .invalidKey, .invalidCertificate, .invalidSignature, .invalidLinkProof,
+        case .malformedJSON, .invalidUserID, .invalidBase64, .invalidKey, .invalidCertificate, .invalidSignature,
+            .invalidLinkProof,
             .deviceMismatch, .tooManyKeys, .tooManyItems, .invalidParameter, .emptyMessage:
             .badRequest
         case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+/// End to end: a live `parley-server` process and the `parley` CLI run as processes, the way a
+/// user runs them. Outputs are compared whole, with times and ports masked.
+@Suite("parley CLI against a live server", .serialized)
+struct CLIConversationTests {
+    /// A scratch folder with a live server and a store folder per user; removed afterwards.
+    static func withWorld(_ body: (LiveServer, (String) -> CLIUser) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let server = try LiveServer(folder: folder)
+        try await server.start()
+        defer { server.stop() }
+        try await body(server) { name in CLIUser(name: name, store: "\(folder)/\(name)") }
+    }
+
+    @Test func firstContactThenOfflineRecipient() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            let bob = user("bob")
+            try alice.initialize(on: server)
+            try bob.initialize(on: server)
+            #expect(try alice.ok("send", ["bob", "Hello Bob 👋"]) == "sent to bob\n")
+            // Bob was offline; the server kept the envelope until his sync.
+            try alice.ok("send", ["bob", "你好 مرحبا"])
+            #expect(try bob.ok("sync") == "alice -> Hello Bob 👋\nalice -> 你好 مرحبا\n")
+            #expect(try bob.ok("sync") == "no new messages\n")
+            try bob.ok("send", ["alice", "Hi Alice"])
+            #expect(try alice.ok("sync") == "delivered to bob: 2 message(s)\nbob -> Hi Alice\n")
+            #expect(
+                masked(try alice.ok("history", ["bob"])) == """
+                    <time> me: Hello Bob 👋 (delivered)
+                    <time> me: 你好 مرحبا (delivered)
+                    <time> bob: Hi Alice
+
+                    """)
+            #expect(try alice.ok("contacts") == "bob  unverified\n")
+        }
+    }
+
+    @Test func safetyNumbersMatchAndVerify() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            let bob = user("bob")
+            try alice.initialize(on: server)
+            try bob.initialize(on: server)
+            let fromAlice = try JSONSerialization.jsonObject(with: Data(try alice.ok("verify", ["--json", "bob"]).utf8))
+            let fromBob = try JSONSerialization.jsonObject(with: Data(try bob.ok("verify", ["--json", "alice"]).utf8))
+            let aliceDigits = (fromAlice as? [String: Any])?["safety_number"] as? String
+            let bobDigits = (fromBob as? [String: Any])?["safety_number"] as? String
+            #expect(aliceDigits?.count == 60)
+            #expect(aliceDigits == bobDigits)
+            let shown = try alice.ok("verify", ["bob", "--confirm"])
+            #expect(shown.hasSuffix("bob is now verified.\n"))
+            #expect(try alice.ok("contacts") == "bob  verified\n")
+        }
+    }
+
+    @Test func linkedDeviceReceivesTheConversation() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            let laptop = user("alice-laptop")
+            let bob = user("bob")
+            try alice.initialize(on: server)
+            try bob.initialize(on: server)
+            let printed = try laptop.ok(
+                "init", ["--user", "alice", "--server", server.url, "--device", "2", "--kdf", "interactive", "--link"])
+            let code = try #require(printed.split(separator: "\n").first { $0.hasPrefix("parley-link:1:") })
+            // Before the primary links it, the new device is not registered.
+            let early = try laptop.run("sync")
+            #expect(early.status == 1)
+            #expect(early.stderr.contains("not registered"))
+            #expect(try alice.ok("link", [String(code)]) == "Linked device 2 to alice; run `parley sync` on it now.\n")
+            #expect(try laptop.ok("sync") == "no new messages\n")
+            #expect(masked(try alice.ok("devices")).contains("device 2"))
+
+            try bob.ok("send", ["alice", "to both of you"])
+            #expect(try alice.ok("sync") == "bob -> to both of you\n")
+            #expect(try laptop.ok("sync") == "bob -> to both of you\n")
+            // What alice sends from her phone shows up on her laptop as sent.
+            try alice.ok("send", ["bob", "sent from the phone"])
+            #expect(try laptop.ok("sync") == "-> bob sent from the phone\n")
+            #expect(try bob.ok("sync").contains("alice -> sent from the phone"))
+            #expect(masked(try laptop.ok("history", ["bob"])).hasSuffix("<time> me: sent from the phone (sent)\n"))
+            // A code of another user is refused.
+            let stranger = try alice.run("link", ["parley-link:1:AAAA"])
+            #expect(stranger.status == 1)
+            #expect(stranger.stderr == "parley: That is not a link code printed by `parley init --link` on a new device.\n")
+        }
+    }
+
+    @Test func serverRestartMidConversation() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            let bob = user("bob")
+            try alice.initialize(on: server)
+            try bob.initialize(on: server)
+            try alice.ok("send", ["bob", "before the restart"])
+            server.stop()
+            // With the server down nothing can be encrypted for bob's current devices: a clear
+            // error, and nothing queued.
+            let down = try alice.run("send", ["bob", "while it was down"])
+            #expect(down.status == 1)
+            #expect(masked(down.stderr) == "parley: The server at http://<server> cannot be reached.\n")
+            #expect(try alice.ok("status").contains("server:    http://127.0.0.1:\(server.port) (unreachable)"))
+            try await server.start()
+            // The envelope accepted before the SIGKILL survived it; the conversation goes on.
+            #expect(try bob.ok("sync") == "alice -> before the restart\n")
+            try alice.ok("send", ["bob", "after the restart"])
+            #expect(try bob.ok("sync") == "alice -> after the restart\n")
+            #expect(try alice.ok("sync") == "delivered to bob: 1 message(s)\ndelivered to bob: 1 message(s)\n")
+            #expect(try alice.ok("status").contains("outbox:    0 waiting"))
+        }
+    }
+
+    @Test func attachmentOfSeveralMebibytes() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            let bob = user("bob")
+            try alice.initialize(on: server)
+            try bob.initialize(on: server)
+            let original = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString).bin")
+            defer { try? FileManager.default.removeItem(at: original) }
+            var bytes = [UInt8](repeating: 0, count: 5 * 1024 * 1024 + 123)
+            for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 13) }
+            try Data(bytes).write(to: original)
+            let name = original.lastPathComponent
+            #expect(try alice.ok("send", ["bob", "--file", original.path]) == "sent \(name) to bob\n")
+            let saved = "\(bob.store)/downloads/\(name)"
+            #expect(
+                try bob.ok("sync") == "alice -> [file] \(name) (\(bytes.count) bytes) saved to \(saved)\n")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: saved)) == Data(bytes))
+        }
+    }
+
+    @Test func badInputGivesOneClearSentence() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            try alice.initialize(on: server)
+            let unknown = try alice.run("send", ["nobody", "hello"])
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr == "parley: There is no user nobody on this server.\n")
+            let invalid = try alice.run("send", ["No Such User", "hello"])
+            #expect(invalid.stderr.hasPrefix("parley: \"No Such User\" is not a user id"))
+            var wrong = alice
+            wrong.passphrase = "not the passphrase"
+            let refused = try wrong.run("sync")
+            #expect(refused.status == 1)
+            #expect(refused.stderr == "parley: The passphrase does not open this store.\n")
+            let missing = try user("nobody-here").run("sync")
+            #expect(missing.status == 1)
+            #expect(missing.stderr.hasPrefix("parley: No Parley store in "))
+            let taken = try user("alice2").run(
+                "init", ["--user", "alice", "--server", server.url, "--kdf", "interactive"])
+            #expect(taken.stderr == "parley: The user id alice is already taken on this server.\n")
+            // Nothing half-written: the failed init left no store behind.
+            #expect(!FileManager.default.fileExists(atPath: "\(user("alice2").store)/store.sqlite"))
+            server.stop()
+            let down = try alice.run("sync")
+            #expect(down.status == 1)
+            #expect(masked(down.stderr) == "parley: The server at http://<server> cannot be reached.\n")
+        }
+    }
+}
