@@ -101,6 +101,14 @@ struct RegistrationTests {
             #expect(try await api.call(.delete, "/v1/devices/x2", as: first).errorCode == "invalid_parameter")
             #expect(try await api.call(.get, "/v1/users/nobody/devices", as: first).errorCode == "unknown_user")
             #expect(try await api.call(.get, "/v1/users/NO/devices", as: first).errorCode == "invalid_user_id")
+            // The last device takes the account with it; the user id can be registered again.
+            #expect(try await api.call(.delete, "/v1/devices/1", as: first).status == 204)
+            let dave = TestAccount("dave")
+            let daveDevice = try dave.device(1)
+            try await api.register(dave, daveDevice)
+            #expect(try await api.call(.get, "/v1/users/carol/devices", as: daveDevice).errorCode == "unknown_user")
+            let carolAgain = TestAccount("carol")
+            try await api.register(carolAgain, try carolAgain.device(1))
         }
     }
 

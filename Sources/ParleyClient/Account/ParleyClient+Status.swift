@@ -35,4 +35,10 @@ extension ParleyClient {
             list.devices[id].map { DeviceSummary(id: id, fingerprint: Hex.encode($0.rawRepresentation.prefix(8))) }
         }
     }
+
+    /// Removes one of this account's devices from the server (this one included). Removing the
+    /// last device deletes the account on the server; the user id becomes free.
+    public func removeDevice(_ id: UInt32) async throws {
+        try await server.removeDevice(id)
+    }
 }

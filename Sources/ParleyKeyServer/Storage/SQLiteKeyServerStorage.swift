@@ -74,6 +74,10 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
             try db.execute(
                 sql: "DELETE FROM devices WHERE user = ? AND id = ?", arguments: Self.arguments(address))
             guard db.changesCount == 1 else { throw DirectoryError.unknownDevice }
+            // The last device takes the account with it: the user id is free again.
+            try db.execute(
+                sql: "DELETE FROM accounts WHERE user = ? AND NOT EXISTS (SELECT 1 FROM devices WHERE user = ?)",
+                arguments: [address.user.rawValue, address.user.rawValue])
         }
     }
 

@@ -7,10 +7,21 @@ struct DevicesCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(
+        help: "Remove this device from the account (removing the last one deletes the account and frees the user id).")
+    var remove: UInt32?
+
     func run() async throws {
         try await CommandRunner.run {
             let client = try await global.openClient()
             defer { try? client.close() }
+            if let remove {
+                try await client.removeDevice(remove)
+                global.output.emit(
+                    "Removed device \(remove) of \(client.user).",
+                    ["event": "removed", "user": client.user, "device": Int(remove)])
+                return
+            }
             for device in try await client.ownDevices() {
                 let marker = device.id == client.device ? " (this device)" : ""
                 global.output.emit(

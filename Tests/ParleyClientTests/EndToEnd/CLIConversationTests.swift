@@ -91,6 +91,38 @@ struct CLIConversationTests {
         }
     }
 
+    @Test func safetyNumberChangesWhenAnAccountIsRecreated() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            let bob = user("bob")
+            try alice.initialize(on: server)
+            try bob.initialize(on: server)
+            try alice.ok("send", ["bob", "hi"])
+            try bob.ok("sync")
+            #expect(try alice.ok("sync") == "delivered to bob: 1 message(s)\n")
+            let before = try alice.ok("verify", ["--json", "bob"])
+            // Bob removes his only device (the account goes with it) and starts over.
+            #expect(try bob.ok("devices", ["--remove", "1"]) == "Removed device 1 of bob.\n")
+            let newBob = user("bob-again")
+            try CLIUser(name: "bob", store: newBob.store).initialize(on: server)
+            let refused = try alice.run("send", ["bob", "are you still you?"])
+            #expect(refused.status == 1)
+            #expect(
+                refused.stderr
+                    == "parley: The safety number with bob has changed; compare it and run `parley verify bob --confirm` to accept it.\n"
+            )
+            #expect(try alice.ok("contacts") == "bob  changed\n")
+            // Incoming messages from the new key are shown, with a warning.
+            try newBob.ok("send", ["alice", "it is me, new phone"])
+            #expect(try alice.ok("sync") == "bob -> it is me, new phone [safety number changed]\n")
+            let after = try alice.ok("verify", ["--json", "bob"])
+            #expect(before != after)
+            try alice.ok("verify", ["bob", "--confirm"])
+            #expect(try alice.ok("send", ["bob", "welcome back"]) == "sent to bob\n")
+            #expect(try newBob.ok("sync").contains("alice -> welcome back"))
+        }
+    }
+
     @Test func serverRestartMidConversation() async throws {
         try await Self.withWorld { server, user in
             let alice = user("alice")
