@@ -60,16 +60,22 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
         bytes += [UInt8(truncatingIfNeeded: device >> 24), UInt8(truncatingIfNeeded: device >> 16)]
         bytes += [UInt8(truncatingIfNeeded: device >> 8), UInt8(truncatingIfNeeded: device)]
         bytes += identityKey.rawRepresentation + proof
-        let base64 = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return Self.prefix + base64
+        return Self.prefix + Self.base64URLEncode(bytes)
     }
 
+    private static func base64URLEncode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Decodes unpadded base64url, accepting only the canonical text (no stray low bits in the
+    /// last character), so that one code has exactly one spelling.
     private static func base64URLDecode(_ text: String) -> [UInt8]? {
         guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
         var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         standard += String(repeating: "=", count: (4 - standard.count % 4) % 4)
-        return Data(base64Encoded: standard).map(Array.init)
+        guard let bytes = Data(base64Encoded: standard).map(Array.init), base64URLEncode(bytes) == text else { return nil }
+        return bytes
     }
 }

@@ -40,7 +40,7 @@ struct CreateAccountBody: Encodable {
     }
 }
 
-struct DeviceListJSON: Decodable {
+struct DeviceListJSON: Codable {
     let user: String
     let accountKey: String
     let devices: [DeviceJSON]

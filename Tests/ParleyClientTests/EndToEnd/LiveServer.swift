@@ -17,8 +17,12 @@ final class LiveServer: @unchecked Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    init(folder: String) throws {
+    /// Extra `parley-server` flags (limits, say).
+    let extraArguments: [String]
+
+    init(folder: String, extraArguments: [String] = []) throws {
         self.folder = folder
+        self.extraArguments = extraArguments
         self.port = try Self.freePort()
     }
 
@@ -26,10 +30,11 @@ final class LiveServer: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = try builtProduct("parley-server")
-        process.arguments = [
-            "--listen", "127.0.0.1:\(port)", "--database", "sqlite:\(folder)/server.sqlite", "--data-dir", "\(folder)/data",
-            "--log-level", "error",
-        ]
+        process.arguments =
+            [
+                "--listen", "127.0.0.1:\(port)", "--database", "sqlite:\(folder)/server.sqlite", "--data-dir", "\(folder)/data",
+                "--log-level", "error",
+            ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
