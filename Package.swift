@@ -151,7 +151,6 @@ let package = Package(
         .library(name: "ParleyProtocol", targets: ["ParleyProtocol"]),
         .executable(name: "parley-vectors", targets: ["parley-vectors"]),
         .executable(name: "parley-bench", targets: ["parley-bench"]),
-        .executable(name: "parley-demo", targets: ["parley-demo"]),
     ] + storeProducts + serverProducts + clientProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -184,8 +183,6 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // In-process demonstration of the library API (until the server and CLI exist).
-        .executableTarget(name: "parley-demo", dependencies: ["ParleyProtocol"], swiftSettings: strictSettings),
         .testTarget(
             name: "ParleyCryptoTests", dependencies: ["ParleyCrypto"], exclude: ["Vectors"], swiftSettings: strictSettings),
         .testTarget(

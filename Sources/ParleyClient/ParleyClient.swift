@@ -28,6 +28,8 @@ public actor ParleyClient {
     let now: @Sendable () -> Int64
     /// Verified device lists fetched during one operation, so that one sync asks once per user.
     var deviceListCache: [String: VerifiedDeviceList] = [:]
+    /// Told the progress of attachment downloads while receiving (see ``observeDownloads(_:)``).
+    var downloadProgress: (@Sendable (Int64, Int64) -> Void)?
 
     init(
         settings: ClientSettings, storeDirectory: String, store: EncryptedStore, identity: IdentityKeyPair,

@@ -41,9 +41,15 @@ extension ParleyClient {
         return try await send(.attachment(pointer), to: user)
     }
 
+    /// Reports the progress of attachment downloads that happen while receiving (nil: none).
+    public func observeDownloads(_ progress: TransferProgress?) {
+        downloadProgress = progress
+    }
+
     /// Downloads, verifies and decrypts a received file into ``downloadsDirectory``; the
     /// plaintext appears only after every check passed.
-    func download(_ pointer: AttachmentPointer, progress: TransferProgress? = nil) async -> MessageContent {
+    func download(_ pointer: AttachmentPointer) async -> MessageContent {
+        let progress = downloadProgress
         let failed = { (reason: String) in
             MessageContent.file(name: pointer.fileName, size: pointer.plaintextSize, savedAt: nil, error: reason)
         }

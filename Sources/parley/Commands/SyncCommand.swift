@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ParleyClient
 
 /// `parley sync`: fetch, decrypt, print.
@@ -12,7 +13,10 @@ struct SyncCommand: AsyncParsableCommand {
         try await CommandRunner.run {
             let client = try await global.openClient()
             defer { try? client.close() }
+            let progress = ProgressLine(enabled: !global.json && isatty(STDERR_FILENO) == 1, label: "downloading")
+            await client.observeDownloads(progress.update)
             let events = try await client.sync()
+            progress.finish()
             for event in events { global.output.show(event) }
             if events.isEmpty, !global.json { Output.line(global.output.dim("no new messages")) }
         }

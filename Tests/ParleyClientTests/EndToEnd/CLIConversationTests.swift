@@ -167,6 +167,51 @@ struct CLIConversationTests {
         }
     }
 
+    /// 100 MiB goes through with bounded memory: no process of the test (server or CLI) ever held
+    /// the file, let alone file and ciphertext, in memory.
+    @Test func hundredMebibyteFileWithBoundedMemory() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            let bob = user("bob")
+            try alice.initialize(on: server)
+            try bob.initialize(on: server)
+            let original = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString).bin")
+            defer { try? FileManager.default.removeItem(at: original) }
+            let size = 100 * 1024 * 1024
+            FileManager.default.createFile(atPath: original.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: original)
+            let block = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) })
+            for _ in 0..<(size >> 20) { try handle.write(contentsOf: block) }
+            try handle.close()
+            try alice.ok("send", ["bob", "--file", original.path])
+            try bob.ok("sync")
+            let saved = URL(fileURLWithPath: "\(bob.store)/downloads/\(original.lastPathComponent)")
+            #expect(try FileManager.default.attributesOfItem(atPath: saved.path)[.size] as? Int == size)
+            #expect(try Self.sameContents(original, saved))
+            // Largest resident size of any child so far (server included), in KiB. The stores'
+            // Argon2id (interactive: 64 MiB) is the largest single allocation.
+            var usage = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+            #expect(usage.ru_maxrss < 160 * 1024, "peak \(usage.ru_maxrss / 1024) MiB")
+        }
+    }
+
+    /// Compares two files 1 MiB at a time.
+    static func sameContents(_ a: URL, _ b: URL) throws -> Bool {
+        let first = try FileHandle(forReadingFrom: a)
+        let second = try FileHandle(forReadingFrom: b)
+        defer {
+            try? first.close()
+            try? second.close()
+        }
+        while true {
+            let left = try first.read(upToCount: 1 << 20) ?? Data()
+            let right = try second.read(upToCount: 1 << 20) ?? Data()
+            guard left == right else { return false }
+            if left.isEmpty { return true }
+        }
+    }
+
     @Test func badInputGivesOneClearSentence() async throws {
         try await Self.withWorld { server, user in
             let alice = user("alice")
