@@ -131,6 +131,17 @@ extension EncryptedStore {
         try await pool.write { db in try self.updateMessageState(rowID, to: state, db) }
     }
 
+    /// Removes an outbox item the server will never accept (its recipient device is gone),
+    /// leaving its history row as it is. Does nothing when the item is no longer there.
+    public func discardFromOutbox(_ item: OutboxItem) async throws {
+        try await pool.write { db in
+            guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outbox WHERE id = ?", arguments: [item.rowID]),
+                try self.openRecord(OutboxItem.self, sealed, for: .outbox, rowKey: Self.rowKey(item.rowID)) == item
+            else { return }
+            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [item.rowID])
+        }
+    }
+
     /// The conversation's messages in storage order (at most `limit`, the most recent).
     public func history(conversation: String, limit: Int = 1000) async throws -> [StoredMessage] {
         let conversationHash = Data(keyring.lookupHash(Array(conversation.utf8), for: .conversations))

@@ -55,11 +55,17 @@ extension ParleyClient {
         guard let wire = Data(base64Encoded: envelope.body).map(Array.init) else {
             return [.undecryptable(sender: sender, reason: "malformed envelope")]
         }
+        guard (try? UserID(sender.user)) != nil else { return [.undecryptable(sender: sender, reason: "malformed sender")] }
         let list: VerifiedDeviceList
         do {
             list = try await verifiedDevices(of: sender.user, requireTrusted: false)
         } catch let error as ClientError {
-            return [.undecryptable(sender: sender, reason: "\(error)")]
+            // A sender that is gone or whose device list is forged can never be read: report and
+            // acknowledge. A transport failure is thrown, so nothing is acknowledged unread.
+            switch error {
+            case .unknownUser, .invalidCertificate: return [.undecryptable(sender: sender, reason: "\(error)")]
+            default: throw error
+            }
         }
         guard let certified = list.devices[sender.device] else {
             return [.undecryptable(sender: sender, reason: "the sending device is not certified by \(sender.user)")]

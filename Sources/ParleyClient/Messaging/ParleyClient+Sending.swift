@@ -119,16 +119,32 @@ extension ParleyClient {
     }
 
     /// Delivers every outbox envelope, oldest first, and marks each accepted one sent. What the
-    /// server does not accept stays in the outbox for the next attempt.
+    /// server does not accept for now (unreachable, rate limited, mailbox full) stays in the
+    /// outbox for the next attempt; an envelope for a device that no longer exists is dropped.
     public func flushOutbox() async throws {
         let items = try await store.outbox()
         for start in stride(from: 0, to: items.count, by: Self.sendBatch) {
             let batch = Array(items[start..<min(start + Self.sendBatch, items.count)])
-            _ = try await server.send(
-                batch.map {
-                    OutgoingMessageJSON(user: $0.recipientUser, device: $0.recipientDevice, body: server.base64($0.wire))
-                })
-            for item in batch { try await store.markSent(item) }
+            do {
+                _ = try await server.send(batch.map(outgoing))
+                for item in batch { try await store.markSent(item) }
+            } catch ClientError.serverRejected(404, _, _) {
+                // All or nothing on the server: find the envelopes whose recipient is gone.
+                for item in batch { try await deliverAlone(item) }
+            }
         }
+    }
+
+    private func deliverAlone(_ item: OutboxItem) async throws {
+        do {
+            _ = try await server.send([outgoing(item)])
+            try await store.markSent(item)
+        } catch ClientError.serverRejected(404, _, _) {
+            try await store.discardFromOutbox(item)
+        }
+    }
+
+    private func outgoing(_ item: OutboxItem) -> OutgoingMessageJSON {
+        OutgoingMessageJSON(user: item.recipientUser, device: item.recipientDevice, body: server.base64(item.wire))
     }
 }

@@ -13,11 +13,32 @@ struct CLIUser: Sendable {
         let status: Int32
     }
 
-    /// Runs `parley COMMAND --store STORE ARGS...` with `PARLEY_PASSPHRASE` set (at most 60 s).
+    /// Runs `parley COMMAND --store STORE ARGS...` with `PARLEY_PASSPHRASE` set.
     func run(_ command: String, _ arguments: [String] = [], stdin: String? = nil) throws -> Run {
+        try launch(try builtProduct("parley"), [command, "--store", store] + arguments, stdin: stdin)
+    }
+
+    /// Runs a command that must succeed under a Python wrapper that reports the command's own
+    /// peak resident size; returns it in KiB (Foundation's Process cannot give one child's rusage).
+    func peakMemoryKiB(_ command: String, _ arguments: [String]) throws -> Int {
+        let wrapper = """
+            import resource, subprocess, sys
+            status = subprocess.run(sys.argv[1:]).returncode
+            print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if status == 0 else -status)
+            """
+        let result = try launch(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", "-c", wrapper, try builtProduct("parley").path, command, "--store", store] + arguments, stdin: nil)
+        guard result.status == 0, let peak = result.stdout.split(separator: "\n").last.flatMap({ Int($0) }), peak > 0 else {
+            throw CLIFailure(command: "\(name): parley \(command) (measured)", result: result)
+        }
+        return peak
+    }
+
+    private func launch(_ executable: URL, _ arguments: [String], stdin: String?) throws -> Run {
         let process = Process()
-        process.executableURL = try builtProduct("parley")
-        process.arguments = [command, "--store", store] + arguments
+        process.executableURL = executable
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PARLEY_PASSPHRASE"] = passphrase
         environment["NO_COLOR"] = "1"

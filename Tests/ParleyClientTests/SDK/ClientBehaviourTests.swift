@@ -116,6 +116,30 @@ struct ClientBehaviourTests {
         }
     }
 
+    @Test func envelopesForARemovedDeviceAreDroppedAndTheRestDelivered() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            let (laptop, code) = try await ParleyClient.prepareLinkedDevice(
+                user: "bob", device: 2, server: world.server.url, storeDirectory: "\(world.folder)/bob-laptop",
+                passphrase: SecureBytes(copying: Array("pw".utf8)), limits: .minimumForTesting)
+            try await bob.link(code)
+            _ = try await laptop.sync()
+            _ = try await alice.send(text: "to both", to: "bob")
+            #expect(Self.texts(try await laptop.sync()) == ["to both"])
+            // Two envelopes wait in alice's outbox (the server was slow, say) when bob drops his laptop.
+            for device: UInt32 in [2, 1] {
+                _ = try await alice.store.send(
+                    try await alice.makePayload(.text("late"), sentAt: 1, syncedTo: nil).encode(),
+                    to: PeerAddress(user: "bob", device: device), conversation: "bob", historyBody: nil, timestamp: 1)
+            }
+            try await bob.removeDevice(2)
+            try await alice.flushOutbox()
+            #expect(try await alice.store.outbox().isEmpty)
+            #expect(Self.texts(try await bob.sync()) == ["to both", "late"])
+        }
+    }
+
     @Test func liveStreamDeliversWhileConnected() async throws {
         try await ClientWorld.run { world in
             let alice = try await world.client("alice")
