@@ -17,8 +17,8 @@ import Testing
             certificate: Data(certificate).base64EncodedString())
     }
 
-    func list(_ devices: [DeviceJSON], user: String = "bob") -> DeviceListJSON {
-        DeviceListJSON(
+    func list(_ devices: [DeviceJSON], user: String = "bob") -> DeviceListResponse {
+        DeviceListResponse(
             user: user, accountKey: Data(accountKey.publicKey.rawRepresentation).base64EncodedString(), devices: devices)
     }
 

@@ -32,7 +32,7 @@ extension ParleyClient {
             try await store.saveContact(Contact(user: user, accountKey: accountKey.publicKey.rawRepresentation, trust: .verified))
             let certificate = accountKey.signature(
                 for: DeviceCertificate.signedMessage(user: userID, device: device, identityKey: identity.publicKey))
-            let body = CreateAccountBody(
+            let body = CreateAccountRequest(
                 user: user, accountKey: client.server.base64(accountKey.publicKey.rawRepresentation),
                 device: DeviceJSON(
                     id: device, identityKey: client.server.base64(identity.publicKey.rawRepresentation),

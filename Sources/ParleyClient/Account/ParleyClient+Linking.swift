@@ -45,7 +45,7 @@ extension ParleyClient {
         let certificate = accountKey.signature(
             for: DeviceCertificate.signedMessage(user: userID, device: code.device, identityKey: code.identityKey))
         try await server.addDevice(
-            AddDeviceBody(
+            AddDeviceRequest(
                 id: code.device, identityKey: server.base64(code.identityKey.rawRepresentation),
                 certificate: server.base64(certificate), linkProof: server.base64(code.proof)))
     }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import ParleyCrypto
+import ParleyServerAPI
 
 /// Streamed attachment transfers: files go to and from the server in chunks, never whole in memory.
 extension KeyServerConnection {
@@ -25,7 +26,7 @@ extension KeyServerConnection {
         let body = try await collect(response.body, upTo: 1 << 16)
         if response.status.code == 413 { throw ClientError.attachmentTooLarge(size) }
         try Self.check(status: response.status, body: body)
-        guard let answer = try? JSONDecoder().decode(AttachmentJSON.self, from: Data(body)) else {
+        guard let answer = try? JSONDecoder().decode(AttachmentResponse.self, from: Data(body)) else {
             throw ClientError.malformedServerResponse("PUT /v1/attachments")
         }
         return answer.id

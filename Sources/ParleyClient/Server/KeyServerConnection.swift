@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import ParleyCrypto
+import ParleyServerAPI
 
 /// HTTP access to one key server: signs each request, maps every failure to a ``ClientError``.
 struct KeyServerConnection: Sendable {
@@ -82,7 +83,7 @@ struct KeyServerConnection: Sendable {
     /// Throws the server's JSON error for a non-2xx status.
     static func check(status: HTTPResponseStatus, body: [UInt8]) throws {
         guard !(200..<300).contains(status.code) else { return }
-        guard let error = try? JSONDecoder().decode(ErrorJSON.self, from: Data(body)) else {
+        guard let error = try? JSONDecoder().decode(ErrorResponse.self, from: Data(body)) else {
             throw ClientError.serverRejected(status: Int(status.code), code: "unknown", message: status.reasonPhrase)
         }
         throw ClientError.serverRejected(status: Int(status.code), code: error.error, message: error.message)

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import ParleyCrypto
+import ParleyServerAPI
 
 /// The `GET /v1/stream` WebSocket: envelopes pushed as they arrive (Specs/server-api.md §5.6).
 extension KeyServerConnection {

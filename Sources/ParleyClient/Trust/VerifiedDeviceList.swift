@@ -13,7 +13,7 @@ struct VerifiedDeviceList: Sendable {
     /// Verifies the server's answer.
     /// - Throws: ``ClientError/invalidCertificate(_:)`` when any key is malformed, the list is
     ///   for another user, or any certificate fails: a list with one bad entry is not used at all.
-    init(_ json: DeviceListJSON, for user: String) throws {
+    init(_ json: DeviceListResponse, for user: String) throws {
         guard json.user == user, let userID = try? UserID(user),
             let accountBytes = Data(base64Encoded: json.accountKey),
             let accountKey = try? Ed25519.PublicKey(rawRepresentation: Array(accountBytes))

@@ -1,6 +1,7 @@
 import Foundation
 import ParleyCrypto
 import ParleyProtocol
+import ParleyServerAPI
 import ParleyStore
 import Testing
 
