@@ -117,10 +117,7 @@ extension EncryptedStore {
     /// belongs to another message).
     public func markSent(_ item: OutboxItem) async throws {
         try await pool.write { db in
-            guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outbox WHERE id = ?", arguments: [item.rowID]),
-                try self.openRecord(OutboxItem.self, sealed, for: .outbox, rowKey: Self.rowKey(item.rowID)) == item
-            else { return }
-            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [item.rowID])
+            guard try self.removeOutboxRow(item, db) else { return }
             if let messageRowID = item.messageRowID { try self.updateMessageState(messageRowID, to: .sent, db) }
         }
     }
@@ -134,12 +131,7 @@ extension EncryptedStore {
     /// Removes an outbox item the server will never accept (its recipient device is gone),
     /// leaving its history row as it is. Does nothing when the item is no longer there.
     public func discardFromOutbox(_ item: OutboxItem) async throws {
-        try await pool.write { db in
-            guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outbox WHERE id = ?", arguments: [item.rowID]),
-                try self.openRecord(OutboxItem.self, sealed, for: .outbox, rowKey: Self.rowKey(item.rowID)) == item
-            else { return }
-            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [item.rowID])
-        }
+        try await pool.write { db in _ = try self.removeOutboxRow(item, db) }
     }
 
     /// The conversation's messages in storage order (at most `limit`, the most recent).
@@ -162,6 +154,16 @@ extension EncryptedStore {
     }
 
     // MARK: Inside a transaction
+
+    /// Deletes `item`'s outbox row if it is still there and still holds `item`.
+    /// - Returns: whether a row was deleted.
+    func removeOutboxRow(_ item: OutboxItem, _ db: Database) throws -> Bool {
+        guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outbox WHERE id = ?", arguments: [item.rowID]),
+            try openRecord(OutboxItem.self, sealed, for: .outbox, rowKey: Self.rowKey(item.rowID)) == item
+        else { return false }
+        try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [item.rowID])
+        return true
+    }
 
     func receive(_ envelope: IncomingEnvelope, _ db: Database) throws -> ReceiveOutcome {
         let envelopeHash = Data(keyring.lookupHash(Array(envelope.id.utf8), for: .processedEnvelopes))

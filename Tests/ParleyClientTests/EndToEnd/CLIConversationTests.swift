@@ -6,7 +6,7 @@ import Testing
 @Suite("parley CLI against a live server", .serialized)
 struct CLIConversationTests {
     /// A scratch folder with a live server and a store folder per user; removed afterwards.
-    static func withWorld(_ body: (LiveServer, (String) -> CLIUser) async throws -> Void) async throws {
+    static func withWorld(_ body: (LiveServer, @escaping @Sendable (String) -> CLIUser) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -16,12 +16,21 @@ struct CLIConversationTests {
         try await body(server) { name in CLIUser(name: name, store: "\(folder)/\(name)") }
     }
 
-    @Test func firstContactThenOfflineRecipient() async throws {
-        try await Self.withWorld { server, user in
+    /// ``withWorld(_:)`` with alice and bob registered.
+    static func withAliceAndBob(
+        _ body: (LiveServer, CLIUser, CLIUser, @escaping @Sendable (String) -> CLIUser) async throws -> Void
+    ) async throws {
+        try await withWorld { server, user in
             let alice = user("alice")
             let bob = user("bob")
             try alice.initialize(on: server)
             try bob.initialize(on: server)
+            try await body(server, alice, bob, user)
+        }
+    }
+
+    @Test func firstContactThenOfflineRecipient() async throws {
+        try await Self.withAliceAndBob { server, alice, bob, user in
             #expect(try alice.ok("send", ["bob", "Hello Bob 👋"]) == "sent to bob\n")
             // Bob was offline; the server kept the envelope until his sync.
             try alice.ok("send", ["bob", "你好 مرحبا"])
@@ -41,11 +50,7 @@ struct CLIConversationTests {
     }
 
     @Test func safetyNumbersMatchAndVerify() async throws {
-        try await Self.withWorld { server, user in
-            let alice = user("alice")
-            let bob = user("bob")
-            try alice.initialize(on: server)
-            try bob.initialize(on: server)
+        try await Self.withAliceAndBob { server, alice, bob, user in
             let fromAlice = try JSONSerialization.jsonObject(with: Data(try alice.ok("verify", ["--json", "bob"]).utf8))
             let fromBob = try JSONSerialization.jsonObject(with: Data(try bob.ok("verify", ["--json", "alice"]).utf8))
             let aliceDigits = (fromAlice as? [String: Any])?["safety_number"] as? String
@@ -92,11 +97,7 @@ struct CLIConversationTests {
     }
 
     @Test func safetyNumberChangesWhenAnAccountIsRecreated() async throws {
-        try await Self.withWorld { server, user in
-            let alice = user("alice")
-            let bob = user("bob")
-            try alice.initialize(on: server)
-            try bob.initialize(on: server)
+        try await Self.withAliceAndBob { server, alice, bob, user in
             try alice.ok("send", ["bob", "hi"])
             try bob.ok("sync")
             #expect(try alice.ok("sync") == "delivered to bob: 1 message(s)\n")
@@ -124,11 +125,7 @@ struct CLIConversationTests {
     }
 
     @Test func serverRestartMidConversation() async throws {
-        try await Self.withWorld { server, user in
-            let alice = user("alice")
-            let bob = user("bob")
-            try alice.initialize(on: server)
-            try bob.initialize(on: server)
+        try await Self.withAliceAndBob { server, alice, bob, user in
             try alice.ok("send", ["bob", "before the restart"])
             server.stop()
             // With the server down nothing can be encrypted for bob's current devices: a clear
@@ -148,11 +145,7 @@ struct CLIConversationTests {
     }
 
     @Test func attachmentOfSeveralMebibytes() async throws {
-        try await Self.withWorld { server, user in
-            let alice = user("alice")
-            let bob = user("bob")
-            try alice.initialize(on: server)
-            try bob.initialize(on: server)
+        try await Self.withAliceAndBob { server, alice, bob, user in
             let original = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString).bin")
             defer { try? FileManager.default.removeItem(at: original) }
             var bytes = [UInt8](repeating: 0, count: 5 * 1024 * 1024 + 123)
@@ -170,15 +163,11 @@ struct CLIConversationTests {
     /// 100 MiB goes through with bounded memory: neither the sending nor the receiving CLI ever
     /// holds the file, let alone file and ciphertext, in memory.
     @Test func hundredMebibyteFileWithBoundedMemory() async throws {
-        try await Self.withWorld { server, user in
-            let alice = user("alice")
-            let bob = user("bob")
-            try alice.initialize(on: server)
-            try bob.initialize(on: server)
+        try await Self.withAliceAndBob { server, alice, bob, user in
             let original = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString).bin")
             defer { try? FileManager.default.removeItem(at: original) }
             let size = 100 * 1024 * 1024
-            FileManager.default.createFile(atPath: original.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: original.path, contents: nil)
             let handle = try FileHandle(forWritingTo: original)
             let block = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) })
             for _ in 0..<(size >> 20) { try handle.write(contentsOf: block) }
