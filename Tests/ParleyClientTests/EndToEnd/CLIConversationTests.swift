@@ -124,6 +124,25 @@ struct CLIConversationTests {
         }
     }
 
+    /// `parley chat`: what arrives is printed while the chat runs; each line typed is sent.
+    @Test func chatShowsIncomingLiveAndSendsTypedLines() async throws {
+        try await Self.withAliceAndBob { _, alice, bob, _ in
+            let chat = try ChatSession(bob, with: "alice")
+            defer { chat.close() }
+            #expect(try await chat.waitForOutput(containing: "chatting with alice"))
+            try alice.ok("send", ["bob", "are you there?"])
+            #expect(try await chat.waitForOutput(containing: "alice -> are you there?"))
+            chat.type("yes, typing live\n")
+            var received = ""
+            for _ in 0..<50 where !received.contains("bob -> yes, typing live") {
+                received += try alice.ok("sync")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(received.contains("bob -> yes, typing live"))
+            #expect(chat.finish() == 0)
+        }
+    }
+
     @Test func serverRestartMidConversation() async throws {
         try await Self.withAliceAndBob { server, alice, bob, user in
             try alice.ok("send", ["bob", "before the restart"])
