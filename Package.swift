@@ -113,12 +113,15 @@ let clientProducts: [Product] = [
     .executable(name: "parley", targets: ["parley"]),
 ]
 let clientTargets: [Target] = [
+    // The end-to-end formats inside the ratchet: message payloads, ids, attachment pointers.
+    // No networking, so that the parser can be fuzzed on its own (Fuzz/build.sh).
+    .target(name: "ParleyPayload", dependencies: ["ParleyCrypto", "ParleyServerAPI"], swiftSettings: strictSettings),
     // The messenger SDK: account and devices, trust, sending and receiving through the key server,
     // attachments. Built only on the public APIs of the libraries above.
     .target(
         name: "ParleyClient",
         dependencies: [
-            "ParleyCrypto", "ParleyProtocol", "ParleyStore", "ParleyServerAPI",
+            "ParleyCrypto", "ParleyProtocol", "ParleyStore", "ParleyServerAPI", "ParleyPayload",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

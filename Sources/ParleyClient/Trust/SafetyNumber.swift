@@ -79,8 +79,7 @@ public struct SafetyNumber: Sendable {
 
     /// The final 64-byte hash of one party.
     static func fingerprintHash(key: Ed25519.PublicKey, user: UserID) -> [UInt8] {
-        var input: [UInt8] = []
-        input.appendBigEndian(UInt64(version), width: 2)
+        let input: [UInt8] = [UInt8(truncatingIfNeeded: version >> 8), UInt8(truncatingIfNeeded: version)]
         var hash = SHA512.hash(input + key.rawRepresentation + user.utf8Bytes)
         for _ in 0..<iterations { hash = SHA512.hash(hash + key.rawRepresentation) }
         return hash
