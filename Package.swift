@@ -156,7 +156,7 @@ let package = Package(
         .executable(name: "parley-bench", targets: ["parley-bench"]),
     ] + storeProducts + serverProducts + clientProducts,
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0")
     ] + storeDependencies + serverDependencies + clientDependencies,
     targets: [
         // libsodium through pkg-config; imported by ParleyCrypto only.

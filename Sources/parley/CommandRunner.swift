@@ -27,6 +27,7 @@ enum CommandRunner {
             case .fileUnreadable(let path): return "The passphrase file \(path) cannot be read."
             case .empty: return "The passphrase is empty."
             }
+        case let error as ValidationError: return error.message
         case let error as StoreError: return "The local store failed (\(error))."
         default: return "Unexpected error: \(error)."
         }

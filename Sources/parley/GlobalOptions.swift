@@ -15,6 +15,16 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Print JSON lines for scripts instead of text.")
     var json = false
 
+    /// These options, completed by those given before the command's name (`parent`); options
+    /// after the name win.
+    func merged(with parent: GlobalOptions) -> GlobalOptions {
+        var merged = self
+        merged.store = store ?? parent.store
+        merged.passphraseFile = passphraseFile ?? parent.passphraseFile
+        merged.json = json || parent.json
+        return merged
+    }
+
     /// The store directory in effect.
     var storeDirectory: String {
         if let store { return store }
@@ -35,7 +45,8 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens this device's client.
     func openClient() async throws -> ParleyClient {
-        try await ParleyClient.open(storeDirectory: storeDirectory, passphrase: try passphrase())
+        guard ParleyClient.storeExists(in: storeDirectory) else { throw ClientError.storeNotFound(storeDirectory) }
+        return try await ParleyClient.open(storeDirectory: storeDirectory, passphrase: try passphrase())
     }
 
     var output: Output { Output(json: json) }

@@ -10,4 +10,7 @@ struct ParleyCommand: AsyncParsableCommand {
             InitCommand.self, SendCommand.self, SyncCommand.self, ChatCommand.self, HistoryCommand.self,
             ContactsCommand.self, VerifyCommand.self, StatusCommand.self, DevicesCommand.self, LinkCommand.self,
         ])
+
+    /// The options given before the command's name (`parley --store DIR send …`).
+    @OptionGroup var global: GlobalOptions
 }

@@ -74,6 +74,11 @@ extension ParleyClient {
         return (client, store)
     }
 
+    /// Whether `storeDirectory` holds a client store (checked before asking for a passphrase).
+    public static func storeExists(in storeDirectory: String) -> Bool {
+        FileManager.default.fileExists(atPath: storePath(in: storeDirectory))
+    }
+
     /// Opens the store in `storeDirectory`.
     /// - Throws: ``ClientError/storeNotFound(_:)`` or ``ClientError/wrongPassphrase``.
     public static func open(

@@ -7,7 +7,10 @@ struct ChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat", abstract: "Chat with a user: incoming messages appear live; type a line and press Enter to send.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: ParleyCommand
+    /// The options in effect, given before or after the command's name.
+    var global: GlobalOptions { local.merged(with: parent.global) }
 
     @Argument(help: "The other user's id.")
     var user: String

@@ -5,7 +5,10 @@ import ParleyClient
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "contacts", abstract: "List contacts and their trust state.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: ParleyCommand
+    /// The options in effect, given before or after the command's name.
+    var global: GlobalOptions { local.merged(with: parent.global) }
 
     func run() async throws {
         try await CommandRunner.run {

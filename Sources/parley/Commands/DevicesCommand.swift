@@ -5,7 +5,10 @@ import ParleyClient
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "devices", abstract: "List this account's certified devices.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: ParleyCommand
+    /// The options in effect, given before or after the command's name.
+    var global: GlobalOptions { local.merged(with: parent.global) }
 
     @Option(
         help: "Remove this device from the account (removing the last one deletes the account and frees the user id).")

@@ -6,7 +6,10 @@ import ParleyClient
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "history", abstract: "Show the conversation with a user.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: ParleyCommand
+    /// The options in effect, given before or after the command's name.
+    var global: GlobalOptions { local.merged(with: parent.global) }
 
     @Argument(help: "The other user's id.")
     var user: String

@@ -7,7 +7,10 @@ struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init", abstract: "Create an account on a server, with this store as its first device.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: ParleyCommand
+    /// The options in effect, given before or after the command's name.
+    var global: GlobalOptions { local.merged(with: parent.global) }
 
     @Option(help: "Your user id: 3 to 32 characters of a-z, 0-9, '.', '_' and '-'.")
     var user: String

@@ -6,7 +6,10 @@ import ParleyClient
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "send", abstract: "Send a message or a file.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: ParleyCommand
+    /// The options in effect, given before or after the command's name.
+    var global: GlobalOptions { local.merged(with: parent.global) }
 
     @Argument(help: "The recipient's user id.")
     var user: String

@@ -7,7 +7,10 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync", abstract: "Fetch and show new messages; send what is waiting in the outbox.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: ParleyCommand
+    /// The options in effect, given before or after the command's name.
+    var global: GlobalOptions { local.merged(with: parent.global) }
 
     func run() async throws {
         try await CommandRunner.run {

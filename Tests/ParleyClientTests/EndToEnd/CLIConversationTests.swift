@@ -57,9 +57,21 @@ struct CLIConversationTests {
             let bobDigits = (fromBob as? [String: Any])?["safety_number"] as? String
             #expect(aliceDigits?.count == 60)
             #expect(aliceDigits == bobDigits)
+            // Scanning bob's screen: his code matches on alice's side; her own code does not.
+            let bobsCode = try #require((fromBob as? [String: Any])?["scannable"] as? String)
+            let alicesCode = try #require((fromAlice as? [String: Any])?["scannable"] as? String)
+            #expect(try alice.ok("verify", ["bob", "--scanned", bobsCode]).hasSuffix("The scanned code matches.\n"))
+            let mismatch = try alice.run("verify", ["bob", "--scanned", alicesCode])
+            #expect(mismatch.status == 1)
+            #expect(mismatch.stdout.hasSuffix("The scanned code does NOT match: do not verify bob.\n"))
+            let garbage = try alice.run("verify", ["bob", "--scanned", "hello"])
+            #expect(garbage.stderr == "parley: That is not a scanned Parley safety code.\n")
             let shown = try alice.ok("verify", ["bob", "--confirm"])
             #expect(shown.hasSuffix("bob is now verified.\n"))
             #expect(try alice.ok("contacts") == "bob  verified\n")
+            // Options may also stand before the command's name.
+            let before = try alice.launchParley(["--store", alice.store, "--json", "contacts"])
+            #expect(before.stdout == "{\"trust\":\"verified\",\"user\":\"bob\"}\n")
         }
     }
 

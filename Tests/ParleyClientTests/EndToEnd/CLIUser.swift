@@ -18,6 +18,11 @@ struct CLIUser: Sendable {
         try launch(try builtProduct("parley"), [command, "--store", store] + arguments, stdin: stdin)
     }
 
+    /// Runs `parley ARGS...` exactly as given (with this user's passphrase).
+    func launchParley(_ arguments: [String]) throws -> Run {
+        try launch(try builtProduct("parley"), arguments, stdin: nil)
+    }
+
     /// Runs a command that must succeed under a Python wrapper that reports the command's own
     /// peak resident size; returns it in KiB (Foundation's Process cannot give one child's rusage).
     func peakMemoryKiB(_ command: String, _ arguments: [String]) throws -> Int {
