@@ -15,11 +15,11 @@ export PARLEY_PASSPHRASE="demo passphrase (temporary stores only)"
 export NO_COLOR=1
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# parley COMMAND --store DIR ARGS...: the store option goes after the command's name.
+# parley --store DIR COMMAND ARGS...: each user has their own store.
 as_user() {
-    local name=$1 command=$2
-    shift 2
-    "$bin/parley" "$command" --store "$stores/$name" "$@"
+    local name=$1
+    shift
+    "$bin/parley" --store "$stores/$name" "$@"
 }
 alice() { printf '\033[36malice$\033[0m parley %s\n' "$*" >&2; as_user alice "$@"; }
 bob() { printf '\033[35mbob$\033[0m   parley %s\n' "$*" >&2; as_user bob "$@"; }
