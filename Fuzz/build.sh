@@ -20,9 +20,13 @@ fuzz() {
     for module in ParleyCrypto "$@"; do
         while IFS= read -r object; do objects+=("$object"); done < <(find "$debug/$module.build" -name '*.o')
     done
-    swiftc -sanitize=fuzzer,address -parse-as-library -g \
+    # The linker warns about every sanitizer symbol it cannot export; shown only if linking fails.
+    if ! swiftc -sanitize=fuzzer,address -parse-as-library -g \
         -I "$debug/Modules" -Xcc -fmodule-map-file=Sources/CSodium/module.modulemap \
-        "$source" "${objects[@]}" -lsodium -o "$scratch/$name-fuzzer"
+        "$source" "${objects[@]}" -lsodium -o "$scratch/$name-fuzzer" 2>"$scratch/$name-link.log"; then
+        grep -v "Cannot export local symbol" "$scratch/$name-link.log" >&2
+        exit 1
+    fi
     local corpus
     corpus=$(mktemp -d)
     cp Fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true

@@ -43,10 +43,16 @@ extension ParleyClient {
         }
         // Committed above; only now may the server forget them.
         try await server.acknowledge(envelopes.map(\.id))
-        for (address, ids) in receipts.sorted(by: { $0.key.description < $1.key.description }) {
-            try await sendReceipt(ids, to: address)
+        do {
+            for (address, ids) in receipts.sorted(by: { $0.key.description < $1.key.description }) {
+                try await sendReceipt(ids, to: address)
+            }
+            if !receipts.isEmpty { try await flushOutbox() }
+        } catch {
+            // The messages are committed and acknowledged: report them anyway. Receipts already
+            // in the outbox go out with the next send or sync.
+            events.append(.warning("delivery receipts are not sent yet: \(error)"))
         }
-        if !receipts.isEmpty { try await flushOutbox() }
         return events
     }
 
