@@ -1,5 +1,10 @@
 import Foundation
+import ParleyCrypto
+import ParleyProtocol
+import ParleyServerAPI
 import Testing
+
+@testable import ParleyClient
 
 /// End to end: a live `parley-server` process and the `parley` CLI run as processes, the way a
 /// user runs them. Outputs are compared whole, with times and ports masked.
@@ -46,6 +51,38 @@ struct CLIConversationTests {
 
                     """)
             #expect(try alice.ok("contacts") == "bob  unverified\n")
+        }
+    }
+
+    /// Envelopes that reach bob's mailbox in the reverse of the order alice encrypted them (as
+    /// with a flaky network or several server instances) are all read, shown in arrival order.
+    @Test func outOfOrderDelivery() async throws {
+        try await Self.withAliceAndBob { _, alice, bob, _ in
+            try alice.ok("send", ["bob", "zero"])
+            // Alice's device encrypts three messages; the network hands them over last first.
+            let phone = try await ParleyClient.open(
+                storeDirectory: alice.store, passphrase: SecureBytes(copying: Array(alice.passphrase.utf8)))
+            for text in ["one", "two", "three"] {
+                let payload = try await phone.makePayload(.text(text), sentAt: 1, syncedTo: nil).encode()
+                _ = try await phone.store.send(
+                    payload, to: PeerAddress(user: "bob", device: 1), conversation: "bob", historyBody: payload, timestamp: 1)
+            }
+            for item in try await phone.store.outbox().reversed() {
+                _ = try await phone.server.send([
+                    OutgoingMessageJSON(user: "bob", device: 1, body: phone.server.base64(item.wire))
+                ])
+                try await phone.store.markSent(item)
+            }
+            try phone.close()
+            #expect(try bob.ok("sync") == "alice -> zero\nalice -> three\nalice -> two\nalice -> one\n")
+            #expect(
+                masked(try bob.ok("history", ["alice"])) == """
+                    <time> alice: zero
+                    <time> alice: three
+                    <time> alice: two
+                    <time> alice: one
+
+                    """)
         }
     }
 
