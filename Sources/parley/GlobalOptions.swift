@@ -34,13 +34,25 @@ struct GlobalOptions: ParsableArguments {
 
     /// The passphrase from the file, the environment or a no-echo prompt, in that order.
     func passphrase(prompt: String = "Passphrase: ") throws -> SecureBytes {
-        let source: PassphraseSource =
-            if let passphraseFile {
-                .file(passphraseFile)
-            } else if ProcessInfo.processInfo.environment["PARLEY_PASSPHRASE"]
-                != nil
-            { .environment("PARLEY_PASSPHRASE") } else { .prompt(prompt) }
-        return try source.read()
+        try passphraseSource(prompt: prompt).read()
+    }
+
+    /// A passphrase for a new store: typed twice when it comes from the prompt, so that a typo
+    /// does not lock the user out.
+    func newPassphrase() throws -> SecureBytes {
+        let source = passphraseSource(prompt: "New passphrase for the store: ")
+        let passphrase = try source.read()
+        if case .prompt = source {
+            let again = try PassphraseSource.prompt("Type it again: ").read()
+            guard passphrase == again else { throw ValidationError("The two passphrases differ; nothing was created.") }
+        }
+        return passphrase
+    }
+
+    private func passphraseSource(prompt: String) -> PassphraseSource {
+        if let passphraseFile { return .file(passphraseFile) }
+        if ProcessInfo.processInfo.environment["PARLEY_PASSPHRASE"] != nil { return .environment("PARLEY_PASSPHRASE") }
+        return .prompt(prompt)
     }
 
     /// Opens this device's client.

@@ -101,8 +101,13 @@ extension ParleyClient {
             settings: settings, storeDirectory: storeDirectory, store: store, identity: identity, random: random, now: now)
     }
 
-    /// Removes a store file and SQLite's companion files.
+    /// Removes a store file and SQLite's companion files, and the store directory if that leaves
+    /// it empty: a failed create leaves nothing behind.
     static func removeStoreFiles(_ path: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let directory = (path as NSString).deletingLastPathComponent
+        if (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 }

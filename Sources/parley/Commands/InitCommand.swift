@@ -34,7 +34,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandRunner.run {
-            let passphrase = try global.passphrase(prompt: "New passphrase for the store: ")
+            let passphrase = try global.newPassphrase()
             if link {
                 let (client, code) = try await ParleyClient.prepareLinkedDevice(
                     user: user, device: device, server: server, storeDirectory: global.storeDirectory, passphrase: passphrase,

@@ -290,7 +290,7 @@ struct CLIConversationTests {
                 "init", ["--user", "alice", "--server", server.url, "--kdf", "interactive"])
             #expect(taken.stderr == "parley: The user id alice is already taken on this server.\n")
             // Nothing half-written: the failed init left no store behind.
-            #expect(!FileManager.default.fileExists(atPath: "\(user("alice2").store)/store.sqlite"))
+            #expect(!FileManager.default.fileExists(atPath: user("alice2").store))
             server.stop()
             let down = try alice.run("sync")
             #expect(down.status == 1)
