@@ -85,7 +85,10 @@ public struct RequestAuthenticator: Sendable {
             method: pending.method, pathWithQuery: pending.pathWithQuery, timestamp: headers.timestampText,
             bodyDigest: bodyDigest)
         guard pending.identityKey.isValidSignature(headers.signature, for: input) else { throw ServerError.badSignature }
-        guard try await storage.recordSignature(headers.signature, expiresAt: headers.timestamp + windowMilliseconds) else {
+        guard
+            try await storage.recordSignature(
+                headers.signature, by: headers.device, expiresAt: headers.timestamp + windowMilliseconds, now: clock.now())
+        else {
             throw ServerError.replayedSignature
         }
         return AuthenticatedDevice(address: headers.device, identityKey: pending.identityKey)

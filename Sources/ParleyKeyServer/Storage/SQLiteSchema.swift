@@ -48,6 +48,10 @@ enum SQLiteSchema {
                     CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at);
                     """)
         }
+        // Request signatures moved to the in-memory, journaled replay cache (SQLiteProcessState).
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "DROP TABLE seen_signatures")
+        }
         return migrator
     }
 }

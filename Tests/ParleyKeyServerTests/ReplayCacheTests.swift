@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+@testable import ParleyKeyServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The in-memory replay cache and the SQLite backend's journal behind it (Specs/server-api.md §2).
+@Suite("Replay cache")
+struct ReplayCacheTests {
+    private static let window: Int64 = 300_000
+    private let alice = DeviceAddress(user: try! UserID("alice"), device: 1)
+    private let bob = DeviceAddress(user: try! UserID("bob"), device: 1)
+
+    private static func signature(_ seed: Int) -> [UInt8] {
+        (0..<64).map { UInt8(truncatingIfNeeded: seed &+ $0 &* 7) }
+    }
+
+    @Test func aSignatureIsAcceptedOnceInsideItsWindow() throws {
+        let cache = ReplayCache(limits: ReplayCacheLimits(records: 100, recordsPerDevice: 100))
+        let now: Int64 = 1_800_000_000_000
+        let key = ReplayCache.Key(signature: Self.signature(1))
+        #expect(try cache.record(key, device: alice, expiresAt: now + Self.window, now: now))
+        // Replayed just before the record expires, and by another device: still a replay.
+        #expect(try !cache.record(key, device: alice, expiresAt: now + Self.window, now: now + Self.window))
+        #expect(try !cache.record(key, device: bob, expiresAt: now + Self.window, now: now + 1))
+        #expect(try cache.record(ReplayCache.Key(signature: Self.signature(2)), device: alice, expiresAt: now + 5, now: now))
+        // Once the window has moved past both, their records are gone.
+        cache.prune(at: now + Self.window + 1000)
+        #expect(cache.count == 0)
+        // A record already expired is refused, not stored.
+        #expect(try !cache.record(key, device: alice, expiresAt: now, now: now + 1))
+        #expect(cache.count == 0)
+    }
+
+    @Test func boundsRefuseNewRecordsAndKeepOldOnes() throws {
+        let cache = ReplayCache(limits: ReplayCacheLimits(records: 5, recordsPerDevice: 3))
+        let now: Int64 = 1_800_000_000_000
+        for seed in 0..<3 {
+            #expect(
+                try cache.record(ReplayCache.Key(signature: Self.signature(seed)), device: alice, expiresAt: now + 2000, now: now)
+            )
+        }
+        // Alice is at her bound: refused with a retry hint, nothing evicted.
+        #expect(throws: ServerError.rateLimited(retryAfterSeconds: 3)) {
+            try cache.record(ReplayCache.Key(signature: Self.signature(10)), device: alice, expiresAt: now + 2000, now: now)
+        }
+        #expect(try !cache.record(ReplayCache.Key(signature: Self.signature(0)), device: alice, expiresAt: now + 2000, now: now))
+        // Bob still has room until the total bound.
+        for seed in 20..<22 {
+            #expect(
+                try cache.record(ReplayCache.Key(signature: Self.signature(seed)), device: bob, expiresAt: now + 2000, now: now))
+        }
+        #expect(throws: ServerError.self) {
+            try cache.record(ReplayCache.Key(signature: Self.signature(30)), device: bob, expiresAt: now + 2000, now: now)
+        }
+        // Once records expire there is room again.
+        #expect(
+            try cache.record(
+                ReplayCache.Key(signature: Self.signature(10)), device: alice, expiresAt: now + 9000, now: now + 3000))
+    }
+
+    @Test func sqliteKeepsRecordsAcrossReopeningAndLocksOutOtherOpeners() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-replay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("server.sqlite").path
+        let now = ServerClock.system.now()
+        do {
+            let storage = try SQLiteKeyServerStorage(path: path)
+            #expect(try storage.recordSignature(Self.signature(1), by: alice, expiresAt: now + Self.window, now: now))
+            // Another storage of this process on the same file shares the records.
+            let second = try SQLiteKeyServerStorage(path: path)
+            #expect(try !second.recordSignature(Self.signature(1), by: alice, expiresAt: now + Self.window, now: now))
+            // What a second process would do: its own lock on the file fails while these live.
+            let descriptor = open(path + "-replay/lock", O_RDWR)
+            defer { close(descriptor) }
+            #expect(descriptor >= 0)
+            #expect(flock(descriptor, LOCK_EX | LOCK_NB) != 0)
+        }
+        // Reopened (as after a restart): the journal still knows the signature.
+        let reopened = try SQLiteKeyServerStorage(path: path)
+        #expect(try !reopened.recordSignature(Self.signature(1), by: alice, expiresAt: now + Self.window, now: now + 1))
+        #expect(try reopened.recordSignature(Self.signature(2), by: alice, expiresAt: now + Self.window, now: now + 1))
+    }
+}
