@@ -4,8 +4,8 @@ import ParleyCrypto
 
 /// ``KeyServerStorage`` in one SQLite file in WAL mode (GRDB `DatabasePool`): the default backend.
 ///
-/// Every method is one transaction. GRDB opens write transactions with `BEGIN IMMEDIATE`, taking
-/// SQLite's write lock at once, so a
+/// Every method is atomic: a read is one transaction, a write one savepoint in a write
+/// transaction that GRDB opens with `BEGIN IMMEDIATE`, taking SQLite's write lock at once, so a
 /// claim's select-then-delete of a one-time prekey cannot interleave with another claim, from this
 /// storage or another one on the same file. Durability: WAL with `synchronous=NORMAL` (GRDB's
 /// setting), so a committed transaction survives a crash of the process (`kill -9`); only a power
@@ -15,9 +15,12 @@ import ParleyCrypto
 /// ``SQLiteProcessState`` (memory plus a journal file next to the database), which makes the
 /// database one server process's (a second process cannot open it), which in turn lets device
 /// identity keys be cached in memory (``IdentityKeyCache``). Statements are GRDB cached
-/// statements (compiled once per connection).
+/// statements (compiled once per connection). Writes of concurrent requests share transactions
+/// (``SQLiteWriteBatcher``: group commit, one savepoint per write).
 public final class SQLiteKeyServerStorage: KeyServerStorage {
     private let pool: DatabasePool
+    /// Every write of a request goes through here (group commit).
+    private let writes: SQLiteWriteBatcher
     /// The replay cache and identity keys, shared with this process's other storages on the file.
     private let state: SQLiteProcessState
 
@@ -37,10 +40,11 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator().migrate(pool)
+        writes = SQLiteWriteBatcher(pool: pool)
     }
 
     public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             try db.execute(
                 sql: "INSERT INTO accounts (user, account_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 arguments: [user.rawValue, Data(accountKey.rawRepresentation)])
@@ -77,7 +81,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func addDevice(_ device: DeviceRecord, to user: UserID) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             guard try Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) else {
                 throw DirectoryError.unknownUser
             }
@@ -88,7 +92,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func removeDevice(_ address: DeviceAddress) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             // Prekeys and messages go with it (ON DELETE CASCADE).
             try db.execute(
                 sql: "DELETE FROM devices WHERE user = ? AND id = ?", arguments: Self.arguments(address))
@@ -99,7 +103,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             try db.execute(
                 sql: "UPDATE devices SET signed_prekey = ?, signed_prekey_signature = ? WHERE user = ? AND id = ?",
                 arguments: [
@@ -113,7 +117,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     public func addOneTimePreKeys(_ keys: [X25519.PublicKey], for address: DeviceAddress, limit: Int) async throws
         -> Int
     {
-        try await pool.write { db in
+        try await writes.write { db in
             guard try Self.exists(db, "SELECT 1 FROM devices WHERE user = ? AND id = ?", Self.arguments(address)) else {
                 throw DirectoryError.unknownDevice
             }
@@ -136,7 +140,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord] {
-        try await pool.write { db in
+        try await writes.write { db in
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -181,7 +185,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     public func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
         async throws -> [Int64]
     {
-        try await pool.write { db in
+        try await writes.write { db in
             var incoming: [DeviceAddress: Int] = [:]
             for message in messages {
                 incoming[message.recipient, default: 0] += 1
@@ -239,7 +243,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
 
     public func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        return try await pool.write { db in
+        return try await writes.write { db in
             var deleted = 0
             for id in Set(ids) {
                 try db.cachedStatement(sql: "DELETE FROM messages WHERE id = ? AND user = ? AND device = ?").execute(
@@ -316,12 +320,15 @@ public enum SQLiteStorageError: Error, CustomStringConvertible {
     case corruptRow(column: String)
     /// Another server process holds the database (one process per SQLite database).
     case databaseInUse
+    /// A write of a batch did not run, because the batch's transaction had ended (HTTP 500).
+    case batchNotRun
 
     /// A sentence for the operator.
     public var description: String {
         switch self {
         case .corruptRow(let column): "A stored row has an invalid \(column)."
         case .databaseInUse: "The SQLite database is in use by another parley-server process (one process per database)."
+        case .batchNotRun: "A write was not run: its transaction had ended."
         }
     }
 }
