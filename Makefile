@@ -4,11 +4,12 @@ FUZZ_SECONDS ?= 30
 
 .PHONY: demo test build lint vectors interop fuzz server-fuzz unit bench bench-server prerequisites clean
 
-## demo: build and run the in-process demonstration of the protocol.
+## demo: parley-server on loopback and two users talking through the `parley` CLI.
 demo:
 	@scripts/prerequisites.sh
-	$(SWIFT) build --product parley-demo
-	@$(SWIFT) run --skip-build parley-demo
+	$(SWIFT) build --product parley-server
+	$(SWIFT) build --product parley
+	@scripts/demo.sh
 
 ## test: every check, as CI runs it. Stops at the first failure.
 test:

@@ -51,11 +51,14 @@ let serverProducts: [Product] = [
     .executable(name: "parley-server", targets: ["parley-server"]),
 ]
 let serverTargets: [Target] = [
+    // The key server's wire contract shared by server and clients: user ids, device
+    // certificates, the request-signing input. Depends on ParleyCrypto only.
+    .target(name: "ParleyServerAPI", dependencies: ["ParleyCrypto"], swiftSettings: strictSettings),
     // The key server: Hummingbird application, directory/mailbox storage (in-memory, SQLite, PostgreSQL).
     .target(
         name: "ParleyKeyServer",
         dependencies: [
-            "ParleyCrypto",
+            "ParleyCrypto", "ParleyServerAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -99,6 +102,48 @@ let serverTargets: [Target] = [
     ),
 ]
 
+// MARK: - Client SDK (ParleyClient, parley)
+
+let clientDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+]
+let clientProducts: [Product] = [
+    .library(name: "ParleyClient", targets: ["ParleyClient"]),
+    .executable(name: "parley", targets: ["parley"]),
+]
+let clientTargets: [Target] = [
+    // The end-to-end formats inside the ratchet: message payloads, ids, attachment pointers.
+    // No networking, so that the parser can be fuzzed on its own (Fuzz/build.sh).
+    .target(name: "ParleyPayload", dependencies: ["ParleyCrypto", "ParleyServerAPI"], swiftSettings: strictSettings),
+    // The messenger SDK: account and devices, trust, sending and receiving through the key server,
+    // attachments. Built only on the public APIs of the libraries above.
+    .target(
+        name: "ParleyClient",
+        dependencies: [
+            "ParleyCrypto", "ParleyProtocol", "ParleyStore", "ParleyServerAPI", "ParleyPayload",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: strictSettings
+    ),
+    // The `parley` command-line messenger: a thin layer over ParleyClient.
+    .executableTarget(
+        name: "parley",
+        dependencies: ["ParleyClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "ParleyClientTests",
+        dependencies: ["ParleyClient", "ParleyKeyServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+        swiftSettings: strictSettings
+    ),
+]
+
 // MARK: - Package
 
 let package = Package(
@@ -109,11 +154,10 @@ let package = Package(
         .library(name: "ParleyProtocol", targets: ["ParleyProtocol"]),
         .executable(name: "parley-vectors", targets: ["parley-vectors"]),
         .executable(name: "parley-bench", targets: ["parley-bench"]),
-        .executable(name: "parley-demo", targets: ["parley-demo"]),
-    ] + storeProducts + serverProducts,
+    ] + storeProducts + serverProducts + clientProducts,
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
-    ] + storeDependencies + serverDependencies,
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0")
+    ] + storeDependencies + serverDependencies + clientDependencies,
     targets: [
         // libsodium through pkg-config; imported by ParleyCrypto only.
         .systemLibrary(
@@ -142,8 +186,6 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // In-process demonstration of the library API (until the server and CLI exist).
-        .executableTarget(name: "parley-demo", dependencies: ["ParleyProtocol"], swiftSettings: strictSettings),
         .testTarget(
             name: "ParleyCryptoTests", dependencies: ["ParleyCrypto"], exclude: ["Vectors"], swiftSettings: strictSettings),
         .testTarget(
@@ -151,5 +193,5 @@ let package = Package(
             dependencies: ["ParleyProtocol", "ParleyVectors"],
             swiftSettings: strictSettings
         ),
-    ] + storeTargets + serverTargets
+    ] + storeTargets + serverTargets + clientTargets
 )

@@ -1,26 +1,46 @@
 #!/usr/bin/env bash
-# Builds Fuzz/WireMessageFuzzer.swift as a libFuzzer binary against coverage-instrumented
-# ParleyCrypto and ParleyProtocol (own scratch folder), then runs it for a bounded time.
+# Builds the libFuzzer targets against coverage-instrumented modules (own scratch folder) and runs
+# each for a bounded time: Fuzz/WireMessageFuzzer.swift (ParleyProtocol's wire and session-state
+# parsers) and Fuzz/PayloadFuzzer.swift (ParleyPayload's end-to-end payload parser).
 # Usage: Fuzz/build.sh [SECONDS]   (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
 scratch=.build-fuzz
 swift build --scratch-path "$scratch" --target ParleyProtocol -Xswiftc -sanitize=fuzzer,address >/dev/null
+swift build --scratch-path "$scratch" --target ParleyPayload -Xswiftc -sanitize=fuzzer,address >/dev/null
 debug="$scratch/debug"
-objects=$(find "$debug/ParleyCrypto.build" "$debug/ParleyProtocol.build" -name '*.o')
-# shellcheck disable=SC2086
-swiftc -sanitize=fuzzer,address -parse-as-library -g \
-  -I "$debug/Modules" -Xcc -fmodule-map-file=Sources/CSodium/module.modulemap \
-  Fuzz/WireMessageFuzzer.swift $objects -lsodium -o "$scratch/wire-fuzzer"
-corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
-cp Fuzz/corpus/* "$corpus"/ 2>/dev/null || true
-log="$scratch/wire-fuzzer.log"
-if ! "$scratch/wire-fuzzer" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$corpus" >"$log" 2>&1; then
-    tail -n 60 "$log" >&2
-    echo "fuzz: the wire parser fuzzer found a crash (full log: $log)" >&2
-    exit 1
-fi
-grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' "$log"
-echo "fuzz: no crash in ${seconds} s"
+
+# fuzz NAME SOURCE MODULES...: links SOURCE against the instrumented MODULES and runs it for the
+# bounded time, starting from Fuzz/corpus/NAME.
+fuzz() {
+    local name=$1 source=$2
+    shift 2
+    local objects=()
+    for module in ParleyCrypto "$@"; do
+        while IFS= read -r object; do objects+=("$object"); done < <(find "$debug/$module.build" -name '*.o')
+    done
+    # The linker warns about every sanitizer symbol it cannot export; shown only if linking fails.
+    if ! swiftc -sanitize=fuzzer,address -parse-as-library -g \
+        -I "$debug/Modules" -Xcc -fmodule-map-file=Sources/CSodium/module.modulemap \
+        "$source" "${objects[@]}" -lsodium -o "$scratch/$name-fuzzer" 2>"$scratch/$name-link.log"; then
+        grep -v "Cannot export local symbol" "$scratch/$name-link.log" >&2
+        exit 1
+    fi
+    local corpus
+    corpus=$(mktemp -d)
+    cp Fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null || true
+    local log="$scratch/$name-fuzzer.log"
+    if ! "$scratch/$name-fuzzer" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$corpus" >"$log" 2>&1; then
+        tail -n 60 "$log" >&2
+        rm -rf "$corpus"
+        echo "fuzz: the $name fuzzer found a crash (full log: $log)" >&2
+        exit 1
+    fi
+    rm -rf "$corpus"
+    grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' "$log"
+    echo "fuzz: $name: no crash in ${seconds} s"
+}
+
+fuzz wire Fuzz/WireMessageFuzzer.swift ParleyProtocol
+fuzz payload Fuzz/PayloadFuzzer.swift ParleyServerAPI ParleyPayload

@@ -117,12 +117,21 @@ extension EncryptedStore {
     /// belongs to another message).
     public func markSent(_ item: OutboxItem) async throws {
         try await pool.write { db in
-            guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outbox WHERE id = ?", arguments: [item.rowID]),
-                try self.openRecord(OutboxItem.self, sealed, for: .outbox, rowKey: Self.rowKey(item.rowID)) == item
-            else { return }
-            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [item.rowID])
+            guard try self.removeOutboxRow(item, db) else { return }
             if let messageRowID = item.messageRowID { try self.updateMessageState(messageRowID, to: .sent, db) }
         }
+    }
+
+    /// Sets the delivery state of a history row (for instance `.delivered` on a receipt). Does
+    /// nothing when the row does not exist.
+    public func setDeliveryState(_ state: DeliveryState, ofMessage rowID: Int64) async throws {
+        try await pool.write { db in try self.updateMessageState(rowID, to: state, db) }
+    }
+
+    /// Removes an outbox item the server will never accept (its recipient device is gone),
+    /// leaving its history row as it is. Does nothing when the item is no longer there.
+    public func discardFromOutbox(_ item: OutboxItem) async throws {
+        try await pool.write { db in _ = try self.removeOutboxRow(item, db) }
     }
 
     /// The conversation's messages in storage order (at most `limit`, the most recent).
@@ -146,6 +155,16 @@ extension EncryptedStore {
 
     // MARK: Inside a transaction
 
+    /// Deletes `item`'s outbox row if it is still there and still holds `item`.
+    /// - Returns: whether a row was deleted.
+    func removeOutboxRow(_ item: OutboxItem, _ db: Database) throws -> Bool {
+        guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outbox WHERE id = ?", arguments: [item.rowID]),
+            try openRecord(OutboxItem.self, sealed, for: .outbox, rowKey: Self.rowKey(item.rowID)) == item
+        else { return false }
+        try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [item.rowID])
+        return true
+    }
+
     func receive(_ envelope: IncomingEnvelope, _ db: Database) throws -> ReceiveOutcome {
         let envelopeHash = Data(keyring.lookupHash(Array(envelope.id.utf8), for: .processedEnvelopes))
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM processed_envelopes WHERE envelope_hash = ?", arguments: [envelopeHash])
@@ -163,7 +182,15 @@ extension EncryptedStore {
                 SessionChange(
                     address: envelope.sender, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey), db)
             message.body = result.plaintext
-            try insertMessage(&message, db)
+            switch envelope.placement?(result.plaintext) ?? .history(conversation: envelope.conversation, direction: .incoming) {
+            case .history(let conversation, let direction):
+                message.conversation = conversation
+                message.direction = direction
+                if direction == .outgoing { message.state = .sent }
+                try insertMessage(&message, db)
+            case .none:
+                break
+            }
             return .decrypted(message)
         } catch ProtocolError.duplicate {
             return .duplicate

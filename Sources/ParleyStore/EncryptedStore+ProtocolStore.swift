@@ -21,6 +21,14 @@ extension EncryptedStore: ProtocolStore {
         }
     }
 
+    /// Deletes a retired signed prekey (after the grace period for late first messages).
+    public func removeSignedPreKey(_ publicKey: X25519.PublicKey) async throws {
+        let keyHash = keyring.lookupHash(publicKey.rawRepresentation, for: .signedPreKeys)
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM signed_prekeys WHERE key_hash = ?", arguments: [Data(keyHash)])
+        }
+    }
+
     public func oneTimePreKey(for publicKey: X25519.PublicKey) async throws -> OneTimePreKey? {
         try await pool.read { db in try self.oneTimePreKey(for: publicKey, db) }
     }

@@ -21,7 +21,10 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "Directory for attachment files (env PARLEY_DATA_DIR; default ./parley-data).")
     var dataDir: String?
 
-    @Option(help: "Largest attachment in bytes (env PARLEY_MAX_ATTACHMENT_BYTES; default 104857600).")
+    @Option(
+        help:
+            "Largest attachment in bytes (env PARLEY_MAX_ATTACHMENT_BYTES; default 105906176: a 100 MiB file with its encryption overhead)."
+    )
     var maxAttachmentBytes: Int?
 
     @Option(help: "Days an attachment is kept (env PARLEY_ATTACHMENT_TTL_DAYS; default 30).")

@@ -9,7 +9,7 @@ struct ModelTests {
             #expect((try? UserID(good)) != nil, "\(good)")
         }
         for bad in ["", "ab", "ABC", "a b", "a/b", "é.abc", String(repeating: "z", count: 33), "abc\u{0}"] {
-            #expect(throws: ServerError.invalidUserID) { try UserID(bad) }
+            #expect(throws: InvalidUserID()) { try UserID(bad) }
         }
     }
 

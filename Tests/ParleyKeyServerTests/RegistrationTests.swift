@@ -101,6 +101,59 @@ struct RegistrationTests {
             #expect(try await api.call(.delete, "/v1/devices/x2", as: first).errorCode == "invalid_parameter")
             #expect(try await api.call(.get, "/v1/users/nobody/devices", as: first).errorCode == "unknown_user")
             #expect(try await api.call(.get, "/v1/users/NO/devices", as: first).errorCode == "invalid_user_id")
+            // The last device takes the account with it; the user id can be registered again.
+            #expect(try await api.call(.delete, "/v1/devices/1", as: first).status == 204)
+            let dave = TestAccount("dave")
+            let daveDevice = try dave.device(1)
+            try await api.register(dave, daveDevice)
+            #expect(try await api.call(.get, "/v1/users/carol/devices", as: daveDevice).errorCode == "unknown_user")
+            let carolAgain = TestAccount("carol")
+            try await api.register(carolAgain, try carolAgain.device(1))
+        }
+    }
+
+    /// `parley link`: an existing device registers a new one with the new device's link proof.
+    @Test(arguments: Backend.allCases)
+    func linkByExistingDevice(backend: Backend) async throws {
+        try await withServer(backend) { api in
+            let dana = TestAccount("dana")
+            let first = try dana.device(1)
+            try await api.register(dana, first)
+            let second = try dana.device(2)
+            func proof(by key: Ed25519.PrivateKey, device: UInt32 = 2, user: String = "dana") throws -> String {
+                b64(
+                    key.signature(
+                        for: DeviceLinkProof.signedMessage(
+                            user: try UserID(user), device: device, identityKey: second.key.publicKey)))
+            }
+            var body = second.json
+            // A proof by another key, for another device id, or for another user is refused.
+            for bad in [try proof(by: first.key), try proof(by: second.key, device: 3), try proof(by: second.key, user: "erin")] {
+                body["link_proof"] = bad
+                let refused = try await api.call(.post, "/v1/devices", json: body, as: first)
+                #expect(refused.status == 400)
+                #expect(refused.errorCode == "invalid_link_proof")
+            }
+            body["link_proof"] = "not base64!"
+            #expect(try await api.call(.post, "/v1/devices", json: body, as: first).status == 400)
+            #expect(try await deviceIDs(api, "dana", as: first) == [1])
+            // A valid proof, signed in as the first device: the second device is registered.
+            body["link_proof"] = try proof(by: second.key)
+            #expect(try await api.call(.post, "/v1/devices", json: body, as: first).status == 201)
+            #expect(try await deviceIDs(api, "dana", as: first) == [1, 2])
+            #expect(try await api.call(.get, "/v1/keys/count", as: second).status == 200)
+            // A stranger's device cannot link into dana's account: it signs in as its own user.
+            let erin = TestAccount("erin")
+            let erinDevice = try erin.device(1)
+            try await api.register(erin, erinDevice)
+            let third = try dana.device(3)
+            var strangerBody = third.json
+            strangerBody["link_proof"] = b64(
+                third.key.signature(
+                    for: DeviceLinkProof.signedMessage(user: try UserID("dana"), device: 3, identityKey: third.key.publicKey)))
+            let stranger = try await api.call(.post, "/v1/devices", json: strangerBody, as: erinDevice)
+            #expect(stranger.status == 400)
+            #expect(try await deviceIDs(api, "dana", as: first) == [1, 2])
         }
     }
 

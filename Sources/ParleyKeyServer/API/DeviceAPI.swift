@@ -1,50 +1,6 @@
-/// Wire shapes of the account and device routes (Specs/server-api.md §5.1–5.2). Bytes are base64.
+import ParleyServerAPI
 
-/// A device as sent on registration and returned in device lists.
-struct DeviceJSON: Codable {
-    let id: UInt32
-    let identityKey: String
-    let certificate: String
-
-    enum CodingKeys: String, CodingKey {
-        case id
-        case identityKey = "identity_key"
-        case certificate
-    }
-}
-
-/// `POST /v1/accounts` body.
-struct CreateAccountRequest: Decodable {
-    let user: String
-    let accountKey: String
-    let device: DeviceJSON
-
-    enum CodingKeys: String, CodingKey {
-        case user
-        case accountKey = "account_key"
-        case device
-    }
-}
-
-/// `GET /v1/users/{user}/devices` response.
-struct DeviceListResponse: Encodable {
-    let user: String
-    let accountKey: String
-    let devices: [DeviceJSON]
-
-    enum CodingKeys: String, CodingKey {
-        case user
-        case accountKey = "account_key"
-        case devices
-    }
-}
-
-/// Response of registrations: the registered address.
-struct RegisteredResponse: Encodable {
-    let user: String
-    let device: UInt32
-}
-
+/// Conversions between the account and device bodies (ParleyServerAPI) and stored records.
 extension DeviceJSON {
     init(_ record: DeviceRecord) {
         self.init(

@@ -36,9 +36,10 @@ public struct ServerLimits: Sendable, Equatable {
     /// carries a whole fan-out). Bounds how fast one device can fill other devices' mailboxes.
     public var sendRate = RateLimit(capacity: 300, refillPerMinute: 600)
 
-    /// Bytes of one attachment: 100 MiB. Streamed to disk, so this bounds disk use per upload,
-    /// not memory.
-    public var maxAttachmentBytes = 100 * 1024 * 1024
+    /// Bytes of one attachment: 101 MiB, so that a 100 MiB file fits with its encryption overhead
+    /// (a 24-byte header and 17 bytes per 64 KiB chunk: 27,224 bytes for 100 MiB). Streamed to
+    /// disk, so this bounds disk use per upload, not memory.
+    public var maxAttachmentBytes = 101 * 1024 * 1024
     /// How long an attachment is kept after upload, in milliseconds: 30 days, like messages (the
     /// message that names it expires then too).
     public var attachmentTTLMilliseconds: Int64 = 30 * 24 * 3600 * 1000

@@ -46,15 +46,7 @@ extension ServerError {
 
     /// The JSON error body `{"error": CODE, "message": TEXT}`.
     var jsonBody: [UInt8] {
-        let body = ErrorBody(error: code, message: message)
+        let body = ErrorResponse(error: code, message: message)
         return (try? JSONOutput.encoder.encode(body)).map { Array($0) } ?? Array(#"{"error":"internal","message":""}"#.utf8)
     }
-}
-
-/// The wire shape of every error response.
-struct ErrorBody: Codable, Equatable {
-    /// Stable code.
-    let error: String
-    /// Sentence for people.
-    let message: String
 }

@@ -19,6 +19,8 @@ public enum ServerError: Error, Sendable, Equatable {
     case invalidCertificate
     /// A signed prekey signature does not verify under the device identity key.
     case invalidSignature
+    /// A new device's `link_proof` does not verify under its identity key.
+    case invalidLinkProof
     /// The `Parley-Device` header names another device than the body registers.
     case deviceMismatch
     /// More one-time prekeys in one call than allowed.
@@ -74,6 +76,7 @@ public enum ServerError: Error, Sendable, Equatable {
     public var status: HTTPResponse.Status {
         switch self {
         case .malformedJSON, .invalidUserID, .invalidBase64, .invalidKey, .invalidCertificate, .invalidSignature,
+            .invalidLinkProof,
             .deviceMismatch, .tooManyKeys, .tooManyItems, .invalidParameter, .emptyMessage:
             .badRequest
         case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:
@@ -94,6 +97,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .invalidBase64: "invalid_base64"
         case .invalidKey: "invalid_key"
         case .invalidCertificate: "invalid_certificate"
+        case .invalidLinkProof: "invalid_link_proof"
         case .invalidSignature: "invalid_signature"
         case .deviceMismatch: "device_mismatch"
         case .tooManyKeys: "too_many_keys"
@@ -128,6 +132,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .invalidBase64(let field): "Field '\(field)' is not standard base64."
         case .invalidKey(let field): "Field '\(field)' is not a valid public key of the expected length."
         case .invalidCertificate: "The device certificate does not verify under the account key."
+        case .invalidLinkProof: "The link proof does not verify under the new device's identity key."
         case .invalidSignature: "The signed prekey signature does not verify under the device identity key."
         case .deviceMismatch: "The Parley-Device header does not name the device in the body."
         case .tooManyKeys(let limit): "At most \(limit) one-time prekeys per call."

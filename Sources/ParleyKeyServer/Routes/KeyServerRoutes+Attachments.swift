@@ -41,8 +41,3 @@ extension KeyServerRoutes {
         return Response(status: .ok, headers: headers, body: body)
     }
 }
-
-/// `{id}` of a stored attachment.
-struct AttachmentResponse: Codable {
-    let id: String
-}

@@ -7,7 +7,7 @@ extension KeyServerRoutes {
     func createAccount(_ request: Request, logger: Logger) async throws -> Response {
         let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
         let input = try JSONInput.decode(CreateAccountRequest.self, from: body)
-        let user = try UserID(input.user)
+        let user = try UserID(validating: input.user)
         let accountKey = try JSONInput.ed25519Key(input.accountKey, field: "account_key")
         let device = try input.device.record()
         let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey)
@@ -23,14 +23,25 @@ extension KeyServerRoutes {
         return JSONOutput.response(RegisteredResponse(user: user.rawValue, device: device.id), status: .created)
     }
 
-    /// `POST /v1/devices`: a new device of an existing user, certified by the account key and
-    /// signed by the new device's key.
+    /// `POST /v1/devices`: a new device of an existing user, certified by the account key. Signed
+    /// either by the new device's key, or by an existing device of the user when the body carries
+    /// the new device's `link_proof` (its proof of possession, from the link code).
     func addDevice(_ request: Request, logger: Logger) async throws -> Response {
         let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
-        let device = try JSONInput.decode(DeviceJSON.self, from: body).record()
-        let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey)
-        guard caller.address.device == device.id else { throw ServerError.deviceMismatch }
-        let user = caller.address.user
+        let input = try JSONInput.decode(AddDeviceRequest.self, from: body)
+        let device = try input.device.record()
+        let user: UserID
+        if let linkProof = input.linkProof {
+            let proof = try JSONInput.signature(linkProof, field: "link_proof", error: .invalidLinkProof)
+            user = try await authenticator.authenticate(request, body: body).address.user
+            guard DeviceLinkProof.isValid(proof, user: user, device: device.id, identityKey: device.identityKey) else {
+                throw ServerError.invalidLinkProof
+            }
+        } else {
+            let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey)
+            guard caller.address.device == device.id else { throw ServerError.deviceMismatch }
+            user = caller.address.user
+        }
         guard let account = try await storage.account(user) else { throw ServerError.unknownUser }
         guard
             DeviceCertificate.isValid(
@@ -56,7 +67,7 @@ extension KeyServerRoutes {
     /// `GET /v1/users/{user}/devices`: account key and certified devices, for clients to verify.
     func listDevices(_ request: Request, user text: String?) async throws -> Response {
         _ = try await authenticated(request)
-        let user = try UserID(text ?? "")
+        let user = try UserID(validating: text ?? "")
         guard let account = try await storage.account(user) else { throw ServerError.unknownUser }
         return JSONOutput.response(
             DeviceListResponse(

@@ -45,7 +45,7 @@ extension KeyServerRoutes {
         // After authentication (the bucket is the signed caller's), before anything is read.
         try claimLimiter.take(for: caller.address)
         let input = try JSONInput.decode(ClaimRequest.self, from: body)
-        let user = try UserID(input.user)
+        let user = try UserID(validating: input.user)
         if let devices = input.devices, devices.count > limits.maxFetchLimit {
             throw ServerError.tooManyItems(limit: limits.maxFetchLimit)
         }

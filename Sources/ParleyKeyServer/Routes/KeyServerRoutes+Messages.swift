@@ -12,7 +12,7 @@ extension KeyServerRoutes {
         var outgoing: [OutgoingEnvelope] = []
         outgoing.reserveCapacity(input.messages.count)
         for (index, message) in input.messages.enumerated() {
-            let user = try UserID(message.user)
+            let user = try UserID(validating: message.user)
             let bytes = try JSONInput.base64(message.body, field: "messages[\(index)].body")
             guard !bytes.isEmpty else { throw ServerError.emptyMessage }
             guard bytes.count <= limits.maxMessageBytes else { throw ServerError.messageTooLarge(limit: limits.maxMessageBytes) }

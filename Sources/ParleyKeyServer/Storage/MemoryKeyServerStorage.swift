@@ -52,6 +52,8 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         guard accounts[address.user]?.devices.removeValue(forKey: address.device) != nil else {
             throw DirectoryError.unknownDevice
         }
+        // The last device takes the account with it: the user id is free again.
+        if accounts[address.user]?.devices.isEmpty == true { accounts[address.user] = nil }
     }
 
     public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) throws {

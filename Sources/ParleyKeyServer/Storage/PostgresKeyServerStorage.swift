@@ -149,6 +149,11 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
 
     public func removeDevice(_ address: DeviceAddress) async throws {
         try await transaction { connection in
+            // The account row is locked first, so that two removals of a user's last devices
+            // cannot both see the other device and leave an account without devices.
+            _ = try await connection.query(
+                "SELECT 1 FROM accounts WHERE user_id = \(address.user.rawValue) FOR UPDATE", logger: queryLogger
+            ).collect()
             // Prekeys and messages go with it (ON DELETE CASCADE).
             let deleted = try await connection.query(
                 """
@@ -156,6 +161,13 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 """, logger: queryLogger
             ).collect()
             guard deleted.count == 1 else { throw DirectoryError.unknownDevice }
+            // The last device takes the account with it: the user id is free again.
+            _ = try await connection.query(
+                """
+                DELETE FROM accounts WHERE user_id = \(address.user.rawValue)
+                    AND NOT EXISTS (SELECT 1 FROM devices WHERE user_id = \(address.user.rawValue))
+                """, logger: queryLogger
+            ).collect()
         }
     }
 
@@ -306,7 +318,7 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 (Int64, String, Int64, Int64, ByteBuffer).self)
             return Envelope(
                 id: id, recipient: address,
-                sender: DeviceAddress(user: try UserID(senderUser), device: UInt32(truncatingIfNeeded: senderDevice)),
+                sender: DeviceAddress(user: try UserID(validating: senderUser), device: UInt32(truncatingIfNeeded: senderDevice)),
                 timestamp: timestamp, body: Self.bytes(body))
         }
     }

@@ -97,6 +97,10 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
             try db.execute(
                 sql: "DELETE FROM devices WHERE user = ? AND id = ?", arguments: Self.arguments(address))
             guard db.changesCount == 1 else { throw DirectoryError.unknownDevice }
+            // The last device takes the account with it: the user id is free again.
+            try db.execute(
+                sql: "DELETE FROM accounts WHERE user = ? AND NOT EXISTS (SELECT 1 FROM devices WHERE user = ?)",
+                arguments: [address.user.rawValue, address.user.rawValue])
         }
         // After the commit: from here on the device's requests fail authentication.
         state.identityKeys.invalidate(address)
@@ -235,7 +239,8 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
                 let senderDevice: Int64 = row["sender_device"]
                 return Envelope(
                     id: row["id"], recipient: address,
-                    sender: DeviceAddress(user: try UserID(row["sender_user"]), device: UInt32(truncatingIfNeeded: senderDevice)),
+                    sender: DeviceAddress(
+                        user: try UserID(validating: row["sender_user"]), device: UInt32(truncatingIfNeeded: senderDevice)),
                     timestamp: row["timestamp"], body: try Self.bytes(row, "body"))
             }
         }

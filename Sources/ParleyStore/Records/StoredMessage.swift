@@ -80,14 +80,31 @@ public struct IncomingEnvelope: Sendable {
     public var conversation: String
     /// Milliseconds since 1970.
     public var timestamp: Int64
+    /// Decides, from the decrypted plaintext, where the message goes; nil keeps it in
+    /// `conversation` as an incoming message.
+    public var placement: (@Sendable ([UInt8]) -> MessagePlacement)?
 
-    public init(id: String, sender: PeerAddress, body: [UInt8], conversation: String, timestamp: Int64) {
+    public init(
+        id: String, sender: PeerAddress, body: [UInt8], conversation: String, timestamp: Int64,
+        placement: (@Sendable ([UInt8]) -> MessagePlacement)? = nil
+    ) {
         self.id = id
         self.sender = sender
         self.body = body
         self.conversation = conversation
         self.timestamp = timestamp
+        self.placement = placement
     }
+}
+
+/// Where a decrypted message is kept, decided by the app from its plaintext inside the receiving
+/// transaction (a copy of one's own sent message belongs to the recipient's conversation; a
+/// delivery receipt belongs to no history).
+public enum MessagePlacement: Sendable, Equatable {
+    /// A history row in `conversation`, in `direction`.
+    case history(conversation: String, direction: MessageDirection)
+    /// No history row; the plaintext is only returned.
+    case none
 }
 
 // Byte fields are encoded as base64 strings (Data's Codable form) rather than JSON arrays of

@@ -16,18 +16,7 @@ public enum DeviceCertificate {
     ///   - identityKey: the device's Ed25519 identity key.
     /// - Returns: the message to sign or verify.
     public static func signedMessage(user: UserID, device: UInt32, identityKey: Ed25519.PublicKey) -> [UInt8] {
-        let userBytes = user.utf8Bytes
-        var message = context
-        message.reserveCapacity(context.count + 1 + userBytes.count + 4 + Ed25519.publicKeyByteCount)
-        // A user id is at most 32 bytes, so its length always fits one byte.
-        message.append(UInt8(truncatingIfNeeded: userBytes.count))
-        message.append(contentsOf: userBytes)
-        message.append(contentsOf: [
-            UInt8(truncatingIfNeeded: device >> 24), UInt8(truncatingIfNeeded: device >> 16),
-            UInt8(truncatingIfNeeded: device >> 8), UInt8(truncatingIfNeeded: device),
-        ])
-        message.append(contentsOf: identityKey.rawRepresentation)
-        return message
+        DeviceStatement.bytes(context: context, user: user, device: device, identityKey: identityKey)
     }
 
     /// Whether `certificate` is the account key's signature for this device.

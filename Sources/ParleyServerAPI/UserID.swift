@@ -13,16 +13,16 @@ public struct UserID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Validates a user id.
     /// - Parameter rawValue: the candidate id.
-    /// - Throws: ``ServerError/invalidUserID`` when it is too short, too long or has another character.
-    public init(_ rawValue: String) throws(ServerError) {
+    /// - Throws: ``InvalidUserID`` when it is too short, too long or has another character.
+    public init(_ rawValue: String) throws(InvalidUserID) {
         let scalars = rawValue.unicodeScalars
         guard scalars.count >= Self.minimumLength, scalars.count <= Self.maximumLength else {
-            throw .invalidUserID
+            throw InvalidUserID()
         }
         for scalar in scalars {
             switch scalar {
             case "a"..."z", "0"..."9", ".", "_", "-": continue
-            default: throw .invalidUserID
+            default: throw InvalidUserID()
             }
         }
         self.rawValue = rawValue
@@ -36,4 +36,10 @@ public struct UserID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Orders by the raw string.
     public static func < (lhs: UserID, rhs: UserID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A string that is not a user id (3 to 32 characters of `[a-z0-9._-]`).
+public struct InvalidUserID: Error, Equatable, Sendable {
+    /// Creates the error.
+    public init() {}
 }

@@ -1,0 +1,70 @@
+import Foundation
+import ParleyCrypto
+import ParleyProtocol
+import ParleyServerAPI
+import ParleyStore
+
+/// Linking another device to an account: the new device shows a ``LinkCode``; the primary
+/// device, which holds the account key, certifies it and registers it on the server.
+extension ParleyClient {
+    static let awaitingLinkSetting = "client.awaiting_link"
+
+    /// Creates the store of a new device of an existing user and the code to show. The device
+    /// is usable once the primary device ran ``link(_:)`` with the code and this device then
+    /// ran ``sync()`` (which pins the account key and uploads prekeys).
+    /// - Throws: as ``create(user:device:server:storeDirectory:passphrase:limits:random:now:)``,
+    ///   before anything reaches the server.
+    public static func prepareLinkedDevice(
+        user: String, device: UInt32, server: String, storeDirectory: String, passphrase: SecureBytes,
+        limits: Argon2id.Limits = .moderate, random: any RandomSource = SystemRandomSource(),
+        now: @escaping @Sendable () -> Int64 = { ParleyClient.systemNow() }
+    ) async throws -> (ParleyClient, LinkCode) {
+        guard let userID = try? UserID(user) else { throw ClientError.invalidUserID(user) }
+        let (client, store) = try await makeStore(
+            settings: ClientSettings(user: user, device: device, server: server), storeDirectory: storeDirectory,
+            passphrase: passphrase, limits: limits, random: random, now: now)
+        do {
+            try await store.setSetting(awaitingLinkSetting, to: "1")
+        } catch {
+            try? store.close()
+            removeStoreFiles(storePath(in: storeDirectory))
+            throw error
+        }
+        return (client, LinkCode(user: userID, device: device, identity: client.identity.signingKey))
+    }
+
+    /// On the primary device: certifies the device in `code` with the account key and registers
+    /// it on the server (signed by this device, with the new device's proof in the body).
+    /// - Throws: ``ClientError/invalidLinkCode`` for a code of another user,
+    ///   ``ClientError/notPrimaryDevice`` without the account key, server errors.
+    public func link(_ code: LinkCode) async throws {
+        guard code.user == user, let userID = try? UserID(user) else { throw ClientError.invalidLinkCode }
+        guard let seed = try await store.secret(ClientSettings.accountSecretKey),
+            let accountKey = try? Ed25519.PrivateKey(seed: seed)
+        else { throw ClientError.notPrimaryDevice }
+        let certificate = accountKey.signature(
+            for: DeviceCertificate.signedMessage(user: userID, device: code.device, identityKey: code.identityKey))
+        try await server.addDevice(
+            AddDeviceRequest(
+                id: code.device, identityKey: server.base64(code.identityKey.rawRepresentation),
+                certificate: server.base64(certificate), linkProof: server.base64(code.proof)))
+    }
+
+    /// On a new device after ``link(_:)`` ran on the primary: checks that the server lists this
+    /// device under a certificate, pins the account key that signed it, and clears the waiting
+    /// mark. Does nothing on a device that is not waiting.
+    /// - Throws: ``ClientError/notRegistered`` while the primary has not linked this device yet.
+    func completeLinkIfNeeded() async throws {
+        guard try await store.setting(Self.awaitingLinkSetting) == "1" else { return }
+        let list: VerifiedDeviceList
+        do {
+            list = try VerifiedDeviceList(try await server.deviceList(of: user), for: user)
+        } catch ClientError.serverRejected(401, _, _) {
+            throw ClientError.notRegistered
+        }
+        guard list.devices[device] == identity.publicKey else { throw ClientError.notRegistered }
+        try await store.setSetting(ClientSettings.accountPublicKey, to: Hex.encode(list.accountKey.rawRepresentation))
+        try await store.saveContact(Contact(user: user, accountKey: list.accountKey.rawRepresentation, trust: .verified))
+        try await store.setSetting(Self.awaitingLinkSetting, to: "0")
+    }
+}

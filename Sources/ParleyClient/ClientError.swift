@@ -1,0 +1,77 @@
+/// Everything the messenger SDK can fail with, each case a sentence a user can act on.
+///
+/// Lower layers' errors (store, protocol, transport) are mapped to these at the SDK boundary, so
+/// an app shows ``description`` as is.
+public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No store at the given directory: run `init` or `link` first.
+    case storeNotFound(String)
+    /// A store already exists at the given directory.
+    case storeExists(String)
+    /// The passphrase does not open the store.
+    case wrongPassphrase
+    /// The key server could not be reached at the given URL.
+    case serverUnreachable(String)
+    /// The key server refused a request: HTTP status, error code and the server's message.
+    case serverRejected(status: Int, code: String, message: String)
+    /// The key server answered with something that is not the documented API.
+    case malformedServerResponse(String)
+    /// Not a user id (3 to 32 characters of a-z, 0-9, '.', '_' and '-').
+    case invalidUserID(String)
+    /// No such user on the server.
+    case unknownUser(String)
+    /// The user id is already registered.
+    case userTaken(String)
+    /// The user's account key differs from the pinned one; sending stops until accepted.
+    case safetyNumberChanged(String)
+    /// A device list or bundle from the server fails certificate or signature checks.
+    case invalidCertificate(String)
+    /// The user has no certified device to send to.
+    case noDevices(String)
+    /// Not a link code printed by `parley link` on a new device.
+    case invalidLinkCode
+    /// This device is not registered yet (a linked device waits for its primary to run `link`).
+    case notRegistered
+    /// Only the primary device holds the account key and can do this.
+    case notPrimaryDevice
+    /// A local file could not be read or written.
+    case fileAccess(String)
+    /// An attachment failed its hash or chunk checks; nothing was written.
+    case attachmentCorrupt(String)
+    /// The attachment is larger than the server accepts.
+    case attachmentTooLarge(Int64)
+    /// No attachment with this id is known to this store.
+    case unknownAttachment(String)
+    /// The message is longer than a payload may be (send long text as a file).
+    case messageTooLarge
+    /// The store failed a check or could not be written; the message says which.
+    case storeFailure(String)
+
+    /// One sentence for the user.
+    public var description: String {
+        switch self {
+        case .storeNotFound(let path): "No Parley store in \(path); run `parley init` first."
+        case .storeExists(let path): "A Parley store already exists in \(path)."
+        case .wrongPassphrase: "The passphrase does not open this store."
+        case .serverUnreachable(let url): "The server at \(url) cannot be reached."
+        case .serverRejected(let status, let code, let message): "The server refused the request (\(status) \(code)): \(message)"
+        case .malformedServerResponse(let what): "The server sent a malformed response (\(what))."
+        case .invalidUserID(let user):
+            "\"\(user)\" is not a user id (3 to 32 characters of a-z, 0-9, '.', '_' and '-')."
+        case .unknownUser(let user): "There is no user \(user) on this server."
+        case .userTaken(let user): "The user id \(user) is already taken on this server."
+        case .safetyNumberChanged(let user):
+            "The safety number with \(user) has changed; compare it and run `parley verify \(user) --confirm` to accept it."
+        case .invalidCertificate(let user): "The server sent device keys for \(user) that \(user)'s account key did not sign."
+        case .noDevices(let user): "\(user) has no devices to send to."
+        case .invalidLinkCode: "That is not a link code printed by `parley init --link` on a new device."
+        case .notRegistered: "This device is not registered yet; run `parley link CODE` on your primary device first."
+        case .notPrimaryDevice: "Only the primary device, which holds the account key, can do this."
+        case .fileAccess(let path): "The file \(path) cannot be read or written."
+        case .attachmentCorrupt(let id): "The attachment \(id) failed its integrity check; nothing was saved."
+        case .attachmentTooLarge(let size): "The file is too large to send (\(size) bytes)."
+        case .unknownAttachment(let id): "There is no attachment \(id) in this store."
+        case .messageTooLarge: "The message is too long; send it as a file instead."
+        case .storeFailure(let what): "The local store failed: \(what)."
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import ParleyCrypto
+import ParleyProtocol
+import ParleyServerAPI
+import ParleyStore
+
+/// Sending: one payload to every certified device of the recipient and to this user's other
+/// devices, each over its own session, through the outbox.
+extension ParleyClient {
+    /// Most envelopes in one `PUT /v1/messages` call.
+    static let sendBatch = 100
+
+    /// Sends a text message to `user`.
+    /// - Returns: the message id (delivery receipts refer to it).
+    /// - Throws: ``ClientError/safetyNumberChanged(_:)`` when `user`'s account key changed and was
+    ///   not accepted; ``ClientError/unknownUser(_:)``; ``ClientError/noDevices(_:)``; transport
+    ///   errors after the message was committed to the outbox (it is retried on the next send or sync).
+    @discardableResult
+    public func send(text: String, to user: String) async throws -> MessageID {
+        try await send(.text(text), to: user)
+    }
+
+    /// Encrypts `body` for every device of `user` and this user's other devices, commits the
+    /// envelopes to the outbox, then delivers the outbox.
+    func send(_ body: MessageBody, to user: String) async throws -> MessageID {
+        guard let recipient = try? UserID(user) else { throw ClientError.invalidUserID(user) }
+        try await completeLinkIfNeeded()
+        defer { deviceListCache = [:] }
+        let theirs = try await verifiedDevices(of: user, requireTrusted: true)
+        let ours = try await verifiedDevices(of: self.user, requireTrusted: true)
+        let sentAt = now()
+        let payload = try makePayload(body, sentAt: sentAt, syncedTo: nil)
+        let encoded = payload.encode()
+        // One history row, tied to the first recipient device's envelope.
+        var historyBody: [UInt8]? = encoded
+        let recipients = try await ensureSessions(with: theirs)
+        guard !recipients.isEmpty else { throw ClientError.noDevices(user) }
+        for address in recipients {
+            _ = try await store.send(encoded, to: address, conversation: user, historyBody: historyBody, timestamp: sentAt)
+            historyBody = nil
+        }
+        if user != self.user {
+            let copy = try makePayload(body, sentAt: sentAt, syncedTo: recipient, id: payload.id).encode()
+            for address in try await ensureSessions(with: ours) where address != self.address {
+                _ = try await store.send(copy, to: address, conversation: user, historyBody: nil, timestamp: sentAt)
+            }
+        }
+        try await flushOutbox()
+        return payload.id
+    }
+
+    /// Sends a delivery receipt for `ids` to one device (no history row, no copies).
+    func sendReceipt(_ ids: [MessageID], to address: PeerAddress) async throws {
+        let payload = try makePayload(.receipt(ids), sentAt: now(), syncedTo: nil)
+        _ = try await store.send(payload.encode(), to: address, conversation: address.user, historyBody: nil, timestamp: now())
+    }
+
+    func makePayload(_ body: MessageBody, sentAt: Int64, syncedTo: UserID?, id: MessageID? = nil) throws -> MessagePayload {
+        do {
+            if let id { return try MessagePayload(id: id, sentAt: sentAt, syncedTo: syncedTo, body: body) }
+            return try MessagePayload(random: random, sentAt: sentAt, syncedTo: syncedTo, body: body)
+        } catch {
+            throw ClientError.messageTooLarge
+        }
+    }
+
+    /// Addresses of `list`'s devices with a current session to the certified identity key,
+    /// starting sessions from claimed bundles where there is none (or one to an older key).
+    func ensureSessions(with list: VerifiedDeviceList) async throws -> [PeerAddress] {
+        var missing: [UInt32] = []
+        for (id, key) in list.devices {
+            let address = PeerAddress(user: list.user, device: id)
+            if address == self.address { continue }
+            let current = try await store.sessionRecord(for: address)?.current
+            if current?.remoteIdentityKey != key { missing.append(id) }
+        }
+        if !missing.isEmpty {
+            for bundle in try await server.claim(user: list.user, devices: missing.sorted()) {
+                guard let certified = list.devices[bundle.device] else { continue }
+                let preKeyBundle = try Self.preKeyBundle(bundle, certifiedKey: certified, user: list.user)
+                do {
+                    try await store.startSession(with: PeerAddress(user: list.user, device: bundle.device), bundle: preKeyBundle)
+                } catch is ProtocolError {
+                    throw ClientError.invalidCertificate(list.user)
+                }
+            }
+        }
+        // A device without a signed prekey yet (a linked device before its first sync) was left
+        // out of the claim and gets nothing.
+        var ready: [PeerAddress] = []
+        for id in list.devices.keys.sorted() {
+            let address = PeerAddress(user: list.user, device: id)
+            guard address != self.address,
+                try await store.sessionRecord(for: address)?.current?.remoteIdentityKey == list.devices[id]
+            else { continue }
+            ready.append(address)
+        }
+        return ready
+    }
+
+    /// A claimed bundle as the protocol takes it, if its identity key is the certified one.
+    static func preKeyBundle(_ bundle: BundleJSON, certifiedKey: Ed25519.PublicKey, user: String) throws -> PreKeyBundle {
+        func bytes(_ text: String) throws -> [UInt8] {
+            guard let data = Data(base64Encoded: text) else { throw ClientError.malformedServerResponse("claimed bundle") }
+            return Array(data)
+        }
+        do {
+            let identity = try Ed25519.PublicKey(rawRepresentation: try bytes(bundle.identityKey))
+            guard identity == certifiedKey else { throw ClientError.invalidCertificate(user) }
+            return PreKeyBundle(
+                identityKey: identity, signedPreKey: try X25519.PublicKey(rawRepresentation: try bytes(bundle.signedPreKey)),
+                signedPreKeySignature: try bytes(bundle.signedPreKeySignature),
+                oneTimePreKey: try bundle.oneTimePreKey.map { try X25519.PublicKey(rawRepresentation: try bytes($0)) })
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError.malformedServerResponse("claimed bundle")
+        }
+    }
+
+    /// Delivers every outbox envelope, oldest first, and marks each accepted one sent. What the
+    /// server does not accept for now (unreachable, rate limited, mailbox full) stays in the
+    /// outbox for the next attempt; an envelope for a device that no longer exists is dropped.
+    public func flushOutbox() async throws {
+        let items = try await store.outbox()
+        for start in stride(from: 0, to: items.count, by: Self.sendBatch) {
+            let batch = Array(items[start..<min(start + Self.sendBatch, items.count)])
+            do {
+                _ = try await server.send(batch.map(outgoing))
+                for item in batch { try await store.markSent(item) }
+            } catch ClientError.serverRejected(404, _, _) {
+                // All or nothing on the server: find the envelopes whose recipient is gone.
+                for item in batch { try await deliverAlone(item) }
+            }
+        }
+    }
+
+    private func deliverAlone(_ item: OutboxItem) async throws {
+        do {
+            _ = try await server.send([outgoing(item)])
+            try await store.markSent(item)
+        } catch ClientError.serverRejected(404, _, _) {
+            try await store.discardFromOutbox(item)
+        }
+    }
+
+    private func outgoing(_ item: OutboxItem) -> OutgoingMessageJSON {
+        OutgoingMessageJSON(user: item.recipientUser, device: item.recipientDevice, body: server.base64(item.wire))
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import ParleyCrypto
+import ParleyServerAPI
+
+/// The key server's routes as typed calls (Specs/server-api.md §5).
+extension KeyServerConnection {
+    func createAccount(_ body: CreateAccountRequest) async throws {
+        do {
+            _ = try await json(.POST, "/v1/accounts", body: body, as: RegisteredResponse.self)
+        } catch ClientError.serverRejected(409, _, _) {
+            throw ClientError.userTaken(body.user)
+        }
+    }
+
+    func addDevice(_ device: AddDeviceRequest) async throws {
+        _ = try await json(.POST, "/v1/devices", body: device, as: RegisteredResponse.self)
+    }
+
+    func removeDevice(_ id: UInt32) async throws {
+        _ = try await execute(.DELETE, "/v1/devices/\(id)", body: [])
+    }
+
+    /// The user's account key and devices, as the server claims them (verify before use).
+    func deviceList(of user: String) async throws -> DeviceListResponse {
+        do {
+            return try await json(.GET, "/v1/users/\(user)/devices", as: DeviceListResponse.self)
+        } catch ClientError.serverRejected(404, _, _) {
+            throw ClientError.unknownUser(user)
+        }
+    }
+
+    func uploadSignedPreKey(key: [UInt8], signature: [UInt8]) async throws {
+        try await call(.PUT, "/v1/keys/signed-prekey", body: SignedPreKeyRequest(key: base64(key), signature: base64(signature)))
+    }
+
+    func uploadOneTimePreKeys(_ keys: [[UInt8]]) async throws {
+        try await call(.POST, "/v1/keys/one-time", body: OneTimePreKeysRequest(keys: keys.map(base64)))
+    }
+
+    func oneTimePreKeyCount() async throws -> Int {
+        try await json(.GET, "/v1/keys/count", as: PreKeyCountResponse.self).oneTime
+    }
+
+    func claim(user: String, devices: [UInt32]?) async throws -> [BundleJSON] {
+        do {
+            return try await json(
+                .POST, "/v1/keys/claim", body: ClaimRequest(user: user, devices: devices), as: ClaimResponse.self
+            )
+            .bundles
+        } catch ClientError.serverRejected(404, _, _) {
+            throw ClientError.unknownUser(user)
+        }
+    }
+
+    func send(_ messages: [OutgoingMessageJSON]) async throws -> [Int64] {
+        try await json(.PUT, "/v1/messages", body: SendRequest(messages: messages), as: SendResponse.self).ids
+    }
+
+    func fetch(limit: Int) async throws -> [EnvelopeJSON] {
+        try await json(.GET, "/v1/messages?limit=\(limit)", as: FetchResponse.self).messages
+    }
+
+    func acknowledge(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await call(.POST, "/v1/messages/ack", body: AckRequest(ids: ids))
+    }
+
+    func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+}

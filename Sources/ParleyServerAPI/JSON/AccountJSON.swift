@@ -1,0 +1,96 @@
+/// Bodies of the account and device routes (Specs/server-api.md §5.1–5.2). Bytes are standard
+/// base64 strings; whoever decodes one checks its length where it is used.
+
+/// A device as sent on registration and returned in device lists.
+public struct DeviceJSON: Codable, Sendable, Equatable {
+    public let id: UInt32
+    public let identityKey: String
+    public let certificate: String
+
+    public init(id: UInt32, identityKey: String, certificate: String) {
+        self.id = id
+        self.identityKey = identityKey
+        self.certificate = certificate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case identityKey = "identity_key"
+        case certificate
+    }
+}
+
+/// `POST /v1/accounts` body.
+public struct CreateAccountRequest: Codable, Sendable {
+    public let user: String
+    public let accountKey: String
+    public let device: DeviceJSON
+
+    public init(user: String, accountKey: String, device: DeviceJSON) {
+        self.user = user
+        self.accountKey = accountKey
+        self.device = device
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case user
+        case accountKey = "account_key"
+        case device
+    }
+}
+
+/// `POST /v1/devices` body: the device, and when an existing device of the user registers it, the
+/// new device's proof of possession (``DeviceLinkProof``).
+public struct AddDeviceRequest: Codable, Sendable {
+    public let id: UInt32
+    public let identityKey: String
+    public let certificate: String
+    public let linkProof: String?
+
+    public init(id: UInt32, identityKey: String, certificate: String, linkProof: String?) {
+        self.id = id
+        self.identityKey = identityKey
+        self.certificate = certificate
+        self.linkProof = linkProof
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case identityKey = "identity_key"
+        case certificate
+        case linkProof = "link_proof"
+    }
+
+    /// The device part of the body.
+    public var device: DeviceJSON { DeviceJSON(id: id, identityKey: identityKey, certificate: certificate) }
+}
+
+/// `GET /v1/users/{user}/devices` response.
+public struct DeviceListResponse: Codable, Sendable {
+    public let user: String
+    public let accountKey: String
+    public let devices: [DeviceJSON]
+
+    public init(user: String, accountKey: String, devices: [DeviceJSON]) {
+        self.user = user
+        self.accountKey = accountKey
+        self.devices = devices
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case user
+        case accountKey = "account_key"
+        case devices
+    }
+}
+
+/// Response of the registration routes: the registered address.
+public struct RegisteredResponse: Codable, Sendable {
+    public let user: String
+    public let device: UInt32
+
+    public init(user: String, device: UInt32) {
+        self.user = user
+        self.device = device
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import ParleyClient
+import ParleyCrypto
+import ParleyStore
+
+/// Options every command takes: where the store is, how to get its passphrase, how to print.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "The store directory (default: ~/.parley, or PARLEY_STORE).")
+    var store: String?
+
+    @Option(help: "Read the passphrase from this file (else PARLEY_PASSPHRASE, else a prompt).")
+    var passphraseFile: String?
+
+    @Flag(help: "Print JSON lines for scripts instead of text.")
+    var json = false
+
+    /// These options, completed by those given before the command's name (`parent`); options
+    /// after the name win.
+    func merged(with parent: GlobalOptions) -> GlobalOptions {
+        var merged = self
+        merged.store = store ?? parent.store
+        merged.passphraseFile = passphraseFile ?? parent.passphraseFile
+        merged.json = json || parent.json
+        return merged
+    }
+
+    /// The store directory in effect.
+    var storeDirectory: String {
+        if let store { return store }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["PARLEY_STORE"] { return fromEnvironment }
+        return (NSHomeDirectory() as NSString).appendingPathComponent(".parley")
+    }
+
+    /// The passphrase from the file, the environment or a no-echo prompt, in that order.
+    func passphrase(prompt: String = "Passphrase: ") throws -> SecureBytes {
+        let source: PassphraseSource =
+            if let passphraseFile {
+                .file(passphraseFile)
+            } else if ProcessInfo.processInfo.environment["PARLEY_PASSPHRASE"]
+                != nil
+            { .environment("PARLEY_PASSPHRASE") } else { .prompt(prompt) }
+        return try source.read()
+    }
+
+    /// Opens this device's client.
+    func openClient() async throws -> ParleyClient {
+        guard ParleyClient.storeExists(in: storeDirectory) else { throw ClientError.storeNotFound(storeDirectory) }
+        return try await ParleyClient.open(storeDirectory: storeDirectory, passphrase: try passphrase())
+    }
+
+    var output: Output { Output(json: json) }
+}

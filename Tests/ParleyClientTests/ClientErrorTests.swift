@@ -1,0 +1,17 @@
+import Testing
+
+@testable import ParleyClient
+
+@Suite struct ClientErrorTests {
+    @Test func everyMessageIsOneSentence() {
+        let errors: [ClientError] = [
+            .storeNotFound("/tmp/x"), .wrongPassphrase, .serverUnreachable("http://127.0.0.1:1"),
+            .unknownUser("bob"), .safetyNumberChanged("bob"), .invalidLinkCode,
+        ]
+        for error in errors {
+            let text = error.description
+            #expect(!text.isEmpty && !text.contains("\n"), "\(text)")
+            #expect(text.hasSuffix(".") || text.hasSuffix(")"), "\(text)")
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// One person at a terminal: runs the `parley` executable with their store and passphrase.
+struct CLIUser: Sendable {
+    let name: String
+    let store: String
+    var passphrase = "correct horse battery staple"
+
+    /// What one run printed and how it ended.
+    struct Run: Sendable {
+        let stdout: String
+        let stderr: String
+        let status: Int32
+    }
+
+    /// Runs `parley COMMAND --store STORE ARGS...` with `PARLEY_PASSPHRASE` set.
+    func run(_ command: String, _ arguments: [String] = [], stdin: String? = nil) throws -> Run {
+        try launch(try builtProduct("parley"), [command, "--store", store] + arguments, stdin: stdin)
+    }
+
+    /// Runs `parley ARGS...` exactly as given (with this user's passphrase).
+    func launchParley(_ arguments: [String]) throws -> Run {
+        try launch(try builtProduct("parley"), arguments, stdin: nil)
+    }
+
+    /// Runs a command that must succeed under a Python wrapper that reports the command's own
+    /// peak resident size; returns it in KiB (Foundation's Process cannot give one child's rusage).
+    func peakMemoryKiB(_ command: String, _ arguments: [String]) throws -> Int {
+        let wrapper = """
+            import resource, subprocess, sys
+            status = subprocess.run(sys.argv[1:]).returncode
+            print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if status == 0 else -status)
+            """
+        let result = try launch(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", "-c", wrapper, try builtProduct("parley").path, command, "--store", store] + arguments, stdin: nil)
+        guard result.status == 0, let peak = result.stdout.split(separator: "\n").last.flatMap({ Int($0) }), peak > 0 else {
+            throw CLIFailure(command: "\(name): parley \(command) (measured)", result: result)
+        }
+        return peak
+    }
+
+    private func launch(_ executable: URL, _ arguments: [String], stdin: String?) throws -> Run {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["PARLEY_PASSPHRASE"] = passphrase
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+            status: process.terminationStatus)
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    @discardableResult
+    func ok(_ command: String, _ arguments: [String] = []) throws -> String {
+        let result = try run(command, arguments)
+        guard result.status == 0 else {
+            throw CLIFailure(command: "\(name): parley \(command) \(arguments.joined(separator: " "))", result: result)
+        }
+        return result.stdout
+    }
+
+    /// Creates this user's account on `server` (cheap passphrase stretching for tests).
+    func initialize(on server: LiveServer, device: UInt32 = 1) throws {
+        try ok("init", ["--user", name, "--server", server.url, "--device", String(device), "--kdf", "interactive"])
+    }
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    let command: String
+    let result: CLIUser.Run
+    var description: String { "\(command) exited \(result.status): \(result.stderr)\(result.stdout)" }
+}
+
+/// Replaces the parts of CLI output that change from run to run, so that whole outputs can be
+/// compared with golden text.
+func masked(_ text: String, _ replacements: [(String, String)] = []) -> String {
+    var result = text
+    for (literal, name) in replacements { result = result.replacingOccurrences(of: literal, with: name) }
+    let patterns: [(String, String)] = [
+        (#"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"#, "<time>"),
+        (#"127\.0\.0\.1:\d+"#, "<server>"),
+    ]
+    for (pattern, name) in patterns {
+        result = result.replacingOccurrences(of: pattern, with: name, options: .regularExpression)
+    }
+    return result
+}

@@ -1,0 +1,160 @@
+import Foundation
+import ParleyCrypto
+import ParleyProtocol
+import ParleyServerAPI
+import ParleyStore
+import Testing
+
+@testable import ParleyClient
+
+/// The SDK against a live server: orders, failures, receipts, prekey upkeep, live push.
+@Suite("ParleyClient against a live server", .serialized)
+struct ClientBehaviourTests {
+    /// The texts of the message events, in order.
+    static func texts(_ events: [ClientEvent]) -> [String] {
+        events.compactMap { event in
+            if case .message(let message) = event, case .text(let text) = message.content { return text }
+            return nil
+        }
+    }
+
+    @Test func outOfOrderDeliveryIsDecryptedAndKeptInArrivalOrder() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            // Three messages committed to alice's outbox, then handed to the server last first.
+            _ = try await alice.send(text: "warm-up", to: "bob")
+            #expect(Self.texts(try await bob.sync()) == ["warm-up"])
+            for text in ["one", "two", "three"] {
+                let payload = try await alice.makePayload(.text(text), sentAt: 1, syncedTo: nil).encode()
+                _ = try await alice.store.send(
+                    payload, to: PeerAddress(user: "bob", device: 1), conversation: "bob", historyBody: payload, timestamp: 1)
+            }
+            let queued = try await alice.store.outbox()
+            #expect(queued.count == 3)
+            for item in queued.reversed() {
+                _ = try await alice.server.send([
+                    OutgoingMessageJSON(user: "bob", device: 1, body: alice.server.base64(item.wire))
+                ])
+                try await alice.store.markSent(item)
+            }
+            #expect(Self.texts(try await bob.sync()) == ["three", "two", "one"])
+            // The history holds them in arrival order, all decrypted.
+            let history = try await bob.history(with: "alice").compactMap(\.content)
+            #expect(history == [.text("warm-up"), .text("three"), .text("two"), .text("one")])
+        }
+    }
+
+    @Test func undecryptableEnvelopeIsReportedAndAcknowledged() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            _ = try await alice.send(text: "first", to: "bob")
+            _ = try await alice.server.send([
+                OutgoingMessageJSON(user: "bob", device: 1, body: alice.server.base64(Array(repeating: 0x42, count: 80)))
+            ])
+            _ = try await alice.send(text: "after the bad one", to: "bob")
+            let events = try await bob.sync()
+            #expect(Self.texts(events) == ["first", "after the bad one"])
+            let failures = events.compactMap { event -> PeerAddress? in
+                if case .undecryptable(let sender, _) = event { return sender }
+                return nil
+            }
+            #expect(failures == [PeerAddress(user: "alice", device: 1)])
+            // Acknowledged: the mailbox is empty, and the history shows the failure.
+            #expect(try await bob.server.fetch(limit: 10).isEmpty)
+            let states = try await bob.history(with: "alice").map(\.state)
+            #expect(states == [.received, .failed, .received])
+        }
+    }
+
+    @Test func receiptsMarkSentMessagesDelivered() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            let id = try await alice.send(text: "did you get this?", to: "bob")
+            #expect(try await alice.history(with: "bob").map(\.state) == [.sent])
+            _ = try await bob.sync()
+            let events = try await alice.sync()
+            guard case .delivered(let user, let ids) = try #require(events.first) else {
+                Issue.record("expected a receipt, got \(events)")
+                return
+            }
+            #expect(user == "bob")
+            #expect(ids == [id])
+            #expect(try await alice.history(with: "bob").map(\.state) == [.delivered])
+            // Receipts are not messages: no history row on bob's side, and no receipt for a receipt.
+            #expect(try await bob.history(with: "alice").count == 1)
+            #expect(try await bob.sync().isEmpty)
+        }
+    }
+
+    @Test func preKeysAreRefilledAndTheSignedPreKeyRotated() async throws {
+        try await ClientWorld.run { world in
+            let clock = TestClock(1_800_000_000_000)
+            let bob = try await world.client("bob", clock: clock)
+            #expect(try await bob.server.oneTimePreKeyCount() == PreKeyPolicy.stock)
+            let firstSignedPreKey = try await bob.loadSignedPreKeyState().current
+            // 81 first contacts use 81 one-time prekeys: 19 left, below the refill mark.
+            for _ in 0..<81 { _ = try await bob.server.claim(user: "bob", devices: nil) }
+            #expect(try await bob.server.oneTimePreKeyCount() == 19)
+            #expect(try await bob.maintainPreKeys() == 81)
+            #expect(try await bob.server.oneTimePreKeyCount() == PreKeyPolicy.stock)
+            #expect(try await bob.maintainPreKeys() == 0)
+            // A week later the signed prekey is replaced; the old one is kept for 30 days.
+            clock.advance(by: PreKeyPolicy.signedPreKeyLifetimeMilliseconds)
+            _ = try await bob.maintainPreKeys()
+            let rotated = try await bob.loadSignedPreKeyState()
+            #expect(rotated.current != firstSignedPreKey)
+            #expect(rotated.retired.map(\.key) == [firstSignedPreKey].compactMap { $0 })
+            let oldKey = try X25519.PublicKey(rawRepresentation: Hex.decode(firstSignedPreKey ?? "") ?? [])
+            #expect(try await bob.store.signedPreKey(for: oldKey) != nil)
+            clock.advance(by: PreKeyPolicy.retiredSignedPreKeyGraceMilliseconds)
+            _ = try await bob.maintainPreKeys()
+            #expect(try await bob.store.signedPreKey(for: oldKey) == nil)
+            // (The second key was due too by then: it is the one now retired.)
+            #expect(try await bob.loadSignedPreKeyState().retired.map(\.key) == [rotated.current].compactMap { $0 })
+        }
+    }
+
+    @Test func envelopesForARemovedDeviceAreDroppedAndTheRestDelivered() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            let (laptop, code) = try await ParleyClient.prepareLinkedDevice(
+                user: "bob", device: 2, server: world.server.url, storeDirectory: "\(world.folder)/bob-laptop",
+                passphrase: SecureBytes(copying: Array("pw".utf8)), limits: .minimumForTesting)
+            try await bob.link(code)
+            _ = try await laptop.sync()
+            _ = try await alice.send(text: "to both", to: "bob")
+            #expect(Self.texts(try await laptop.sync()) == ["to both"])
+            // Two envelopes wait in alice's outbox (the server was slow, say) when bob drops his laptop.
+            for device: UInt32 in [2, 1] {
+                _ = try await alice.store.send(
+                    try await alice.makePayload(.text("late"), sentAt: 1, syncedTo: nil).encode(),
+                    to: PeerAddress(user: "bob", device: device), conversation: "bob", historyBody: nil, timestamp: 1)
+            }
+            try await bob.removeDevice(2)
+            try await alice.flushOutbox()
+            #expect(try await alice.store.outbox().isEmpty)
+            #expect(Self.texts(try await bob.sync()) == ["to both", "late"])
+        }
+    }
+
+    @Test func liveStreamDeliversWhileConnected() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            _ = try await alice.send(text: "waiting in the mailbox", to: "bob")
+            let (events, continuation) = AsyncStream.makeStream(of: ClientEvent.self)
+            let listener = Task { try await bob.listen { event in continuation.yield(event) } }
+            defer { listener.cancel() }
+            var iterator = events.makeAsyncIterator()
+            // The catch-up first, then a pushed message.
+            #expect(Self.texts([try #require(await iterator.next())]) == ["waiting in the mailbox"])
+            _ = try await alice.send(text: "pushed live", to: "bob")
+            #expect(Self.texts([try #require(await iterator.next())]) == ["pushed live"])
+            #expect(try await bob.server.fetch(limit: 10).isEmpty)
+        }
+    }
+}
