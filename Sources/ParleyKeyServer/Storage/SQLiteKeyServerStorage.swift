@@ -16,11 +16,14 @@ import ParleyCrypto
 /// database one server process's (a second process cannot open it), which in turn lets device
 /// identity keys be cached in memory (``IdentityKeyCache``). Statements are GRDB cached
 /// statements (compiled once per connection). Writes of concurrent requests share transactions
-/// (``SQLiteWriteBatcher``: group commit, one savepoint per write).
+/// (``SQLiteWriteBatcher``: group commit, one savepoint per write), and the WAL is checkpointed
+/// beside the writer (``SQLiteCheckpointer``).
 public final class SQLiteKeyServerStorage: KeyServerStorage {
     private let pool: DatabasePool
     /// Every write of a request goes through here (group commit).
     private let writes: SQLiteWriteBatcher
+    /// Copies the WAL back beside the writer.
+    private let checkpointer: SQLiteCheckpointer
     /// The replay cache and identity keys, shared with this process's other storages on the file.
     private let state: SQLiteProcessState
 
@@ -38,9 +41,13 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         configuration.foreignKeysEnabled = true
         // Waiting writers retry for up to 5 s before failing.
         configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(SQLiteCheckpointer.fallbackPages)")
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator().migrate(pool)
         writes = SQLiteWriteBatcher(pool: pool)
+        checkpointer = try SQLiteCheckpointer(path: path)
     }
 
     public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws {
