@@ -206,10 +206,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
                 guard
                     let row = try Self.fetchOne(
                         db,
-                        """
-                        SELECT (SELECT COUNT(*) FROM messages WHERE user = devices.user AND device = devices.id)
-                        FROM devices WHERE user = ? AND id = ?
-                        """, Self.arguments(recipient))
+                        "SELECT pending FROM devices WHERE user = ? AND id = ?", Self.arguments(recipient))
                 else { throw DirectoryError.unknownDevice }
                 let depth: Int = row[0]
                 guard depth + count <= mailboxLimit else { throw DirectoryError.mailboxFull(limit: mailboxLimit) }

@@ -4,10 +4,10 @@ import Testing
 
 @testable import ParleyKeyServer
 
-/// Group commit in the SQLite backend: concurrent writes share transactions, yet each one is all
-/// or nothing and its caller sees only its own outcome.
-@Suite("SQLite group commit")
-struct SQLiteWriteBatcherTests {
+/// The SQLite backend's own machinery: group commit (concurrent writes share transactions, yet
+/// each is all or nothing and its caller sees only its own outcome) and the mailbox-depth counter.
+@Suite("SQLite storage internals")
+struct SQLiteStorageTests {
     @Test func failingWritesRollBackAloneAndTheRestCommitInOrder() async throws {
         try await Backend.sqlite.withStorage { storage in
             let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
@@ -55,6 +55,30 @@ struct SQLiteWriteBatcherTests {
             }
             #expect(accepted == 5)
             #expect(try await storage.oneTimePreKeyCount(for: bob) == 50)
+        }
+    }
+
+    /// The mailbox depth the limit is checked against follows sends, acks and the expiry sweep.
+    @Test func mailboxDepthFollowsSendsAcksAndExpiry() async throws {
+        try await Backend.sqlite.withStorage { storage in
+            let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
+            let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+            try await storage.createAccount(
+                user: bob.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
+            func send(_ count: Int, at time: Int64) async throws -> [Int64] {
+                let messages = (0..<count).map { _ in OutgoingEnvelope(recipient: bob, body: [7]) }
+                return try await storage.enqueue(messages, from: bob, at: time, mailboxLimit: 5)
+            }
+            let first = try await send(3, at: 10)
+            _ = try await send(2, at: 20)
+            await #expect(throws: DirectoryError.mailboxFull(limit: 5)) { _ = try await send(1, at: 20) }
+            #expect(try await storage.acknowledge(Array(first.prefix(2)), for: bob) == 2)
+            _ = try await send(2, at: 30)
+            await #expect(throws: DirectoryError.mailboxFull(limit: 5)) { _ = try await send(1, at: 30) }
+            // The sweep removes the three sent before 25: room for three again.
+            try await storage.purgeExpired(messagesBefore: 25, now: 25)
+            _ = try await send(3, at: 40)
+            await #expect(throws: DirectoryError.mailboxFull(limit: 5)) { _ = try await send(1, at: 40) }
         }
     }
 }
