@@ -22,16 +22,17 @@ struct ReplayCacheTests {
         let cache = ReplayCache(limits: ReplayCacheLimits(records: 100, recordsPerDevice: 100))
         let now: Int64 = 1_800_000_000_000
         let key = ReplayCache.Key(signature: Self.signature(1))
-        #expect(try cache.record(key, device: alice, expiresAt: now + Self.window, now: now))
+        #expect(try cache.record(key, quota: .device(alice), expiresAt: now + Self.window, now: now))
         // Replayed just before the record expires, and by another device: still a replay.
-        #expect(try !cache.record(key, device: alice, expiresAt: now + Self.window, now: now + Self.window))
-        #expect(try !cache.record(key, device: bob, expiresAt: now + Self.window, now: now + 1))
-        #expect(try cache.record(ReplayCache.Key(signature: Self.signature(2)), device: alice, expiresAt: now + 5, now: now))
+        #expect(try !cache.record(key, quota: .device(alice), expiresAt: now + Self.window, now: now + Self.window))
+        #expect(try !cache.record(key, quota: .device(bob), expiresAt: now + Self.window, now: now + 1))
+        #expect(
+            try cache.record(ReplayCache.Key(signature: Self.signature(2)), quota: .device(alice), expiresAt: now + 5, now: now))
         // Once the window has moved past both, their records are gone.
         cache.prune(at: now + Self.window + 1000)
         #expect(cache.count == 0)
         // A record already expired is refused, not stored.
-        #expect(try !cache.record(key, device: alice, expiresAt: now, now: now + 1))
+        #expect(try !cache.record(key, quota: .device(alice), expiresAt: now, now: now + 1))
         #expect(cache.count == 0)
     }
 
@@ -40,26 +41,50 @@ struct ReplayCacheTests {
         let now: Int64 = 1_800_000_000_000
         for seed in 0..<3 {
             #expect(
-                try cache.record(ReplayCache.Key(signature: Self.signature(seed)), device: alice, expiresAt: now + 2000, now: now)
+                try cache.record(
+                    ReplayCache.Key(signature: Self.signature(seed)), quota: .device(alice), expiresAt: now + 2000, now: now)
             )
         }
         // Alice is at her bound: refused with a retry hint, nothing evicted.
         #expect(throws: ServerError.rateLimited(retryAfterSeconds: 3)) {
-            try cache.record(ReplayCache.Key(signature: Self.signature(10)), device: alice, expiresAt: now + 2000, now: now)
+            try cache.record(
+                ReplayCache.Key(signature: Self.signature(10)), quota: .device(alice), expiresAt: now + 2000, now: now)
         }
-        #expect(try !cache.record(ReplayCache.Key(signature: Self.signature(0)), device: alice, expiresAt: now + 2000, now: now))
+        #expect(
+            try !cache.record(
+                ReplayCache.Key(signature: Self.signature(0)), quota: .device(alice), expiresAt: now + 2000, now: now))
         // Bob still has room until the total bound.
         for seed in 20..<22 {
             #expect(
-                try cache.record(ReplayCache.Key(signature: Self.signature(seed)), device: bob, expiresAt: now + 2000, now: now))
+                try cache.record(
+                    ReplayCache.Key(signature: Self.signature(seed)), quota: .device(bob), expiresAt: now + 2000, now: now))
         }
         #expect(throws: ServerError.self) {
-            try cache.record(ReplayCache.Key(signature: Self.signature(30)), device: bob, expiresAt: now + 2000, now: now)
+            try cache.record(ReplayCache.Key(signature: Self.signature(30)), quota: .device(bob), expiresAt: now + 2000, now: now)
         }
         // Once records expire there is room again.
         #expect(
             try cache.record(
-                ReplayCache.Key(signature: Self.signature(10)), device: alice, expiresAt: now + 9000, now: now + 3000))
+                ReplayCache.Key(signature: Self.signature(10)), quota: .device(alice), expiresAt: now + 9000, now: now + 3000))
+    }
+
+    /// Requests signed with keys not registered yet (anyone can make those) share one bound, so
+    /// they cannot use up a registered device's.
+    @Test func registrationsShareOneBoundApartFromDevices() throws {
+        let cache = ReplayCache(limits: ReplayCacheLimits(records: 100, recordsPerDevice: 2))
+        let now: Int64 = 1_800_000_000_000
+        for seed in 0..<2 {
+            #expect(
+                try cache.record(
+                    ReplayCache.Key(signature: Self.signature(seed)), quota: .registrations, expiresAt: now + 1000, now: now))
+        }
+        #expect(throws: ServerError.self) {
+            try cache.record(
+                ReplayCache.Key(signature: Self.signature(5)), quota: .registrations, expiresAt: now + 1000, now: now)
+        }
+        #expect(
+            try cache.record(
+                ReplayCache.Key(signature: Self.signature(6)), quota: .device(alice), expiresAt: now + 1000, now: now))
     }
 
     @Test func sqliteKeepsRecordsAcrossReopeningAndLocksOutOtherOpeners() throws {

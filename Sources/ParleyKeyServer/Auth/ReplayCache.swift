@@ -6,7 +6,7 @@ import ParleyCrypto
 /// A record lives until its request's timestamp + 300 s; after that the timestamp check rejects
 /// the request anyway, so records are dropped second by second as the window moves. Memory is
 /// bounded: at most ``ReplayCacheLimits/records`` records in all and
-/// ``ReplayCacheLimits/recordsPerDevice`` per device.
+/// ``ReplayCacheLimits/recordsPerDevice`` per ``Quota``.
 /// A request that would pass a bound is refused (`429`), never recorded over an older record:
 /// evicting a record still inside the window would let its request be replayed.
 final class ReplayCache: @unchecked Sendable {
@@ -33,10 +33,20 @@ final class ReplayCache: @unchecked Sendable {
         }
     }
 
+    /// Whose bound a record counts against.
+    enum Quota: Hashable, Sendable {
+        /// A registered device's requests.
+        case device(DeviceAddress)
+        /// Requests signed with a key that is not registered yet (registrations, new devices): one
+        /// bound for them all, so that nobody can use up a registered device's bound by signing
+        /// with keys of their own under its address.
+        case registrations
+    }
+
     private struct Record {
         let expiresAt: Int64
         /// Nil for records read back from a journal (they count only towards the total).
-        let device: DeviceAddress?
+        let quota: Quota?
     }
 
     let limits: ReplayCacheLimits
@@ -45,7 +55,7 @@ final class ReplayCache: @unchecked Sendable {
     private var records: [Key: Record] = [:]
     /// Keys by the second their records expire in.
     private var expiring: [Int64: [Key]] = [:]
-    private var perDevice: [DeviceAddress: Int] = [:]
+    private var perQuota: [Quota: Int] = [:]
     /// Seconds before this one have been pruned.
     private var prunedBefore: Int64?
 
@@ -60,7 +70,7 @@ final class ReplayCache: @unchecked Sendable {
     /// Records a verified request's signature unless it is already recorded.
     /// - Parameters:
     ///   - key: the signature's key.
-    ///   - device: the signing device.
+    ///   - quota: whose bound the record counts against.
     ///   - expiresAt: the request's timestamp + the window (Unix ms).
     ///   - now: the server's time (Unix ms).
     ///   - beforeInsert: runs (under the cache's lock) once the record is known to be new and
@@ -69,18 +79,18 @@ final class ReplayCache: @unchecked Sendable {
     /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` when a bound is reached, or what
     ///   `beforeInsert` throws.
     func record(
-        _ key: Key, device: DeviceAddress, expiresAt: Int64, now: Int64, beforeInsert: () throws -> Void = {}
+        _ key: Key, quota: Quota, expiresAt: Int64, now: Int64, beforeInsert: () throws -> Void = {}
     ) throws -> Bool {
         try lock.withLock {
             prune(now: now)
             guard expiresAt >= now, records[key] == nil else { return false }
-            let held = perDevice[device, default: 0]
+            let held = perQuota[quota, default: 0]
             guard records.count < limits.records, held < limits.recordsPerDevice else {
                 throw ServerError.rateLimited(retryAfterSeconds: retryAfter(now: now))
             }
             try beforeInsert()
-            insert(key, Record(expiresAt: expiresAt, device: device))
-            perDevice[device] = held + 1
+            insert(key, Record(expiresAt: expiresAt, quota: quota))
+            perQuota[quota] = held + 1
             return true
         }
     }
@@ -89,7 +99,7 @@ final class ReplayCache: @unchecked Sendable {
     func restore(_ key: Key, expiresAt: Int64, now: Int64) {
         lock.withLock {
             guard expiresAt >= now, records[key] == nil, records.count < limits.records else { return }
-            insert(key, Record(expiresAt: expiresAt, device: nil))
+            insert(key, Record(expiresAt: expiresAt, quota: nil))
         }
     }
 
@@ -120,9 +130,9 @@ final class ReplayCache: @unchecked Sendable {
         while second < current {
             for key in expiring.removeValue(forKey: second) ?? [] {
                 guard let record = records.removeValue(forKey: key) else { continue }
-                if let device = record.device {
-                    let held = (perDevice[device] ?? 1) - 1
-                    perDevice[device] = held > 0 ? held : nil
+                if let quota = record.quota {
+                    let held = (perQuota[quota] ?? 1) - 1
+                    perQuota[quota] = held > 0 ? held : nil
                 }
             }
             second += 1

@@ -70,11 +70,13 @@ public protocol KeyServerStorage: Sendable {
     /// for SQLite (one server process per database).
     /// - Parameters:
     ///   - signature: the request signature.
-    ///   - device: the signing device (in-memory caches bound the records per device).
+    ///   - device: the signing registered device (in-memory caches bound the records per device);
+    ///     nil when the request is signed with a key not registered yet (registration, new device),
+    ///     whose records share one bound.
     ///   - expiresAt: when the record may be forgotten (Unix ms).
     ///   - now: the server's time (Unix ms).
     /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` when an in-memory cache is at its bounds.
-    func recordSignature(_ signature: [UInt8], by device: DeviceAddress, expiresAt: Int64, now: Int64) async throws -> Bool
+    func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) async throws -> Bool
 
     /// Deletes messages older than `messagesBefore` and replay records expired at `now`.
     func purgeExpired(messagesBefore: Int64, now: Int64) async throws

@@ -130,10 +130,12 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         return before - mailbox.count
     }
 
-    public nonisolated func recordSignature(_ signature: [UInt8], by device: DeviceAddress, expiresAt: Int64, now: Int64)
+    public nonisolated func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64)
         throws -> Bool
     {
-        try replay.record(ReplayCache.Key(signature: signature), device: device, expiresAt: expiresAt, now: now)
+        try replay.record(
+            ReplayCache.Key(signature: signature), quota: device.map { .device($0) } ?? .registrations, expiresAt: expiresAt,
+            now: now)
     }
 
     public func purgeExpired(messagesBefore: Int64, now: Int64) {

@@ -132,10 +132,10 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
             guard try Self.exists(db, "SELECT 1 FROM devices WHERE user = ? AND id = ?", Self.arguments(address)) else {
                 throw DirectoryError.unknownDevice
             }
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO one_time_prekeys (user, device, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
             for key in keys {
-                try db.execute(
-                    sql: "INSERT INTO one_time_prekeys (user, device, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    arguments: [address.user.rawValue, Int64(address.device), Data(key.rawRepresentation)])
+                try insert.execute(arguments: [address.user.rawValue, Int64(address.device), Data(key.rawRepresentation)])
             }
             let held = try Self.count(db, "SELECT COUNT(*) FROM one_time_prekeys WHERE user = ? AND device = ?", address)
             // Throwing rolls the inserts back: nothing is stored when the limit would be passed.
@@ -263,8 +263,10 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         }
     }
 
-    public func recordSignature(_ signature: [UInt8], by device: DeviceAddress, expiresAt: Int64, now: Int64) throws -> Bool {
-        try state.record(signature, by: device, expiresAt: expiresAt, now: now)
+    public func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) throws
+        -> Bool
+    {
+        try state.record(signature, quota: device.map { .device($0) } ?? .registrations, expiresAt: expiresAt, now: now)
     }
 
     public func purgeExpired(messagesBefore: Int64, now: Int64) async throws {

@@ -84,10 +84,10 @@ final class SQLiteProcessState: @unchecked Sendable {
     /// Records a verified signature: journaled, then in memory. False for a replay.
     /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` at the cache's bounds;
     ///   ``ReplayJournalError`` when the journal cannot be written (nothing recorded).
-    func record(_ signature: [UInt8], by device: DeviceAddress, expiresAt: Int64, now: Int64) throws -> Bool {
+    func record(_ signature: [UInt8], quota: ReplayCache.Quota, expiresAt: Int64, now: Int64) throws -> Bool {
         let key = ReplayCache.Key(signature: signature)
         return try lock.withLock {
-            try cache.record(key, device: device, expiresAt: expiresAt, now: now) {
+            try cache.record(key, quota: quota, expiresAt: expiresAt, now: now) {
                 try journal.append(key, expiresAt: expiresAt, now: now)
             }
         }
