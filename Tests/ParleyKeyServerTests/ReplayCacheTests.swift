@@ -18,6 +18,15 @@ struct ReplayCacheTests {
         (0..<64).map { UInt8(truncatingIfNeeded: seed &+ $0 &* 7) }
     }
 
+    /// Records one signature per seed, each expected to be new.
+    private static func fill(
+        _ cache: ReplayCache, seeds: Range<Int>, quota: ReplayCache.Quota, expiresAt: Int64, now: Int64
+    ) throws {
+        for seed in seeds {
+            #expect(try cache.record(ReplayCache.Key(signature: signature(seed)), quota: quota, expiresAt: expiresAt, now: now))
+        }
+    }
+
     @Test func aSignatureIsAcceptedOnceInsideItsWindow() throws {
         let cache = ReplayCache(limits: ReplayCacheLimits(records: 100, recordsPerDevice: 100))
         let now: Int64 = 1_800_000_000_000
@@ -39,12 +48,7 @@ struct ReplayCacheTests {
     @Test func boundsRefuseNewRecordsAndKeepOldOnes() throws {
         let cache = ReplayCache(limits: ReplayCacheLimits(records: 5, recordsPerDevice: 3))
         let now: Int64 = 1_800_000_000_000
-        for seed in 0..<3 {
-            #expect(
-                try cache.record(
-                    ReplayCache.Key(signature: Self.signature(seed)), quota: .device(alice), expiresAt: now + 2000, now: now)
-            )
-        }
+        try Self.fill(cache, seeds: 0..<3, quota: .device(alice), expiresAt: now + 2000, now: now)
         // Alice is at her bound: refused with a retry hint, nothing evicted.
         #expect(throws: ServerError.rateLimited(retryAfterSeconds: 3)) {
             try cache.record(
@@ -73,11 +77,7 @@ struct ReplayCacheTests {
     @Test func registrationsShareOneBoundApartFromDevices() throws {
         let cache = ReplayCache(limits: ReplayCacheLimits(records: 100, recordsPerDevice: 2))
         let now: Int64 = 1_800_000_000_000
-        for seed in 0..<2 {
-            #expect(
-                try cache.record(
-                    ReplayCache.Key(signature: Self.signature(seed)), quota: .registrations, expiresAt: now + 1000, now: now))
-        }
+        try Self.fill(cache, seeds: 0..<2, quota: .registrations, expiresAt: now + 1000, now: now)
         #expect(throws: ServerError.self) {
             try cache.record(
                 ReplayCache.Key(signature: Self.signature(5)), quota: .registrations, expiresAt: now + 1000, now: now)
