@@ -34,12 +34,7 @@ final class SQLiteWriteBatcher: @unchecked Sendable {
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let write = QueuedWrite { db in
-                var value: T?
-                try db.inSavepoint {
-                    value = try updates(db)
-                    return .commit
-                }
-                guard let value else { throw SQLiteStorageError.batchNotRun }
+                let value = try Self.inSavepoint(db, updates)
                 return { continuation.resume(returning: value) }
             } fail: { error in
                 continuation.resume(throwing: error)
@@ -51,6 +46,22 @@ final class SQLiteWriteBatcher: @unchecked Sendable {
                 return idle
             }
             if start { Task { await self.drain() } }
+        }
+    }
+
+    /// Runs `updates` in a savepoint: released on success, rolled back to when it throws. The
+    /// three statements are cached (GRDB's `inSavepoint` compiles its SQL on every call).
+    private static func inSavepoint<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
+        try db.cachedStatement(sql: "SAVEPOINT parley_write").execute()
+        do {
+            let value = try updates(db)
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT parley_write").execute()
+            return value
+        } catch {
+            // If SQLite ended the transaction, these fail too, and the batch fails at its commit.
+            try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT parley_write").execute()
+            try? db.cachedStatement(sql: "RELEASE SAVEPOINT parley_write").execute()
+            throw error
         }
     }
 
