@@ -18,6 +18,18 @@ struct ReplayCacheTests {
         (0..<64).map { UInt8(truncatingIfNeeded: seed &+ $0 &* 7) }
     }
 
+    /// Opens the SQLite storage at `path`, retrying for up to 2 s while the lock is still held.
+    private static func reopen(_ path: String) throws -> SQLiteKeyServerStorage {
+        for _ in 0..<40 {
+            do {
+                return try SQLiteKeyServerStorage(path: path)
+            } catch SQLiteStorageError.databaseInUse {
+                usleep(50_000)
+            }
+        }
+        return try SQLiteKeyServerStorage(path: path)
+    }
+
     /// Records one signature per seed, each expected to be new.
     private static func fill(
         _ cache: ReplayCache, seeds: Range<Int>, quota: ReplayCache.Quota, expiresAt: Int64, now: Int64
@@ -105,8 +117,10 @@ struct ReplayCacheTests {
             #expect(descriptor >= 0)
             #expect(flock(descriptor, LOCK_EX | LOCK_NB) != 0)
         }
-        // Reopened (as after a restart): the journal still knows the signature.
-        let reopened = try SQLiteKeyServerStorage(path: path)
+        // Reopened (as after a restart): the journal still knows the signature. The lock goes when
+        // the last descriptor of its open file does; a child process that another test is
+        // spawning right then holds a copy until it execs, so the reopening may wait a little.
+        let reopened = try Self.reopen(path)
         #expect(try !reopened.recordSignature(Self.signature(1), by: alice, expiresAt: now + Self.window, now: now + 1))
         #expect(try reopened.recordSignature(Self.signature(2), by: alice, expiresAt: now + Self.window, now: now + 1))
     }
