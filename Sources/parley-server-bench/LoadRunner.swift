@@ -11,42 +11,57 @@ enum LoadOperation: String, CaseIterable, Sendable {
     /// Send through HTTP until the frame arrives on the recipient's open WebSocket.
     case push
 
-    /// Performs one operation as worker `index`; true on the expected status.
-    func perform(_ workers: Workers, index: Int) async throws -> Bool {
+    /// Encodes and signs the requests of one operation as worker `index` (all but the ack of
+    /// `message`, which names ids only the fetch returns).
+    func prepare(_ workers: Workers, index: Int) throws -> [PreparedCall] {
         let sender = workers.senders[index]
+        let receiver = workers.receivers[index]
         switch self {
         case .health:
-            return try await sender.call(.get, "/health", signed: false).status == 200
+            return [try sender.prepare(.get, "/health", signed: false)]
         case .claim:
-            return try await sender.call(.post, "/v1/keys/claim", json: ["user": workers.claimTarget]).status == 200
+            return [try sender.prepare(.post, "/v1/keys/claim", json: ["user": workers.claimTarget])]
         case .upload:
             let keys = (0..<10).map { _ in base64(X25519.PrivateKey(random: SystemRandomSource()).publicKey.rawRepresentation) }
+            return [try sender.prepare(.post, "/v1/keys/one-time", json: ["keys": keys])]
+        case .send, .push, .message:
+            let fill: UInt8 = self == .send ? 0x73 : self == .push ? 0x70 : 0x6d
+            let message: [String: Any] = [
+                "user": receiver.user, "device": 1, "body": base64([UInt8](repeating: fill, count: 1024)),
+            ]
+            let send = try sender.prepare(.put, "/v1/messages", json: ["messages": [message]])
+            guard self == .message else { return [send] }
+            return [send, try receiver.prepare(.get, "/v1/messages?limit=100")]
+        }
+    }
+
+    /// Performs one operation as worker `index` from its prepared requests; true on the expected status.
+    func perform(_ workers: Workers, index: Int, prepared: [PreparedCall]) async throws -> Bool {
+        let sender = workers.senders[index]
+        switch self {
+        case .health, .claim, .send:
+            return try await sender.send(prepared[0]).status == 200
+        case .upload:
             // A device may hold 1000 one-time prekeys; a full one answers 409, which still
             // exercises the whole route. Both count as served.
-            let status = try await sender.call(.post, "/v1/keys/one-time", json: ["keys": keys]).status
+            let status = try await sender.send(prepared[0]).status
             return status == 200 || status == 409
-        case .send:
-            let receiver = workers.receivers[index]
-            let body = base64([UInt8](repeating: 0x73, count: 1024))
-            let message: [String: Any] = ["user": receiver.user, "device": 1, "body": body]
-            return try await sender.call(.put, "/v1/messages", json: ["messages": [message]]).status == 200
         case .push:
-            let receiver = workers.receivers[index]
-            let body = base64([UInt8](repeating: 0x70, count: 1024))
-            let message: [String: Any] = ["user": receiver.user, "device": 1, "body": body]
-            guard try await sender.call(.put, "/v1/messages", json: ["messages": [message]]).status == 200 else { return false }
+            guard try await sender.send(prepared[0]).status == 200 else { return false }
             return await workers.pushChannels[index].nextFrame(timeout: .seconds(5)) != nil
         case .message:
             let receiver = workers.receivers[index]
-            let body = base64([UInt8](repeating: 0x6d, count: 1024))
-            let sent = try await sender.call(
-                .put, "/v1/messages", json: ["messages": [["user": receiver.user, "device": 1, "body": body]]])
-            guard sent.status == 200 else { return false }
-            let fetched = try await receiver.call(.get, "/v1/messages?limit=100")
+            guard try await sender.send(prepared[0]).status == 200 else { return false }
+            let fetched = try await receiver.send(prepared[1])
             let ids = (fetched.json["messages"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
             guard !ids.isEmpty else { return false }
             return try await receiver.call(.post, "/v1/messages/ack", json: ["ids": ids]).status == 200
         }
+    }
+
+    /// Prepares and performs one operation as worker `index` (set-up, outside any measurement).
+    func perform(_ workers: Workers, index: Int) async throws -> Bool {
+        try await perform(workers, index: index, prepared: try prepare(workers, index: index))
     }
 }
 
@@ -62,16 +77,22 @@ enum LoadRunner {
 
     static func run(_ operation: LoadOperation, workers: Workers, total: Int, limit: Duration) async throws -> Result {
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: limit)
         let perWorker = max(1, total / workers.senders.count)
+        // Every request is encoded and signed before the clock starts (timestamps stay well inside
+        // the server's 300 s window: a run is at most 120 s).
+        let prepared = try workers.senders.indices.map { index in
+            try (0..<perWorker).map { _ in try operation.prepare(workers, index: index) }
+        }
+        let deadline = clock.now.advanced(by: limit)
         let started = clock.now
         let outcomes = try await withThrowingTaskGroup(of: [(Duration, Bool)].self) { group in
             for index in workers.senders.indices {
+                let calls = prepared[index]
                 group.addTask {
                     var samples: [(Duration, Bool)] = []
-                    for _ in 0..<perWorker where clock.now < deadline {
+                    for call in calls where clock.now < deadline {
                         let begin = clock.now
-                        let ok = (try? await operation.perform(workers, index: index)) ?? false
+                        let ok = (try? await operation.perform(workers, index: index, prepared: call)) ?? false
                         samples.append((clock.now - begin, ok))
                     }
                     return samples

@@ -18,6 +18,15 @@ struct LoadReply: Sendable {
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
 }
 
+/// A request encoded and signed ahead of time: the load generator signs before it starts the
+/// clock, so that its own Ed25519 signing does not compete with the server it measures.
+struct PreparedCall: Sendable {
+    let method: HTTPRequest.Method
+    let path: String
+    let headers: HTTPFields
+    let body: [UInt8]
+}
+
 /// One registered device with its own keep-alive connection.
 final class LoadDevice: @unchecked Sendable {
     let user: String
@@ -52,14 +61,27 @@ final class LoadDevice: @unchecked Sendable {
         return headers
     }
 
-    /// Sends a request signed by this device (unsigned when `signed` is false).
-    func call(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, signed: Bool = true) async throws -> LoadReply {
+    /// Encodes and signs a request by this device now, to be sent later with ``send(_:)``
+    /// (unsigned when `signed` is false).
+    func prepare(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, signed: Bool = true) throws -> PreparedCall {
         let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? []
         var headers = signed ? signedHeaders(method, path, body: body) : HTTPFields()
         if !body.isEmpty { headers[.contentType] = "application/json" }
+        return PreparedCall(method: method, path: path, headers: headers, body: body)
+    }
+
+    /// Sends a prepared request on this device's connection.
+    func send(_ call: PreparedCall) async throws -> LoadReply {
         let response = try await client.execute(
-            TestClient.Request(path, method: method, headers: headers, body: body.isEmpty ? nil : ByteBuffer(bytes: body)))
+            TestClient.Request(
+                call.path, method: call.method, headers: call.headers,
+                body: call.body.isEmpty ? nil : ByteBuffer(bytes: call.body)))
         return LoadReply(status: Int(response.head.status.code), body: response.body.map { Array($0.readableBytesView) } ?? [])
+    }
+
+    /// Encodes, signs and sends a request by this device (unsigned when `signed` is false).
+    func call(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, signed: Bool = true) async throws -> LoadReply {
+        try await send(try prepare(method, path, json: json, signed: signed))
     }
 
     func close() async {

@@ -23,27 +23,49 @@ struct SharedDatabaseTests {
     /// distinct keys handed out.
     @Test(arguments: Backend.sharedCases)
     func exactlyOnceAcrossTwoInstances(backend: Backend) async throws {
+        try await withTwoLiveInstances(backend) { first, second in
+            let (_, target) = try await first.readyUser("target")
+            let uploaded = oneTimeKeys(50)
+            #expect(
+                try await second.call(.post, "/v1/keys/one-time", json: ["keys": uploaded], as: target).status == 200)
+            var claimers: [TestDevice] = []
+            for index in 0..<20 {
+                let api = index.isMultiple(of: 2) ? first : second
+                claimers.append(try await api.readyUser("claimer\(index)").1)
+            }
+            let outcomes = try await concurrentClaims(of: "target", through: [first, second], by: claimers)
+            expectExactlyOnce(outcomes, uploaded: uploaded)
+            #expect(try await first.call(.get, "/v1/keys/count", as: target).json["one_time"] as? Int == 0)
+        }
+    }
+
+    /// A device removed through one instance can no longer sign in through the other, also after
+    /// it was authenticated there (the SQLite backend caches identity keys).
+    @Test(arguments: Backend.sharedCases)
+    func removedDeviceIsRefusedByTheOtherInstance(backend: Backend) async throws {
+        try await withTwoLiveInstances(backend) { first, second in
+            let (account, device) = try await first.readyUser("gina")
+            let other = try account.device(2)
+            #expect(try await first.call(.post, "/v1/devices", json: other.json, as: other).status == 201)
+            #expect(try await second.call(.get, "/v1/keys/count", as: other).status == 200)
+            #expect(try await first.call(.delete, "/v1/devices/2", as: device).status == 204)
+            #expect(try await second.call(.get, "/v1/keys/count", as: other).errorCode == "auth_unknown_device")
+        }
+    }
+
+    /// Two live server instances on 127.0.0.1, each with its own storage on one fresh database.
+    private func withTwoLiveInstances(_ backend: Backend, _ body: @escaping @Sendable (TestAPI, TestAPI) async throws -> Void)
+        async throws
+    {
         try await backend.withSharedStorages(2) { storages in
             let clock = TestClock()
             try await withServer(storage: storages[0], setup: .live, clock: clock) { first in
                 try await withServer(storage: storages[1], setup: .live, clock: clock) { second in
-                    let (_, target) = try await first.readyUser("target")
-                    let uploaded = oneTimeKeys(50)
-                    #expect(
-                        try await second.call(.post, "/v1/keys/one-time", json: ["keys": uploaded], as: target).status == 200)
-                    var claimers: [TestDevice] = []
-                    for index in 0..<20 {
-                        let api = index.isMultiple(of: 2) ? first : second
-                        claimers.append(try await api.readyUser("claimer\(index)").1)
-                    }
-                    let outcomes = try await concurrentClaims(of: "target", through: [first, second], by: claimers)
-                    expectExactlyOnce(outcomes, uploaded: uploaded)
-                    #expect(try await first.call(.get, "/v1/keys/count", as: target).json["one_time"] as? Int == 0)
+                    try await body(first, second)
                 }
             }
         }
     }
-
 }
 
 @Suite("PostgreSQL configuration")

@@ -76,6 +76,41 @@ struct RestartTests {
         for text in ackedTexts { #expect(!texts.contains(text), "\(text) was acknowledged by Bob but came back") }
         #expect(try await client.call(.get, "/health").status == 200)
     }
+
+    /// The SQLite replay cache lives in the server's memory with a journal: a request accepted
+    /// just before `kill -9` is still a replay after the restart, and a second process cannot
+    /// open the database (it would have a replay cache of its own).
+    @Test func aReplayAfterKill9IsRejectedAndASecondProcessIsRefused() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-restart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = "sqlite:" + directory.appendingPathComponent("server.sqlite").path
+        let data = directory.appendingPathComponent("data").path
+        let port = try freeLoopbackPort()
+
+        var server = try ServerProcess(port: port, database: database, dataDirectory: data)
+        defer { server.kill() }
+        let client = ExternalClient(port: port)
+        try await server.waitUntilReady(client)
+        let alice = TestAccount("alice")
+        let device = try alice.device(1)
+        #expect(try await client.call(.post, "/v1/accounts", json: alice.registration(device), as: device).status == 201)
+        let stamp = client.clock.now()
+        #expect(try await client.call(.get, "/v1/keys/count", as: device, timestamp: stamp).status == 200)
+
+        var second = try ServerProcess(port: try freeLoopbackPort(), database: database, dataDirectory: data)
+        defer { second.kill() }
+        let status = try await second.exitStatus(within: .seconds(10))
+        #expect(status != nil && status != 0, "a second process opened the same SQLite database")
+
+        server.kill()
+        server = try ServerProcess(port: port, database: database, dataDirectory: data)
+        try await server.waitUntilReady(client)
+        let replay = try await client.call(.get, "/v1/keys/count", as: device, timestamp: stamp)
+        #expect(replay.status == 401)
+        #expect(replay.errorCode == "auth_replayed")
+        #expect(try await client.call(.get, "/v1/keys/count", as: device).status == 200)
+    }
 }
 
 /// A `parley-server` child process (the binary built next to the test bundle).
@@ -106,6 +141,17 @@ struct ServerProcess {
         }
         kill()
         throw ServerProcessError.didNotStart
+    }
+
+    /// Waits (at most `limit`) for the process to exit by itself.
+    /// - Returns: its exit status, or nil when it is still running.
+    mutating func exitStatus(within limit: Duration) async throws -> Int32? {
+        guard let process else { return nil }
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        guard !process.isRunning else { return nil }
+        self.process = nil
+        return process.terminationStatus
     }
 
     /// SIGKILL, then reap.
@@ -162,12 +208,13 @@ struct ExternalClient: Sendable {
         let text: String
     }
 
-    func call(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, as device: TestDevice? = nil) async throws -> Reply
-    {
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, json: Any? = nil, as device: TestDevice? = nil, timestamp: Int64? = nil
+    ) async throws -> Reply {
         let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? []
         var headers = HTTPFields()
         if let device {
-            let stamp = String(clock.now())
+            let stamp = String(timestamp ?? clock.now())
             let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
             if let name = HTTPField.Name("Parley-Device") { headers[name] = device.address }
             if let name = HTTPField.Name("Parley-Timestamp") { headers[name] = stamp }

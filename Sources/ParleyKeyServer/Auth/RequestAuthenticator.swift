@@ -70,7 +70,8 @@ public struct RequestAuthenticator: Sendable {
             identityKey = known
         }
         return PendingAuthentication(
-            headers: headers, identityKey: identityKey, method: request.method.rawValue, pathWithQuery: request.head.path ?? "")
+            headers: headers, identityKey: identityKey, isRegistration: presentedKey != nil, method: request.method.rawValue,
+            pathWithQuery: request.head.path ?? "")
     }
 
     /// Verifies the signature over the body's digest, then records it against replay.
@@ -85,7 +86,11 @@ public struct RequestAuthenticator: Sendable {
             method: pending.method, pathWithQuery: pending.pathWithQuery, timestamp: headers.timestampText,
             bodyDigest: bodyDigest)
         guard pending.identityKey.isValidSignature(headers.signature, for: input) else { throw ServerError.badSignature }
-        guard try await storage.recordSignature(headers.signature, expiresAt: headers.timestamp + windowMilliseconds) else {
+        guard
+            try await storage.recordSignature(
+                headers.signature, by: pending.isRegistration ? nil : headers.device,
+                expiresAt: headers.timestamp + windowMilliseconds, now: clock.now())
+        else {
             throw ServerError.replayedSignature
         }
         return AuthenticatedDevice(address: headers.device, identityKey: pending.identityKey)
@@ -96,6 +101,8 @@ public struct RequestAuthenticator: Sendable {
 struct PendingAuthentication: Sendable {
     let headers: SignedHeaders
     let identityKey: Ed25519.PublicKey
+    /// Signed with a key presented in the body, not a registered one.
+    let isRegistration: Bool
     let method: String
     let pathWithQuery: String
 }

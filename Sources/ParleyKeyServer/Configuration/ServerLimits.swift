@@ -22,6 +22,11 @@ public struct ServerLimits: Sendable, Equatable {
     public var defaultFetchLimit = 100
     /// Allowed clock difference and replay-cache lifetime, in milliseconds: 300 s.
     public var replayWindowMilliseconds: Int64 = 300 * 1000
+    /// Request signatures held in an in-memory replay cache (SQLite, in-memory storage): 1,000,000
+    /// in all (about 100 MB at most), 50,000 per device (over 80 signed requests a second for the
+    /// up to 600 s a record lives). At a bound new signed requests get `429` until records expire:
+    /// dropping a record early would let its request be replayed.
+    public var replayCache = ReplayCacheLimits(records: 1_000_000, recordsPerDevice: 50_000)
 
     /// `POST /v1/keys/claim` per calling device: a burst of 30, then 30 a minute. A client claims
     /// once per new contact device, so this is far above normal use, yet one device needs over

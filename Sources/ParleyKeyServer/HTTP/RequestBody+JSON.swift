@@ -14,10 +14,13 @@ enum JSONInput {
         }
     }
 
+    /// One decoder for every request (it keeps no state between calls).
+    private static let decoder = JSONDecoder()
+
     /// Decodes a JSON body of type `T`.
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(ServerError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(body))
+            return try decoder.decode(type, from: Data(body))
         } catch {
             throw .malformedJSON
         }
@@ -59,12 +62,13 @@ enum JSONInput {
 
 /// Building JSON responses.
 enum JSONOutput {
-    /// Sorted keys: stable bodies (`{"error":…,"message":…}`) for clients and tests.
-    static var encoder: JSONEncoder {
+    /// Sorted keys: stable bodies (`{"error":…,"message":…}`) for clients and tests. One encoder
+    /// for every response (it keeps no state between calls).
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
 
     /// A JSON response with `status`.
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {

@@ -64,11 +64,19 @@ public protocol KeyServerStorage: Sendable {
 
     // MARK: Maintenance
 
-    /// Records a request signature; false if it was already recorded and has not expired.
+    /// Records a verified request signature; false if it was already recorded and has not expired.
+    /// Where the records live is the backend's: in the database for PostgreSQL (shared by every
+    /// server process), in memory for ``MemoryKeyServerStorage``, in memory with a journal file
+    /// for SQLite (one server process per database).
     /// - Parameters:
     ///   - signature: the request signature.
+    ///   - device: the signing registered device (in-memory caches bound the records per device);
+    ///     nil when the request is signed with a key not registered yet (registration, new device),
+    ///     whose records share one bound.
     ///   - expiresAt: when the record may be forgotten (Unix ms).
-    func recordSignature(_ signature: [UInt8], expiresAt: Int64) async throws -> Bool
+    ///   - now: the server's time (Unix ms).
+    /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` when an in-memory cache is at its bounds.
+    func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) async throws -> Bool
 
     /// Deletes messages older than `messagesBefore` and replay records expired at `now`.
     func purgeExpired(messagesBefore: Int64, now: Int64) async throws

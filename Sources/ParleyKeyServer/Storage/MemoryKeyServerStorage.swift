@@ -16,11 +16,15 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
     }
 
     private var accounts: [UserID: AccountState] = [:]
-    private var seenSignatures: [[UInt8]: Int64] = [:]
+    /// Accepted request signatures (thread-safe on its own, so no hop onto the actor).
+    private let replay: ReplayCache
     private var nextMessageID: Int64 = 1
 
     /// An empty store.
-    public init() {}
+    /// - Parameter limits: the replay cache's bounds.
+    public init(limits: ServerLimits = ServerLimits()) {
+        replay = ReplayCache(limits: limits.replayCache)
+    }
 
     public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) throws {
         guard accounts[user] == nil else { throw DirectoryError.userTaken }
@@ -126,15 +130,16 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         return before - mailbox.count
     }
 
-    public func recordSignature(_ signature: [UInt8], expiresAt: Int64) -> Bool {
-        // A record past its expiry is still a replay: the timestamp check rejects those anyway.
-        guard seenSignatures[signature] == nil else { return false }
-        seenSignatures[signature] = expiresAt
-        return true
+    public nonisolated func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64)
+        throws -> Bool
+    {
+        try replay.record(
+            ReplayCache.Key(signature: signature), quota: device.map { .device($0) } ?? .registrations, expiresAt: expiresAt,
+            now: now)
     }
 
     public func purgeExpired(messagesBefore: Int64, now: Int64) {
-        seenSignatures = seenSignatures.filter { $0.value >= now }
+        replay.prune(at: now)
         for (user, var state) in accounts {
             for (id, var device) in state.devices {
                 device.mailbox.removeAll { $0.timestamp < messagesBefore }

@@ -337,7 +337,9 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
 
     // MARK: Maintenance
 
-    public func recordSignature(_ signature: [UInt8], expiresAt: Int64) async throws -> Bool {
+    public func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) async throws
+        -> Bool
+    {
         // A record past its expiry is still a replay: the timestamp check rejects those anyway.
         let inserted = try await client.query(
             """

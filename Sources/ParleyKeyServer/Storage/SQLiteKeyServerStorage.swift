@@ -4,27 +4,54 @@ import ParleyCrypto
 
 /// ``KeyServerStorage`` in one SQLite file in WAL mode (GRDB `DatabasePool`): the default backend.
 ///
-/// Every method is one transaction. GRDB opens write transactions with `BEGIN IMMEDIATE`, taking
-/// SQLite's write lock at once, so a
+/// Every method is atomic: a read is one transaction, a write one savepoint in a write
+/// transaction that GRDB opens with `BEGIN IMMEDIATE`, taking SQLite's write lock at once, so a
 /// claim's select-then-delete of a one-time prekey cannot interleave with another claim, from this
-/// process or another one on the same file.
+/// storage or another one on the same file. Durability: WAL with `synchronous=NORMAL` (GRDB's
+/// setting), so a committed transaction survives a crash of the process (`kill -9`); only a power
+/// loss may take back the last commits.
+///
+/// Request signatures are not stored in the database: the replay cache is an
+/// ``SQLiteProcessState`` (memory plus a journal file next to the database), which makes the
+/// database one server process's (a second process cannot open it), which in turn lets device
+/// identity keys be cached in memory (``IdentityKeyCache``). Statements are GRDB cached
+/// statements (compiled once per connection). Writes of concurrent requests share transactions
+/// (``SQLiteWriteBatcher``: group commit, one savepoint per write), and the WAL is checkpointed
+/// beside the writer (``SQLiteCheckpointer``).
 public final class SQLiteKeyServerStorage: KeyServerStorage {
     private let pool: DatabasePool
+    /// Every write of a request goes through here (group commit).
+    private let writes: SQLiteWriteBatcher
+    /// Copies the WAL back beside the writer.
+    private let checkpointer: SQLiteCheckpointer
+    /// The replay cache and identity keys, shared with this process's other storages on the file.
+    private let state: SQLiteProcessState
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    /// - Parameter path: the database file.
-    /// - Throws: GRDB's errors when the file cannot be opened or migrated.
-    public init(path: String) throws {
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - limits: the replay window and the replay cache's bounds.
+    /// - Throws: GRDB's errors when the file cannot be opened or migrated;
+    ///   ``SQLiteStorageError/databaseInUse`` when another process has it open.
+    public init(path: String, limits: ServerLimits = ServerLimits()) throws {
+        // First, so that a second process stops before it touches the database.
+        state = try SQLiteProcessState.shared(
+            databasePath: path, limits: limits.replayCache, windowMilliseconds: limits.replayWindowMilliseconds)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        // Waiting writers (other processes on the same file) retry for up to 5 s before failing.
+        // Waiting writers retry for up to 5 s before failing.
         configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(SQLiteCheckpointer.fallbackPages)")
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator().migrate(pool)
+        writes = SQLiteWriteBatcher(pool: pool)
+        checkpointer = try SQLiteCheckpointer(path: path)
     }
 
     public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             try db.execute(
                 sql: "INSERT INTO accounts (user, account_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 arguments: [user.rawValue, Data(accountKey.rawRepresentation)])
@@ -49,16 +76,19 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func identityKey(of address: DeviceAddress) async throws -> Ed25519.PublicKey? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT identity_key FROM devices WHERE user = ? AND id = ?",
-                arguments: [address.user.rawValue, Int64(address.device)]
-            ).map { try Ed25519.PublicKey(rawRepresentation: Self.bytes($0, "identity_key")) }
+        if let cached = state.identityKeys.key(of: address) { return cached }
+        let generation = state.identityKeys.generation
+        let key = try await pool.read { db in
+            try Self.fetchOne(db, "SELECT identity_key FROM devices WHERE user = ? AND id = ?", Self.arguments(address)).map {
+                try Ed25519.PublicKey(rawRepresentation: Self.bytes($0, "identity_key"))
+            }
         }
+        if let key { state.identityKeys.store(key, for: address, ifGeneration: generation) }
+        return key
     }
 
     public func addDevice(_ device: DeviceRecord, to user: UserID) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             guard try Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) else {
                 throw DirectoryError.unknownUser
             }
@@ -69,7 +99,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func removeDevice(_ address: DeviceAddress) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             // Prekeys and messages go with it (ON DELETE CASCADE).
             try db.execute(
                 sql: "DELETE FROM devices WHERE user = ? AND id = ?", arguments: Self.arguments(address))
@@ -79,10 +109,12 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
                 sql: "DELETE FROM accounts WHERE user = ? AND NOT EXISTS (SELECT 1 FROM devices WHERE user = ?)",
                 arguments: [address.user.rawValue, address.user.rawValue])
         }
+        // After the commit: from here on the device's requests fail authentication.
+        state.identityKeys.invalidate(address)
     }
 
     public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             try db.execute(
                 sql: "UPDATE devices SET signed_prekey = ?, signed_prekey_signature = ? WHERE user = ? AND id = ?",
                 arguments: [
@@ -96,14 +128,14 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     public func addOneTimePreKeys(_ keys: [X25519.PublicKey], for address: DeviceAddress, limit: Int) async throws
         -> Int
     {
-        try await pool.write { db in
+        try await writes.write { db in
             guard try Self.exists(db, "SELECT 1 FROM devices WHERE user = ? AND id = ?", Self.arguments(address)) else {
                 throw DirectoryError.unknownDevice
             }
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO one_time_prekeys (user, device, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
             for key in keys {
-                try db.execute(
-                    sql: "INSERT INTO one_time_prekeys (user, device, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    arguments: [address.user.rawValue, Int64(address.device), Data(key.rawRepresentation)])
+                try insert.execute(arguments: [address.user.rawValue, Int64(address.device), Data(key.rawRepresentation)])
             }
             let held = try Self.count(db, "SELECT COUNT(*) FROM one_time_prekeys WHERE user = ? AND device = ?", address)
             // Throwing rolls the inserts back: nothing is stored when the limit would be passed.
@@ -119,17 +151,18 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord] {
-        try await pool.write { db in
-            guard try Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) else {
+        try await writes.write { db in
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, identity_key, certificate, signed_prekey, signed_prekey_signature
+                        FROM devices WHERE user = ? ORDER BY id
+                        """),
+                arguments: [user.rawValue])
+            // An account always has a device; the account is looked up only when none was found.
+            if rows.isEmpty, try !Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) {
                 throw DirectoryError.unknownUser
             }
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, identity_key, certificate, signed_prekey, signed_prekey_signature
-                    FROM devices WHERE user = ? ORDER BY id
-                    """,
-                arguments: [user.rawValue])
             var byID: [UInt32: Row] = [:]
             for row in rows {
                 let id: Int64 = row["id"]
@@ -143,17 +176,16 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
                 else { continue }
                 let signedPreKey = SignedPreKeyRecord(
                     key: try X25519.PublicKey(rawRepresentation: spk), signature: Array(signature))
-                var oneTime: X25519.PublicKey?
-                if let claimed = try Row.fetchOne(
+                // The oldest key, deleted by the statement that reads it, in this transaction:
+                // handed out at most once.
+                let claimed = try Self.fetchOne(
                     db,
-                    sql: "SELECT seq, key FROM one_time_prekeys WHERE user = ? AND device = ? ORDER BY seq LIMIT 1",
-                    arguments: [user.rawValue, Int64(id)])
-                {
-                    let seq: Int64 = claimed["seq"]
-                    // Deleted in this same transaction: handed out at most once.
-                    try db.execute(sql: "DELETE FROM one_time_prekeys WHERE seq = ?", arguments: [seq])
-                    oneTime = try X25519.PublicKey(rawRepresentation: Self.bytes(claimed, "key"))
-                }
+                    """
+                    DELETE FROM one_time_prekeys WHERE seq = (
+                        SELECT seq FROM one_time_prekeys WHERE user = ? AND device = ? ORDER BY seq LIMIT 1
+                    ) RETURNING key
+                    """, [user.rawValue, Int64(id)])
+                let oneTime = try claimed.map { try X25519.PublicKey(rawRepresentation: Self.bytes($0, "key")) }
                 bundles.append(
                     PreKeyBundleRecord(device: try Self.deviceRecord(row), signedPreKey: signedPreKey, oneTimePreKey: oneTime))
             }
@@ -164,26 +196,30 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     public func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
         async throws -> [Int64]
     {
-        try await pool.write { db in
+        try await writes.write { db in
             var incoming: [DeviceAddress: Int] = [:]
             for message in messages {
                 incoming[message.recipient, default: 0] += 1
             }
             for (recipient, count) in incoming {
-                guard try Self.exists(db, "SELECT 1 FROM devices WHERE user = ? AND id = ?", Self.arguments(recipient)) else {
-                    throw DirectoryError.unknownDevice
-                }
-                let depth = try Self.count(db, "SELECT COUNT(*) FROM messages WHERE user = ? AND device = ?", recipient)
+                // No row: no such device. Otherwise its mailbox depth.
+                guard
+                    let row = try Self.fetchOne(
+                        db,
+                        "SELECT pending FROM devices WHERE user = ? AND id = ?", Self.arguments(recipient))
+                else { throw DirectoryError.unknownDevice }
+                let depth: Int = row[0]
                 guard depth + count <= mailboxLimit else { throw DirectoryError.mailboxFull(limit: mailboxLimit) }
             }
             var ids: [Int64] = []
             ids.reserveCapacity(messages.count)
             for message in messages {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO messages (user, device, sender_user, sender_device, timestamp, body)
                         VALUES (?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         message.recipient.user.rawValue, Int64(message.recipient.device), sender.user.rawValue,
                         Int64(sender.device), timestamp, Data(message.body),
@@ -197,11 +233,11 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) async throws -> [Envelope] {
         try await pool.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, sender_user, sender_device, timestamp, body FROM messages
-                    WHERE user = ? AND device = ? AND timestamp >= ? ORDER BY id LIMIT ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, sender_user, sender_device, timestamp, body FROM messages
+                        WHERE user = ? AND device = ? AND timestamp >= ? ORDER BY id LIMIT ?
+                        """),
                 arguments: [address.user.rawValue, Int64(address.device), notBefore, Int64(max(0, limit))]
             ).map { row in
                 let senderDevice: Int64 = row["sender_device"]
@@ -216,11 +252,10 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
 
     public func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        return try await pool.write { db in
+        return try await writes.write { db in
             var deleted = 0
             for id in Set(ids) {
-                try db.execute(
-                    sql: "DELETE FROM messages WHERE id = ? AND user = ? AND device = ?",
+                try db.cachedStatement(sql: "DELETE FROM messages WHERE id = ? AND user = ? AND device = ?").execute(
                     arguments: [id, address.user.rawValue, Int64(address.device)])
                 deleted += db.changesCount
             }
@@ -228,19 +263,16 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         }
     }
 
-    public func recordSignature(_ signature: [UInt8], expiresAt: Int64) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO seen_signatures (signature, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                arguments: [Data(signature), expiresAt])
-            return db.changesCount == 1
-        }
+    public func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) throws
+        -> Bool
+    {
+        try state.record(signature, quota: device.map { .device($0) } ?? .registrations, expiresAt: expiresAt, now: now)
     }
 
     public func purgeExpired(messagesBefore: Int64, now: Int64) async throws {
+        state.prune(now: now)
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM messages WHERE timestamp < ?", arguments: [messagesBefore])
-            try db.execute(sql: "DELETE FROM seen_signatures WHERE expires_at < ?", arguments: [now])
         }
     }
 
@@ -279,16 +311,35 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         [address.user.rawValue, Int64(address.device)]
     }
 
+    /// The first row of a cached statement (compiled once per connection).
+    private static func fetchOne(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> Row? {
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
+    }
+
     private static func exists(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> Bool {
-        try Row.fetchOne(db, sql: sql, arguments: arguments) != nil
+        try fetchOne(db, sql, arguments) != nil
     }
 
     private static func count(_ db: Database, _ sql: String, _ address: DeviceAddress) throws -> Int {
-        try Int.fetchOne(db, sql: sql, arguments: arguments(address)) ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments(address)) ?? 0
     }
 }
 
-/// A stored row that does not hold what the schema promises (a backend failure: HTTP 500).
-enum SQLiteStorageError: Error {
+/// Failures of ``SQLiteKeyServerStorage`` that are not GRDB's.
+public enum SQLiteStorageError: Error, CustomStringConvertible {
+    /// A stored row does not hold what the schema promises (a backend failure: HTTP 500).
     case corruptRow(column: String)
+    /// Another server process holds the database (one process per SQLite database).
+    case databaseInUse
+    /// A write of a batch did not run, because the batch's transaction had ended (HTTP 500).
+    case batchNotRun
+
+    /// A sentence for the operator.
+    public var description: String {
+        switch self {
+        case .corruptRow(let column): "A stored row has an invalid \(column)."
+        case .databaseInUse: "The SQLite database is in use by another parley-server process (one process per database)."
+        case .batchNotRun: "A write was not run: its transaction had ended."
+        }
+    }
 }

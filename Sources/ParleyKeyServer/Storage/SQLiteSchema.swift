@@ -48,6 +48,26 @@ enum SQLiteSchema {
                     CREATE INDEX seen_signatures_expiry ON seen_signatures(expires_at);
                     """)
         }
+        // Request signatures moved to the in-memory, journaled replay cache (SQLiteProcessState).
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "DROP TABLE seen_signatures")
+        }
+        // Mailbox depth kept on the device row by triggers, so that a send reads one number
+        // instead of counting up to 10,000 rows (Specs/server-api.md §4: mailbox limit).
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE devices ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+                    UPDATE devices SET pending =
+                        (SELECT COUNT(*) FROM messages WHERE messages.user = devices.user AND messages.device = devices.id);
+                    CREATE TRIGGER messages_pending_insert AFTER INSERT ON messages BEGIN
+                        UPDATE devices SET pending = pending + 1 WHERE user = NEW.user AND id = NEW.device;
+                    END;
+                    CREATE TRIGGER messages_pending_delete AFTER DELETE ON messages BEGIN
+                        UPDATE devices SET pending = pending - 1 WHERE user = OLD.user AND id = OLD.device;
+                    END;
+                    """)
+        }
         return migrator
     }
 }
