@@ -55,10 +55,12 @@ start() {
         exit 1
     fi
     # A random high port; if it is taken the server fails to bind and we try another (10 tries).
+    # max_connections: the suites run in parallel, each server instance with its own pool (up to
+    # 16), well past PostgreSQL's default of 100.
     for attempt in 1 2 3 4 5 6 7 8 9 10; do
         port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/socket -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/socket -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
             start >/dev/null 2>&1; then
             started=1
             break
