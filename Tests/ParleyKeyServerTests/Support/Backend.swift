@@ -37,7 +37,7 @@ enum Backend: String, CaseIterable, Sendable {
             return try await body(try SQLiteKeyServerStorage(path: directory.appendingPathComponent("server.sqlite").path))
         case .postgres:
             let storage = PostgresKeyServerStorage(configuration: try Self.postgresConfiguration(schema: Self.freshSchema()))
-            return try await storage.withRunning { try await body(storage) }
+            return try await Self.detailingPostgresErrors { try await storage.withRunning { try await body(storage) } }
         }
     }
 
@@ -55,6 +55,21 @@ enum Backend: String, CaseIterable, Sendable {
 
 enum PostgresTestError: Error {
     case noServer
+    /// A PostgresNIO error with the details its `description` hides (test servers hold no secrets).
+    case detailed(String)
+}
+
+extension Backend {
+    /// Runs `body`, replacing a PostgresNIO error by one whose description says what happened,
+    /// so that a failing test names the server's answer.
+    static func detailingPostgresErrors<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            guard String(describing: type(of: error)) == "PSQLError" else { throw error }
+            throw PostgresTestError.detailed(String(reflecting: error))
+        }
+    }
 }
 
 extension Backend {
@@ -80,7 +95,9 @@ extension Backend {
         case .postgres:
             let configuration = try Self.postgresConfiguration(schema: Self.freshSchema())
             let storages = (0..<count).map { _ in PostgresKeyServerStorage(configuration: configuration) }
-            return try await Self.running(storages[...], body: { try await body(storages) })
+            return try await Self.detailingPostgresErrors {
+                try await Self.running(storages[...], body: { try await body(storages) })
+            }
         }
     }
 
