@@ -28,29 +28,29 @@ struct CLIConversationTests {
         try await withWorld { server, user in
             let alice = user("alice")
             let bob = user("bob")
-            try alice.initialize(on: server)
-            try bob.initialize(on: server)
+            try await alice.initialize(on: server)
+            try await bob.initialize(on: server)
             try await body(server, alice, bob, user)
         }
     }
 
     @Test func firstContactThenOfflineRecipient() async throws {
         try await Self.withAliceAndBob { server, alice, bob, user in
-            #expect(try alice.ok("send", ["bob", "Hello Bob 👋"]) == "sent to bob\n")
+            #expect(try await alice.ok("send", ["bob", "Hello Bob 👋"]) == "sent to bob\n")
             // Bob was offline; the server kept the envelope until his sync.
-            try alice.ok("send", ["bob", "你好 مرحبا"])
-            #expect(try bob.ok("sync") == "alice -> Hello Bob 👋\nalice -> 你好 مرحبا\n")
-            #expect(try bob.ok("sync") == "no new messages\n")
-            try bob.ok("send", ["alice", "Hi Alice"])
-            #expect(try alice.ok("sync") == "delivered to bob: 2 message(s)\nbob -> Hi Alice\n")
+            try await alice.ok("send", ["bob", "你好 مرحبا"])
+            #expect(try await bob.ok("sync") == "alice -> Hello Bob 👋\nalice -> 你好 مرحبا\n")
+            #expect(try await bob.ok("sync") == "no new messages\n")
+            try await bob.ok("send", ["alice", "Hi Alice"])
+            #expect(try await alice.ok("sync") == "delivered to bob: 2 message(s)\nbob -> Hi Alice\n")
             #expect(
-                masked(try alice.ok("history", ["bob"])) == """
+                masked(try await alice.ok("history", ["bob"])) == """
                     <time> me: Hello Bob 👋 (delivered)
                     <time> me: 你好 مرحبا (delivered)
                     <time> bob: Hi Alice
 
                     """)
-            #expect(try alice.ok("contacts") == "bob  unverified\n")
+            #expect(try await alice.ok("contacts") == "bob  unverified\n")
         }
     }
 
@@ -58,7 +58,7 @@ struct CLIConversationTests {
     /// with a flaky network or several server instances) are all read, shown in arrival order.
     @Test func outOfOrderDelivery() async throws {
         try await Self.withAliceAndBob { _, alice, bob, _ in
-            try alice.ok("send", ["bob", "zero"])
+            try await alice.ok("send", ["bob", "zero"])
             // Alice's device encrypts three messages; the network hands them over last first.
             let phone = try await ParleyClient.open(
                 storeDirectory: alice.store, passphrase: SecureBytes(copying: Array(alice.passphrase.utf8)))
@@ -74,9 +74,9 @@ struct CLIConversationTests {
                 try await phone.store.markSent(item)
             }
             try phone.close()
-            #expect(try bob.ok("sync") == "alice -> zero\nalice -> three\nalice -> two\nalice -> one\n")
+            #expect(try await bob.ok("sync") == "alice -> zero\nalice -> three\nalice -> two\nalice -> one\n")
             #expect(
-                masked(try bob.ok("history", ["alice"])) == """
+                masked(try await bob.ok("history", ["alice"])) == """
                     <time> alice: zero
                     <time> alice: three
                     <time> alice: two
@@ -88,8 +88,8 @@ struct CLIConversationTests {
 
     @Test func safetyNumbersMatchAndVerify() async throws {
         try await Self.withAliceAndBob { server, alice, bob, user in
-            let fromAlice = try JSONSerialization.jsonObject(with: Data(try alice.ok("verify", ["--json", "bob"]).utf8))
-            let fromBob = try JSONSerialization.jsonObject(with: Data(try bob.ok("verify", ["--json", "alice"]).utf8))
+            let fromAlice = try JSONSerialization.jsonObject(with: Data(try await alice.ok("verify", ["--json", "bob"]).utf8))
+            let fromBob = try JSONSerialization.jsonObject(with: Data(try await bob.ok("verify", ["--json", "alice"]).utf8))
             let aliceDigits = (fromAlice as? [String: Any])?["safety_number"] as? String
             let bobDigits = (fromBob as? [String: Any])?["safety_number"] as? String
             #expect(aliceDigits?.count == 60)
@@ -97,17 +97,17 @@ struct CLIConversationTests {
             // Scanning bob's screen: his code matches on alice's side; her own code does not.
             let bobsCode = try #require((fromBob as? [String: Any])?["scannable"] as? String)
             let alicesCode = try #require((fromAlice as? [String: Any])?["scannable"] as? String)
-            #expect(try alice.ok("verify", ["bob", "--scanned", bobsCode]).hasSuffix("The scanned code matches.\n"))
-            let mismatch = try alice.run("verify", ["bob", "--scanned", alicesCode])
+            #expect(try await alice.ok("verify", ["bob", "--scanned", bobsCode]).hasSuffix("The scanned code matches.\n"))
+            let mismatch = try await alice.run("verify", ["bob", "--scanned", alicesCode])
             #expect(mismatch.status == 1)
             #expect(mismatch.stdout.hasSuffix("The scanned code does NOT match: do not verify bob.\n"))
-            let garbage = try alice.run("verify", ["bob", "--scanned", "hello"])
+            let garbage = try await alice.run("verify", ["bob", "--scanned", "hello"])
             #expect(garbage.stderr == "parley: That is not a scanned Parley safety code.\n")
-            let shown = try alice.ok("verify", ["bob", "--confirm"])
+            let shown = try await alice.ok("verify", ["bob", "--confirm"])
             #expect(shown.hasSuffix("bob is now verified.\n"))
-            #expect(try alice.ok("contacts") == "bob  verified\n")
+            #expect(try await alice.ok("contacts") == "bob  verified\n")
             // Options may also stand before the command's name.
-            let before = try alice.launchParley(["--store", alice.store, "--json", "contacts"])
+            let before = try await alice.launchParley(["--store", alice.store, "--json", "contacts"])
             #expect(before.stdout == "{\"trust\":\"verified\",\"user\":\"bob\"}\n")
         }
     }
@@ -117,29 +117,29 @@ struct CLIConversationTests {
             let alice = user("alice")
             let laptop = user("alice-laptop")
             let bob = user("bob")
-            try alice.initialize(on: server)
-            try bob.initialize(on: server)
-            let printed = try laptop.ok(
+            try await alice.initialize(on: server)
+            try await bob.initialize(on: server)
+            let printed = try await laptop.ok(
                 "init", ["--user", "alice", "--server", server.url, "--device", "2", "--kdf", "interactive", "--link"])
             let code = try #require(printed.split(separator: "\n").first { $0.hasPrefix("parley-link:1:") })
             // Before the primary links it, the new device is not registered.
-            let early = try laptop.run("sync")
+            let early = try await laptop.run("sync")
             #expect(early.status == 1)
             #expect(early.stderr.contains("not registered"))
-            #expect(try alice.ok("link", [String(code)]) == "Linked device 2 to alice; run `parley sync` on it now.\n")
-            #expect(try laptop.ok("sync") == "no new messages\n")
-            #expect(masked(try alice.ok("devices")).contains("device 2"))
+            #expect(try await alice.ok("link", [String(code)]) == "Linked device 2 to alice; run `parley sync` on it now.\n")
+            #expect(try await laptop.ok("sync") == "no new messages\n")
+            #expect(masked(try await alice.ok("devices")).contains("device 2"))
 
-            try bob.ok("send", ["alice", "to both of you"])
-            #expect(try alice.ok("sync") == "bob -> to both of you\n")
-            #expect(try laptop.ok("sync") == "bob -> to both of you\n")
+            try await bob.ok("send", ["alice", "to both of you"])
+            #expect(try await alice.ok("sync") == "bob -> to both of you\n")
+            #expect(try await laptop.ok("sync") == "bob -> to both of you\n")
             // What alice sends from her phone shows up on her laptop as sent.
-            try alice.ok("send", ["bob", "sent from the phone"])
-            #expect(try laptop.ok("sync") == "-> bob sent from the phone\n")
-            #expect(try bob.ok("sync").contains("alice -> sent from the phone"))
-            #expect(masked(try laptop.ok("history", ["bob"])).hasSuffix("<time> me: sent from the phone (sent)\n"))
+            try await alice.ok("send", ["bob", "sent from the phone"])
+            #expect(try await laptop.ok("sync") == "-> bob sent from the phone\n")
+            #expect(try await bob.ok("sync").contains("alice -> sent from the phone"))
+            #expect(masked(try await laptop.ok("history", ["bob"])).hasSuffix("<time> me: sent from the phone (sent)\n"))
             // A code of another user is refused.
-            let stranger = try alice.run("link", ["parley-link:1:AAAA"])
+            let stranger = try await alice.run("link", ["parley-link:1:AAAA"])
             #expect(stranger.status == 1)
             #expect(stranger.stderr == "parley: That is not a link code printed by `parley init --link` on a new device.\n")
         }
@@ -147,29 +147,29 @@ struct CLIConversationTests {
 
     @Test func safetyNumberChangesWhenAnAccountIsRecreated() async throws {
         try await Self.withAliceAndBob { server, alice, bob, user in
-            try alice.ok("send", ["bob", "hi"])
-            try bob.ok("sync")
-            #expect(try alice.ok("sync") == "delivered to bob: 1 message(s)\n")
-            let before = try alice.ok("verify", ["--json", "bob"])
+            try await alice.ok("send", ["bob", "hi"])
+            try await bob.ok("sync")
+            #expect(try await alice.ok("sync") == "delivered to bob: 1 message(s)\n")
+            let before = try await alice.ok("verify", ["--json", "bob"])
             // Bob removes his only device (the account goes with it) and starts over.
-            #expect(try bob.ok("devices", ["--remove", "1"]) == "Removed device 1 of bob.\n")
+            #expect(try await bob.ok("devices", ["--remove", "1"]) == "Removed device 1 of bob.\n")
             let newBob = user("bob-again")
-            try CLIUser(name: "bob", store: newBob.store).initialize(on: server)
-            let refused = try alice.run("send", ["bob", "are you still you?"])
+            try await CLIUser(name: "bob", store: newBob.store).initialize(on: server)
+            let refused = try await alice.run("send", ["bob", "are you still you?"])
             #expect(refused.status == 1)
             #expect(
                 refused.stderr
                     == "parley: The safety number with bob has changed; compare it and run `parley verify bob --confirm` to accept it.\n"
             )
-            #expect(try alice.ok("contacts") == "bob  changed\n")
+            #expect(try await alice.ok("contacts") == "bob  changed\n")
             // Incoming messages from the new key are shown, with a warning.
-            try newBob.ok("send", ["alice", "it is me, new phone"])
-            #expect(try alice.ok("sync") == "bob -> it is me, new phone [safety number changed]\n")
-            let after = try alice.ok("verify", ["--json", "bob"])
+            try await newBob.ok("send", ["alice", "it is me, new phone"])
+            #expect(try await alice.ok("sync") == "bob -> it is me, new phone [safety number changed]\n")
+            let after = try await alice.ok("verify", ["--json", "bob"])
             #expect(before != after)
-            try alice.ok("verify", ["bob", "--confirm"])
-            #expect(try alice.ok("send", ["bob", "welcome back"]) == "sent to bob\n")
-            #expect(try newBob.ok("sync").contains("alice -> welcome back"))
+            try await alice.ok("verify", ["bob", "--confirm"])
+            #expect(try await alice.ok("send", ["bob", "welcome back"]) == "sent to bob\n")
+            #expect(try await newBob.ok("sync").contains("alice -> welcome back"))
         }
     }
 
@@ -179,12 +179,12 @@ struct CLIConversationTests {
             let chat = try ChatSession(bob, with: "alice")
             defer { chat.close() }
             #expect(try await chat.waitForOutput(containing: "chatting with alice"))
-            try alice.ok("send", ["bob", "are you there?"])
+            try await alice.ok("send", ["bob", "are you there?"])
             #expect(try await chat.waitForOutput(containing: "alice -> are you there?"))
             chat.type("yes, typing live\n")
             var received = ""
             for _ in 0..<50 where !received.contains("bob -> yes, typing live") {
-                received += try alice.ok("sync")
+                received += try await alice.ok("sync")
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(received.contains("bob -> yes, typing live"))
@@ -194,21 +194,21 @@ struct CLIConversationTests {
 
     @Test func serverRestartMidConversation() async throws {
         try await Self.withAliceAndBob { server, alice, bob, user in
-            try alice.ok("send", ["bob", "before the restart"])
+            try await alice.ok("send", ["bob", "before the restart"])
             server.stop()
             // With the server down nothing can be encrypted for bob's current devices: a clear
             // error, and nothing queued.
-            let down = try alice.run("send", ["bob", "while it was down"])
+            let down = try await alice.run("send", ["bob", "while it was down"])
             #expect(down.status == 1)
             #expect(masked(down.stderr) == "parley: The server at http://<server> cannot be reached.\n")
-            #expect(try alice.ok("status").contains("server:    http://127.0.0.1:\(server.port) (unreachable)"))
+            #expect(try await alice.ok("status").contains("server:    http://127.0.0.1:\(server.port) (unreachable)"))
             try await server.start()
             // The envelope accepted before the SIGKILL survived it; the conversation goes on.
-            #expect(try bob.ok("sync") == "alice -> before the restart\n")
-            try alice.ok("send", ["bob", "after the restart"])
-            #expect(try bob.ok("sync") == "alice -> after the restart\n")
-            #expect(try alice.ok("sync") == "delivered to bob: 1 message(s)\ndelivered to bob: 1 message(s)\n")
-            #expect(try alice.ok("status").contains("outbox:    0 waiting"))
+            #expect(try await bob.ok("sync") == "alice -> before the restart\n")
+            try await alice.ok("send", ["bob", "after the restart"])
+            #expect(try await bob.ok("sync") == "alice -> after the restart\n")
+            #expect(try await alice.ok("sync") == "delivered to bob: 1 message(s)\ndelivered to bob: 1 message(s)\n")
+            #expect(try await alice.ok("status").contains("outbox:    0 waiting"))
         }
     }
 
@@ -220,10 +220,10 @@ struct CLIConversationTests {
             for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 13) }
             try Data(bytes).write(to: original)
             let name = original.lastPathComponent
-            #expect(try alice.ok("send", ["bob", "--file", original.path]) == "sent \(name) to bob\n")
+            #expect(try await alice.ok("send", ["bob", "--file", original.path]) == "sent \(name) to bob\n")
             let saved = "\(bob.store)/downloads/\(name)"
             #expect(
-                try bob.ok("sync") == "alice -> [file] \(name) (\(bytes.count) bytes) saved to \(saved)\n")
+                try await bob.ok("sync") == "alice -> [file] \(name) (\(bytes.count) bytes) saved to \(saved)\n")
             #expect(try Data(contentsOf: URL(fileURLWithPath: saved)) == Data(bytes))
         }
     }
@@ -243,8 +243,8 @@ struct CLIConversationTests {
             // Peak resident size of each CLI run, in KiB. Opening a store runs Argon2id (the
             // interactive cost: 64 MiB), the largest single allocation; holding the file whole
             // would add at least 100 MiB, file and ciphertext 200 MiB.
-            let sending = try alice.peakMemoryKiB("send", ["bob", "--file", original.path])
-            let receiving = try bob.peakMemoryKiB("sync", [])
+            let sending = try await alice.peakMemoryKiB("send", ["bob", "--file", original.path])
+            let receiving = try await bob.peakMemoryKiB("sync", [])
             #expect(sending < 140 * 1024, "send peak \(sending / 1024) MiB")
             #expect(receiving < 140 * 1024, "sync peak \(receiving / 1024) MiB")
             let saved = URL(fileURLWithPath: "\(bob.store)/downloads/\(original.lastPathComponent)")
@@ -272,27 +272,27 @@ struct CLIConversationTests {
     @Test func badInputGivesOneClearSentence() async throws {
         try await Self.withWorld { server, user in
             let alice = user("alice")
-            try alice.initialize(on: server)
-            let unknown = try alice.run("send", ["nobody", "hello"])
+            try await alice.initialize(on: server)
+            let unknown = try await alice.run("send", ["nobody", "hello"])
             #expect(unknown.status == 1)
             #expect(unknown.stderr == "parley: There is no user nobody on this server.\n")
-            let invalid = try alice.run("send", ["No Such User", "hello"])
+            let invalid = try await alice.run("send", ["No Such User", "hello"])
             #expect(invalid.stderr.hasPrefix("parley: \"No Such User\" is not a user id"))
             var wrong = alice
             wrong.passphrase = "not the passphrase"
-            let refused = try wrong.run("sync")
+            let refused = try await wrong.run("sync")
             #expect(refused.status == 1)
             #expect(refused.stderr == "parley: The passphrase does not open this store.\n")
-            let missing = try user("nobody-here").run("sync")
+            let missing = try await user("nobody-here").run("sync")
             #expect(missing.status == 1)
             #expect(missing.stderr.hasPrefix("parley: No Parley store in "))
-            let taken = try user("alice2").run(
+            let taken = try await user("alice2").run(
                 "init", ["--user", "alice", "--server", server.url, "--kdf", "interactive"])
             #expect(taken.stderr == "parley: The user id alice is already taken on this server.\n")
             // Nothing half-written: the failed init left no store behind.
             #expect(!FileManager.default.fileExists(atPath: user("alice2").store))
             server.stop()
-            let down = try alice.run("sync")
+            let down = try await alice.run("sync")
             #expect(down.status == 1)
             #expect(masked(down.stderr) == "parley: The server at http://<server> cannot be reached.\n")
         }

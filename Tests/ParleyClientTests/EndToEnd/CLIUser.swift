@@ -14,24 +14,24 @@ struct CLIUser: Sendable {
     }
 
     /// Runs `parley COMMAND --store STORE ARGS...` with `PARLEY_PASSPHRASE` set.
-    func run(_ command: String, _ arguments: [String] = [], stdin: String? = nil) throws -> Run {
-        try launch(try builtProduct("parley"), [command, "--store", store] + arguments, stdin: stdin)
+    func run(_ command: String, _ arguments: [String] = [], stdin: String? = nil) async throws -> Run {
+        try await launch(try builtProduct("parley"), [command, "--store", store] + arguments, stdin: stdin)
     }
 
     /// Runs `parley ARGS...` exactly as given (with this user's passphrase).
-    func launchParley(_ arguments: [String]) throws -> Run {
-        try launch(try builtProduct("parley"), arguments, stdin: nil)
+    func launchParley(_ arguments: [String]) async throws -> Run {
+        try await launch(try builtProduct("parley"), arguments, stdin: nil)
     }
 
     /// Runs a command that must succeed under a Python wrapper that reports the command's own
     /// peak resident size; returns it in KiB (Foundation's Process cannot give one child's rusage).
-    func peakMemoryKiB(_ command: String, _ arguments: [String]) throws -> Int {
+    func peakMemoryKiB(_ command: String, _ arguments: [String]) async throws -> Int {
         let wrapper = """
             import resource, subprocess, sys
             status = subprocess.run(sys.argv[1:]).returncode
             print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if status == 0 else -status)
             """
-        let result = try launch(
+        let result = try await launch(
             URL(fileURLWithPath: "/usr/bin/env"),
             ["python3", "-c", wrapper, try builtProduct("parley").path, command, "--store", store] + arguments, stdin: nil)
         guard result.status == 0, let peak = result.stdout.split(separator: "\n").last.flatMap({ Int($0) }), peak > 0 else {
@@ -40,7 +40,17 @@ struct CLIUser: Sendable {
         return peak
     }
 
-    private func launch(_ executable: URL, _ arguments: [String], stdin: String?) throws -> Run {
+    /// Runs the process on a Dispatch thread: waiting for it must not hold one of the few
+    /// threads that every other concurrently running test needs for its own timers and I/O.
+    private func launch(_ executable: URL, _ arguments: [String], stdin: String?) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try launchBlocking(executable, arguments, stdin: stdin) })
+            }
+        }
+    }
+
+    private func launchBlocking(_ executable: URL, _ arguments: [String], stdin: String?) throws -> Run {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -67,8 +77,8 @@ struct CLIUser: Sendable {
 
     /// Runs a command that must succeed and returns its stdout.
     @discardableResult
-    func ok(_ command: String, _ arguments: [String] = []) throws -> String {
-        let result = try run(command, arguments)
+    func ok(_ command: String, _ arguments: [String] = []) async throws -> String {
+        let result = try await run(command, arguments)
         guard result.status == 0 else {
             throw CLIFailure(command: "\(name): parley \(command) \(arguments.joined(separator: " "))", result: result)
         }
@@ -76,8 +86,8 @@ struct CLIUser: Sendable {
     }
 
     /// Creates this user's account on `server` (cheap passphrase stretching for tests).
-    func initialize(on server: LiveServer, device: UInt32 = 1) throws {
-        try ok("init", ["--user", name, "--server", server.url, "--device", String(device), "--kdf", "interactive"])
+    func initialize(on server: LiveServer, device: UInt32 = 1) async throws {
+        try await ok("init", ["--user", name, "--server", server.url, "--device", String(device), "--kdf", "interactive"])
     }
 }
 
