@@ -4,6 +4,9 @@ import ParleyCrypto
 /// What is measured.
 enum LoadOperation: String, CaseIterable, Sendable {
     case health
+    /// `GET /v1/keys/count`: a signed request that only reads one number, the floor of every
+    /// signed route (headers, signature verification, replay record).
+    case count
     case claim
     case upload
     case send
@@ -12,15 +15,19 @@ enum LoadOperation: String, CaseIterable, Sendable {
     case push
 
     /// Encodes and signs the requests of one operation as worker `index` (all but the ack of
-    /// `message`, which names ids only the fetch returns).
-    func prepare(_ workers: Workers, index: Int) throws -> [PreparedCall] {
+    /// `message`, which names ids only the fetch returns); `sequence` numbers the operation
+    /// within its level (it picks the claimed user).
+    func prepare(_ workers: Workers, index: Int, sequence: Int = 0) throws -> [PreparedCall] {
         let sender = workers.senders[index]
         let receiver = workers.receivers[index]
         switch self {
         case .health:
             return [try sender.prepare(.get, "/health", signed: false)]
+        case .count:
+            return [try sender.prepare(.get, "/v1/keys/count")]
         case .claim:
-            return [try sender.prepare(.post, "/v1/keys/claim", json: ["user": workers.claimTarget])]
+            let user = workers.claimTargets[sequence / Workers.keysPerClaimTarget % workers.claimTargets.count]
+            return [try sender.prepare(.post, "/v1/keys/claim", json: ["user": user])]
         case .upload:
             let keys = (0..<10).map { _ in base64(X25519.PrivateKey(random: SystemRandomSource()).publicKey.rawRepresentation) }
             return [try sender.prepare(.post, "/v1/keys/one-time", json: ["keys": keys])]
@@ -39,8 +46,12 @@ enum LoadOperation: String, CaseIterable, Sendable {
     func perform(_ workers: Workers, index: Int, prepared: [PreparedCall]) async throws -> Bool {
         let sender = workers.senders[index]
         switch self {
-        case .health, .claim, .send:
+        case .health, .count, .send:
             return try await sender.send(prepared[0]).status == 200
+        case .claim:
+            // Every claim must hand out a one-time prekey (the targets hold enough for the level).
+            let reply = try await sender.send(prepared[0])
+            return reply.status == 200 && !reply.body.containsSubsequence(Array(#""one_time_prekey":null"#.utf8))
         case .upload:
             // A device may hold 1000 one-time prekeys; a full one answers 409, which still
             // exercises the whole route. Both count as served.
@@ -81,7 +92,7 @@ enum LoadRunner {
         // Every request is encoded and signed before the clock starts (timestamps stay well inside
         // the server's 300 s window: a run is at most 120 s).
         let prepared = try workers.senders.indices.map { index in
-            try (0..<perWorker).map { _ in try operation.prepare(workers, index: index) }
+            try (0..<perWorker).map { step in try operation.prepare(workers, index: index, sequence: index * perWorker + step) }
         }
         let deadline = clock.now.advanced(by: limit)
         let started = clock.now
@@ -114,5 +125,13 @@ enum LoadRunner {
     private static func milliseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// True when `needle` occurs in these bytes.
+    func containsSubsequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, count >= needle.count else { return needle.isEmpty }
+        return (0...(count - needle.count)).contains { start in self[start..<(start + needle.count)].elementsEqual(needle) }
     }
 }

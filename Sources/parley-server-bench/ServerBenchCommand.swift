@@ -10,7 +10,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
         commandName: "parley-server-bench",
         abstract: "Load-test a parley-server on 127.0.0.1 (bounded in count and time).",
         discussion: """
-            Operations: health (trivial route), claim (POST /v1/keys/claim), upload (10 one-time \
+            Operations: health (trivial route), count (GET /v1/keys/count: a signed request that \
+            reads one number, the floor of every signed route), claim (POST /v1/keys/claim, each \
+            handing out a one-time prekey), upload (10 one-time \
             prekeys), send (PUT /v1/messages with a 1 KiB message), message (send + fetch + ack of a \
             1 KiB message, three requests counted as one operation), push (a 1 KiB send until its frame \
             arrives on the recipient's open GET /v1/stream WebSocket). \
@@ -58,7 +60,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
         let target = LoadTarget(port: port)
         var lines: [String] = []
         for level in concurrency {
-            let workers = try await Workers.prepare(count: level, target: target, run: UUID().uuidString.prefix(6).lowercased())
+            let workers = try await Workers.prepare(
+                count: level, claims: operations.contains(LoadOperation.claim.rawValue) ? requests : 0, target: target,
+                run: UUID().uuidString.prefix(6).lowercased())
             var healthRate = 0.0
             for operation in LoadOperation.allCases where operations.contains(operation.rawValue) {
                 if operation == .push { try await workers.openPushChannels(port: port) }

@@ -2,12 +2,17 @@ import Foundation
 import ParleyCrypto
 import ParleyKeyServer
 
-/// The registered devices a load level uses: one sender and one receiver per worker, plus one
-/// target user whose prekeys everyone claims.
+/// The registered devices a load level uses: one sender and one receiver per worker, plus the
+/// users whose bundles are claimed, each with a full stock of one-time prekeys.
 struct Workers: Sendable {
+    /// One-time prekeys each claim target holds: 1000, the most a device may hold.
+    static let keysPerClaimTarget = 1000
+
     let senders: [LoadDevice]
     let receivers: [LoadDevice]
-    let claimTarget: String
+    /// Enough users that every claim of the level can be handed a one-time prekey: claim number
+    /// `n` of a level goes to user `n / 1000`.
+    let claimTargets: [String]
     /// One WebSocket per receiver, opened by ``openPushChannels(port:)`` before the push phase.
     let pushChannels: [PushChannel]
 
@@ -29,18 +34,36 @@ struct Workers: Sendable {
 
     func closePushChannels() { for channel in pushChannels { channel.close() } }
 
-    static func prepare(count: Int, target: LoadTarget, run: String) async throws -> Workers {
+    /// Registers the devices of one level; `claims` is how many claims it may make.
+    static func prepare(count: Int, claims: Int, target: LoadTarget, run: String) async throws -> Workers {
         var senders: [LoadDevice] = []
         var receivers: [LoadDevice] = []
         for index in 0..<count {
             senders.append(try await register("s\(run)x\(index)", target: target))
             receivers.append(try await register("r\(run)x\(index)", target: target))
         }
-        let claimTarget = "c\(run)"
-        let device = try await register(claimTarget, target: target)
-        await device.close()
+        var claimTargets: [String] = []
+        for index in 0..<max(1, (claims + keysPerClaimTarget - 1) / keysPerClaimTarget) {
+            let user = "c\(run)x\(index)"
+            let device = try await register(user, target: target)
+            try await stock(device)
+            await device.close()
+            claimTargets.append(user)
+        }
         return Workers(
-            senders: senders, receivers: receivers, claimTarget: claimTarget, pushChannels: receivers.map { _ in PushChannel() })
+            senders: senders, receivers: receivers, claimTargets: claimTargets,
+            pushChannels: receivers.map { _ in PushChannel() })
+    }
+
+    /// Uploads a full stock of one-time prekeys for `device`, 100 per request.
+    private static func stock(_ device: LoadDevice) async throws {
+        for _ in 0..<(keysPerClaimTarget / 100) {
+            let keys = (0..<100).map { _ in base64(X25519.PrivateKey(random: SystemRandomSource()).publicKey.rawRepresentation) }
+            let reply = try await device.call(.post, "/v1/keys/one-time", json: ["keys": keys])
+            guard reply.status == 200 else {
+                throw LoadError.setup("one-time prekeys of \(device.user) answered \(reply.status)")
+            }
+        }
     }
 
     /// Registers a user with one device and a signed prekey.

@@ -15,7 +15,8 @@ import ParleyCrypto
 /// ``SQLiteProcessState`` (memory plus a journal file next to the database), which makes the
 /// database one server process's (a second process cannot open it), which in turn lets device
 /// identity keys be cached in memory (``IdentityKeyCache``). Statements are GRDB cached
-/// statements (compiled once per connection). Writes of concurrent requests share transactions
+/// statements (compiled once per connection); those of claims and sends are bound and read
+/// through SQLite's C API (``SQLiteRawStatement``). Writes of concurrent requests share transactions
 /// (``SQLiteWriteBatcher``: group commit, one savepoint per write), and the WAL is checkpointed
 /// beside the writer (``SQLiteCheckpointer``).
 public final class SQLiteKeyServerStorage: KeyServerStorage {
@@ -152,42 +153,52 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
 
     public func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord] {
         try await writes.write { db in
-            let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT id, identity_key, certificate, signed_prekey, signed_prekey_signature
-                        FROM devices WHERE user = ? ORDER BY id
-                        """),
-                arguments: [user.rawValue])
+            let select = try SQLiteRawStatement(
+                db,
+                """
+                SELECT id, identity_key, certificate, signed_prekey, signed_prekey_signature
+                FROM devices WHERE user = ? ORDER BY id
+                """)
+            select.bind(1, user.rawValue)
+            let rows = try select.rows { row in
+                ClaimableDevice(
+                    id: UInt32(truncatingIfNeeded: row.int64(0)), identityKey: row.bytes(1), certificate: row.bytes(2),
+                    signedPreKey: row.bytes(3), signedPreKeySignature: row.bytes(4))
+            }
             // An account always has a device; the account is looked up only when none was found.
             if rows.isEmpty, try !Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) {
                 throw DirectoryError.unknownUser
             }
-            var byID: [UInt32: Row] = [:]
-            for row in rows {
-                let id: Int64 = row["id"]
-                byID[UInt32(truncatingIfNeeded: id)] = row
-            }
+            var byID: [UInt32: ClaimableDevice] = [:]
+            for row in rows { byID[row.id] = row }
             let ids = try MemoryKeyServerStorage.claimedIDs(devices, available: Set(byID.keys))
             var bundles: [PreKeyBundleRecord] = []
             for id in ids {
-                guard let row = byID[id], let spk: Data = row["signed_prekey"],
-                    let signature: Data = row["signed_prekey_signature"]
-                else { continue }
-                let signedPreKey = SignedPreKeyRecord(
-                    key: try X25519.PublicKey(rawRepresentation: spk), signature: Array(signature))
+                guard let row = byID[id], let spk = row.signedPreKey, let signature = row.signedPreKeySignature else { continue }
                 // The oldest key, deleted by the statement that reads it, in this transaction:
                 // handed out at most once.
-                let claimed = try Self.fetchOne(
+                let delete = try SQLiteRawStatement(
                     db,
                     """
                     DELETE FROM one_time_prekeys WHERE seq = (
                         SELECT seq FROM one_time_prekeys WHERE user = ? AND device = ? ORDER BY seq LIMIT 1
                     ) RETURNING key
-                    """, [user.rawValue, Int64(id)])
-                let oneTime = try claimed.map { try X25519.PublicKey(rawRepresentation: Self.bytes($0, "key")) }
+                    """)
+                delete.bind(1, user.rawValue)
+                delete.bind(2, Int64(id))
+                let claimed = try delete.rows { $0.bytes(0) }.first
+                let oneTime = try claimed.map { key in
+                    try X25519.PublicKey(rawRepresentation: try Self.required(key, "key"))
+                }
+                let device = DeviceRecord(
+                    id: id,
+                    identityKey: try Ed25519.PublicKey(rawRepresentation: try Self.required(row.identityKey, "identity_key")),
+                    certificate: try Self.required(row.certificate, "certificate"))
                 bundles.append(
-                    PreKeyBundleRecord(device: try Self.deviceRecord(row), signedPreKey: signedPreKey, oneTimePreKey: oneTime))
+                    PreKeyBundleRecord(
+                        device: device,
+                        signedPreKey: SignedPreKeyRecord(key: try X25519.PublicKey(rawRepresentation: spk), signature: signature),
+                        oneTimePreKey: oneTime))
             }
             return bundles
         }
@@ -203,27 +214,28 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
             }
             for (recipient, count) in incoming {
                 // No row: no such device. Otherwise its mailbox depth.
-                guard
-                    let row = try Self.fetchOne(
-                        db,
-                        "SELECT pending FROM devices WHERE user = ? AND id = ?", Self.arguments(recipient))
-                else { throw DirectoryError.unknownDevice }
-                let depth: Int = row[0]
-                guard depth + count <= mailboxLimit else { throw DirectoryError.mailboxFull(limit: mailboxLimit) }
+                let select = try SQLiteRawStatement(db, "SELECT pending FROM devices WHERE user = ? AND id = ?")
+                select.bind(1, recipient.user.rawValue)
+                select.bind(2, Int64(recipient.device))
+                guard let depth = try select.rows({ $0.int64(0) }).first else { throw DirectoryError.unknownDevice }
+                guard depth + Int64(count) <= Int64(mailboxLimit) else { throw DirectoryError.mailboxFull(limit: mailboxLimit) }
             }
             var ids: [Int64] = []
             ids.reserveCapacity(messages.count)
             for message in messages {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO messages (user, device, sender_user, sender_device, timestamp, body)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(
-                    arguments: [
-                        message.recipient.user.rawValue, Int64(message.recipient.device), sender.user.rawValue,
-                        Int64(sender.device), timestamp, Data(message.body),
-                    ])
+                let insert = try SQLiteRawStatement(
+                    db,
+                    """
+                    INSERT INTO messages (user, device, sender_user, sender_device, timestamp, body)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+                insert.bind(1, message.recipient.user.rawValue)
+                insert.bind(2, Int64(message.recipient.device))
+                insert.bind(3, sender.user.rawValue)
+                insert.bind(4, Int64(sender.device))
+                insert.bind(5, timestamp)
+                insert.bind(6, message.body)
+                try insert.run()
                 ids.append(db.lastInsertedRowID)
             }
             return ids
@@ -302,6 +314,12 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
             certificate: try bytes(row, "certificate"))
     }
 
+    /// A column the schema declares NOT NULL; a NULL is a corrupt row.
+    private static func required(_ value: [UInt8]?, _ column: String) throws -> [UInt8] {
+        guard let value else { throw SQLiteStorageError.corruptRow(column: column) }
+        return value
+    }
+
     private static func bytes(_ row: Row, _ column: String) throws -> [UInt8] {
         guard let data: Data = row[column] else { throw SQLiteStorageError.corruptRow(column: column) }
         return Array(data)
@@ -342,4 +360,13 @@ public enum SQLiteStorageError: Error, CustomStringConvertible {
         case .batchNotRun: "A write was not run: its transaction had ended."
         }
     }
+}
+
+/// A device row as a claim reads it (raw columns; the signed prekey is NULL until uploaded).
+private struct ClaimableDevice {
+    let id: UInt32
+    let identityKey: [UInt8]?
+    let certificate: [UInt8]?
+    let signedPreKey: [UInt8]?
+    let signedPreKeySignature: [UInt8]?
 }
