@@ -4,12 +4,28 @@ import ParleyCrypto
 extension ParleyClient {
     /// This device's view of its account.
     public struct Status: Sendable {
-        /// Whether the server answered.
-        public let serverReachable: Bool
+        /// How the server answered this device.
+        public let server: ServerState
         /// Envelopes waiting in the outbox.
         public let outboxCount: Int
-        /// One-time prekeys the server holds for this device (nil when unreachable).
+        /// One-time prekeys the server holds for this device (nil unless the server is ready).
         public let oneTimePreKeysOnServer: Int?
+
+        /// Whether the server answered at all (also when it refused this device).
+        public var serverReachable: Bool { server != .unreachable }
+    }
+
+    /// How the server answered a signed request of this device, for ``status()``.
+    public enum ServerState: Sendable, Equatable {
+        /// It answered and knows this device.
+        case ready
+        /// It cannot be reached.
+        case unreachable
+        /// It answered but does not know this device: the device was removed, or its link is
+        /// not finished.
+        case deviceUnknown
+        /// It answered with another error (the error's sentence).
+        case failing(String)
     }
 
     /// A certified device of this account.
@@ -20,11 +36,25 @@ extension ParleyClient {
         public let fingerprint: String
     }
 
-    /// Outbox size and the server's prekey count (an unreachable server is reported, not thrown).
+    /// Outbox size and the server's prekey count. The server's answer is reported, not thrown: an
+    /// unreachable server, a server that does not know this device (removed, or not linked yet)
+    /// and other refusals are told apart.
+    /// - Throws: store errors only.
     public func status() async throws -> Status {
         let outbox = try await store.outbox().count
-        let count = try? await server.oneTimePreKeyCount()
-        return Status(serverReachable: count != nil, outboxCount: outbox, oneTimePreKeysOnServer: count)
+        var count: Int?
+        let state: ServerState
+        do {
+            count = try await server.oneTimePreKeyCount()
+            state = .ready
+        } catch ClientError.serverUnreachable {
+            state = .unreachable
+        } catch ClientError.serverRejected(status: 401, _, _) {
+            state = .deviceUnknown
+        } catch {
+            state = .failing(String(describing: error))
+        }
+        return Status(server: state, outboxCount: outbox, oneTimePreKeysOnServer: count)
     }
 
     /// This account's certified devices, verified under its own account key.

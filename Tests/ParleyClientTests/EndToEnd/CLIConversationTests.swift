@@ -153,6 +153,8 @@ struct CLIConversationTests {
             let before = try await alice.ok("verify", ["--json", "bob"])
             // Bob removes his only device (the account goes with it) and starts over.
             #expect(try await bob.ok("devices", ["--remove", "1"]) == "Removed device 1 of bob.\n")
+            // The old store still reaches the server, which no longer knows its device.
+            #expect(try await bob.ok("status").contains("(reachable, but it does not know this device:"))
             let newBob = user("bob-again")
             try await CLIUser(name: "bob", store: newBob.store).initialize(on: server)
             let refused = try await alice.run("send", ["bob", "are you still you?"])

@@ -134,10 +134,17 @@ struct ClientBehaviourTests {
                     try await alice.makePayload(.text("late"), sentAt: 1, syncedTo: nil).encode(),
                     to: PeerAddress(user: "bob", device: device), conversation: "bob", historyBody: nil, timestamp: 1)
             }
+            #expect(try await laptop.status().server == .ready)
             try await bob.removeDevice(2)
+            // The removed device still reaches the server, which no longer knows it.
+            #expect(try await laptop.status().server == .deviceUnknown)
             try await alice.flushOutbox()
             #expect(try await alice.store.outbox().isEmpty)
             #expect(Self.texts(try await bob.sync()) == ["to both", "late"])
+            world.server.stop()
+            let offline = try await bob.status()
+            #expect(offline.server == .unreachable)
+            #expect(!offline.serverReachable && offline.oneTimePreKeysOnServer == nil)
         }
     }
 
