@@ -39,11 +39,15 @@ import Testing
 
     @Test func linkCodeRoundTripsAndRejectsTampering() throws {
         let device = Ed25519.PrivateKey(random: SystemRandomSource())
-        let code = LinkCode(user: try UserID("alice"), device: 7, identity: device)
+        let signedPreKey = X25519.PrivateKey(random: SystemRandomSource()).publicKey
+        let code = LinkCode(user: try UserID("alice"), device: 7, identity: device, signedPreKey: signedPreKey)
         let text = code.description
         #expect(text.hasPrefix(LinkCode.prefix))
-        #expect(try LinkCode(parsing: "  \(text)\n") == code)
-        // Every change of a character in the payload is caught (layout or proof).
+        let parsed = try LinkCode(parsing: "  \(text)\n")
+        #expect(parsed == code)
+        #expect(parsed.signedPreKey == signedPreKey)
+        #expect(device.publicKey.isValidSignature(parsed.signedPreKeySignature, for: signedPreKey.rawRepresentation))
+        // Every change of a character in the payload is caught (layout, proof or prekey signature).
         let payload = Array(text.dropFirst(LinkCode.prefix.count))
         for index in payload.indices {
             var changed = payload
@@ -51,7 +55,7 @@ import Testing
             let tampered = LinkCode.prefix + String(changed)
             #expect((try? LinkCode(parsing: tampered)) == nil, "position \(index)")
         }
-        for bad in ["", "parley-link:1:", "parley-link:2:" + String(payload), text + "AA", "parley-link:1:!!!!"] {
+        for bad in ["", "parley-link:2:", "parley-link:1:" + String(payload), text + "AA", "parley-link:2:!!!!"] {
             #expect(throws: ClientError.invalidLinkCode) { try LinkCode(parsing: bad) }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import ParleyCrypto
 import Testing
 
@@ -116,15 +117,9 @@ struct RegistrationTests {
     @Test(arguments: Backend.allCases)
     func linkByExistingDevice(backend: Backend) async throws {
         try await withServer(backend) { api in
-            let dana = TestAccount("dana")
-            let first = try dana.device(1)
-            try await api.register(dana, first)
-            let second = try dana.device(2)
+            let (dana, first, second) = try await userWithSecondDevice("dana", on: api)
             func proof(by key: Ed25519.PrivateKey, device: UInt32 = 2, user: String = "dana") throws -> String {
-                b64(
-                    key.signature(
-                        for: DeviceLinkProof.signedMessage(
-                            user: try UserID(user), device: device, identityKey: second.key.publicKey)))
+                try linkProof(of: second, by: key, device: device, user: user)
             }
             var body = second.json
             // A proof by another key, for another device id, or for another user is refused.
@@ -155,6 +150,53 @@ struct RegistrationTests {
             #expect(stranger.status == 400)
             #expect(try await deviceIDs(api, "dana", as: first) == [1, 2])
         }
+    }
+
+    /// A linked device's first signed prekey comes with its registration, so that it can be
+    /// claimed (and sent to) before it first syncs; a bad one adds nothing.
+    @Test(arguments: Backend.allCases)
+    func linkWithSignedPreKey(backend: Backend) async throws {
+        try await withServer(backend) { api in
+            let (_, first, second) = try await userWithSecondDevice("dana", on: api)
+            let spk = X25519.PrivateKey(random: SystemRandomSource()).publicKey.rawRepresentation
+            var body = second.json
+            body["link_proof"] = try linkProof(of: second, by: second.key, user: "dana")
+            // Signed by the wrong key, or not a key: refused, and no device is added.
+            for (key, signature) in [
+                (b64(spk), b64(first.key.signature(for: spk))), ("AAAA", b64(second.key.signature(for: spk))),
+            ] {
+                body["signed_prekey"] = ["key": key, "signature": signature]
+                let refused = try await api.call(.post, "/v1/devices", json: body, as: first)
+                #expect(refused.status == 400)
+                #expect(["invalid_signature", "invalid_key"].contains(refused.errorCode))
+            }
+            #expect(try await deviceIDs(api, "dana", as: first) == [1])
+            body["signed_prekey"] = ["key": b64(spk), "signature": b64(second.key.signature(for: spk))]
+            #expect(try await api.call(.post, "/v1/devices", json: body, as: first).status == 201)
+            // Claimable at once, with that signed prekey (and no one-time prekey yet).
+            let claim = try await api.call(.post, "/v1/keys/claim", json: ["user": "dana", "devices": [2]], as: first)
+            let bundle = try #require((claim.json["bundles"] as? [[String: Any]])?.first)
+            #expect(bundle["device"] as? Int == 2)
+            #expect(bundle["signed_prekey"] as? String == b64(spk))
+            #expect(bundle["one_time_prekey"] is NSNull)
+        }
+    }
+
+    /// A registered user with device 1, and a device 2 made but not registered.
+    private func userWithSecondDevice(_ name: String, on api: TestAPI) async throws
+        -> (account: TestAccount, first: TestDevice, second: TestDevice)
+    {
+        let account = TestAccount(name)
+        let first = try account.device(1)
+        try await api.register(account, first)
+        return (account, first, try account.device(2))
+    }
+
+    /// `second`'s link proof for joining `user` as `device`, signed by `key`.
+    private func linkProof(of second: TestDevice, by key: Ed25519.PrivateKey, device: UInt32 = 2, user: String) throws -> String {
+        b64(
+            key.signature(
+                for: DeviceLinkProof.signedMessage(user: try UserID(user), device: device, identityKey: second.key.publicKey)))
     }
 
     private func deviceIDs(_ api: TestAPI, _ user: String, as device: TestDevice) async throws -> [Int] {

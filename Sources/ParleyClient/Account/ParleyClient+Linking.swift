@@ -9,9 +9,10 @@ import ParleyStore
 extension ParleyClient {
     static let awaitingLinkSetting = "client.awaiting_link"
 
-    /// Creates the store of a new device of an existing user and the code to show. The device
-    /// is usable once the primary device ran ``link(_:)`` with the code and this device then
-    /// ran ``sync()`` (which pins the account key and uploads prekeys).
+    /// Creates the store of a new device of an existing user and the code to show. Others can
+    /// send to the device once the primary device ran ``link(_:)`` with the code (which registers
+    /// the device with its first signed prekey); the device itself can send once it ran
+    /// ``sync()`` (which pins the account key and uploads one-time prekeys).
     /// - Throws: as ``create(user:device:server:storeDirectory:passphrase:limits:random:now:)``,
     ///   before anything reaches the server.
     public static func prepareLinkedDevice(
@@ -23,14 +24,22 @@ extension ParleyClient {
         let (client, store) = try await makeStore(
             settings: ClientSettings(user: user, device: device, server: server), storeDirectory: storeDirectory,
             passphrase: passphrase, limits: limits, random: random, now: now)
+        let signedPreKey = SignedPreKey(identity: client.identity, random: random)
         do {
+            // The first signed prekey travels in the code: the primary registers it with the
+            // device, which can then be sent to before it first syncs.
+            try await client.adoptSignedPreKey(signedPreKey)
             try await store.setSetting(awaitingLinkSetting, to: "1")
         } catch {
             try? store.close()
             removeStoreFiles(storePath(in: storeDirectory))
             throw error
         }
-        return (client, LinkCode(user: userID, device: device, identity: client.identity.signingKey))
+        return (
+            client,
+            LinkCode(
+                user: userID, device: device, identity: client.identity.signingKey, signedPreKey: signedPreKey.keyPair.publicKey)
+        )
     }
 
     /// On the primary device: certifies the device in `code` with the account key and registers
@@ -47,7 +56,10 @@ extension ParleyClient {
         try await server.addDevice(
             AddDeviceRequest(
                 id: code.device, identityKey: server.base64(code.identityKey.rawRepresentation),
-                certificate: server.base64(certificate), linkProof: server.base64(code.proof)))
+                certificate: server.base64(certificate), linkProof: server.base64(code.proof),
+                signedPreKey: SignedPreKeyRequest(
+                    key: server.base64(code.signedPreKey.rawRepresentation), signature: server.base64(code.signedPreKeySignature))
+            ))
     }
 
     /// On a new device after ``link(_:)`` ran on the primary: checks that the server lists this

@@ -63,6 +63,15 @@ extension ParleyClient {
         try await store.setSetting(Self.signedPreKeyState, to: String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
     }
 
+    /// Makes `preKey` this device's current signed prekey in the store without uploading it (a
+    /// linked device's first one, which the primary uploads with the device).
+    func adoptSignedPreKey(_ preKey: SignedPreKey) async throws {
+        try await store.saveSignedPreKey(preKey)
+        let state = SignedPreKeyState(
+            current: Hex.encode(preKey.keyPair.publicKey.rawRepresentation), createdAt: now(), retired: [])
+        try await store.setSetting(Self.signedPreKeyState, to: String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
+    }
+
     func loadSignedPreKeyState() async throws -> SignedPreKeyState {
         guard let text = try await store.setting(Self.signedPreKeyState) else {
             return SignedPreKeyState(current: nil, createdAt: 0, retired: [])

@@ -8,13 +8,19 @@ extension KeyServerRoutes {
     func setSignedPreKey(_ request: Request) async throws -> Response {
         let (caller, body) = try await authenticated(request)
         let input = try JSONInput.decode(SignedPreKeyRequest.self, from: body)
+        try await storage.setSignedPreKey(Self.signedPreKey(input, signedBy: caller.identityKey), for: caller.address)
+        return Response(status: .noContent)
+    }
+
+    /// A signed prekey from a body, its signature checked under `identityKey`.
+    /// - Throws: `invalid_base64`, `invalid_key`, `invalid_signature` (``ServerError``).
+    static func signedPreKey(_ input: SignedPreKeyRequest, signedBy identityKey: Ed25519.PublicKey) throws(ServerError)
+        -> SignedPreKeyRecord
+    {
         let key = try JSONInput.x25519Key(input.key, field: "key")
         let signature = try JSONInput.signature(input.signature, field: "signature", error: .invalidSignature)
-        guard caller.identityKey.isValidSignature(signature, for: key.rawRepresentation) else {
-            throw ServerError.invalidSignature
-        }
-        try await storage.setSignedPreKey(SignedPreKeyRecord(key: key, signature: signature), for: caller.address)
-        return Response(status: .noContent)
+        guard identityKey.isValidSignature(signature, for: key.rawRepresentation) else { throw .invalidSignature }
+        return SignedPreKeyRecord(key: key, signature: signature)
     }
 
     /// `POST /v1/keys/one-time`: adds one-time prekeys (at most 100 per call, 1000 held).

@@ -46,12 +46,17 @@ public struct AddDeviceRequest: Codable, Sendable {
     public let identityKey: String
     public let certificate: String
     public let linkProof: String?
+    /// The new device's first signed prekey, so that it can be reached before it first syncs.
+    public let signedPreKey: SignedPreKeyRequest?
 
-    public init(id: UInt32, identityKey: String, certificate: String, linkProof: String?) {
+    public init(
+        id: UInt32, identityKey: String, certificate: String, linkProof: String?, signedPreKey: SignedPreKeyRequest? = nil
+    ) {
         self.id = id
         self.identityKey = identityKey
         self.certificate = certificate
         self.linkProof = linkProof
+        self.signedPreKey = signedPreKey
     }
 
     enum CodingKeys: String, CodingKey {
@@ -59,6 +64,7 @@ public struct AddDeviceRequest: Codable, Sendable {
         case identityKey = "identity_key"
         case certificate
         case linkProof = "link_proof"
+        case signedPreKey = "signed_prekey"
     }
 
     /// The device part of the body.

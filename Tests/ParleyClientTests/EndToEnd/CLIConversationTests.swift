@@ -121,15 +121,14 @@ struct CLIConversationTests {
             try await bob.initialize(on: server)
             let printed = try await laptop.ok(
                 "init", ["--user", "alice", "--server", server.url, "--device", "2", "--kdf", "interactive", "--link"])
-            let code = try #require(printed.split(separator: "\n").first { $0.hasPrefix("parley-link:1:") })
+            let code = try #require(printed.split(separator: "\n").first { $0.hasPrefix(LinkCode.prefix) })
             // Before the primary links it, the new device is not registered.
             let early = try await laptop.run("sync")
             #expect(early.status == 1)
             #expect(early.stderr.contains("not registered"))
             #expect(try await alice.ok("link", [String(code)]) == "Linked device 2 to alice; run `parley sync` on it now.\n")
-            #expect(try await laptop.ok("sync") == "no new messages\n")
             #expect(masked(try await alice.ok("devices")).contains("device 2"))
-
+            // Sent before the laptop's first sync: it was registered with its signed prekey.
             try await bob.ok("send", ["alice", "to both of you"])
             #expect(try await alice.ok("sync") == "bob -> to both of you\n")
             #expect(try await laptop.ok("sync") == "bob -> to both of you\n")
@@ -139,7 +138,7 @@ struct CLIConversationTests {
             #expect(try await bob.ok("sync").contains("alice -> sent from the phone"))
             #expect(masked(try await laptop.ok("history", ["bob"])).hasSuffix("<time> me: sent from the phone (sent)\n"))
             // A code of another user is refused.
-            let stranger = try await alice.run("link", ["parley-link:1:AAAA"])
+            let stranger = try await alice.run("link", [LinkCode.prefix + "AAAA"])
             #expect(stranger.status == 1)
             #expect(stranger.stderr == "parley: That is not a link code printed by `parley init --link` on a new device.\n")
         }

@@ -121,10 +121,7 @@ struct ClientBehaviourTests {
         try await ClientWorld.run { world in
             let alice = try await world.client("alice")
             let bob = try await world.client("bob")
-            let (laptop, code) = try await ParleyClient.prepareLinkedDevice(
-                user: "bob", device: 2, server: world.server.url, storeDirectory: "\(world.folder)/bob-laptop",
-                passphrase: SecureBytes(copying: Array("pw".utf8)), limits: .minimumForTesting)
-            try await bob.link(code)
+            let (laptop, _) = try await world.linkedDevice(of: bob, device: 2, folder: "bob-laptop")
             _ = try await laptop.sync()
             _ = try await alice.send(text: "to both", to: "bob")
             #expect(Self.texts(try await laptop.sync()) == ["to both"])
@@ -145,6 +142,21 @@ struct ClientBehaviourTests {
             let offline = try await bob.status()
             #expect(offline.server == .unreachable)
             #expect(!offline.serverReachable && offline.oneTimePreKeysOnServer == nil)
+        }
+    }
+
+    @Test func aLinkedDeviceReceivesWhatWasSentBeforeItFirstSynced() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            let (laptop, code) = try await world.linkedDevice(of: bob, device: 2, folder: "bob-laptop")
+            // The laptop has not synced yet: its signed prekey came with its registration.
+            _ = try await alice.send(text: "before the laptop synced", to: "bob")
+            #expect(Self.texts(try await laptop.sync()) == ["before the laptop synced"])
+            #expect(Self.texts(try await bob.sync()) == ["before the laptop synced"])
+            // Its first sync kept that signed prekey (no new one uploaded) and stocked one-time prekeys.
+            #expect(try await laptop.server.oneTimePreKeyCount() == PreKeyPolicy.stock)
+            #expect(try await laptop.loadSignedPreKeyState().current == Hex.encode(code.signedPreKey.rawRepresentation))
         }
     }
 

@@ -20,6 +20,15 @@ struct ClientWorld {
         try await body(ClientWorld(server: server, folder: folder))
     }
 
+    /// Device `device` of `primary`'s user, prepared and linked by `primary`; not synced yet.
+    func linkedDevice(of primary: ParleyClient, device: UInt32, folder name: String) async throws -> (ParleyClient, LinkCode) {
+        let (linked, code) = try await ParleyClient.prepareLinkedDevice(
+            user: primary.user, device: device, server: server.url, storeDirectory: "\(folder)/\(name)",
+            passphrase: SecureBytes(copying: Array("pw".utf8)), limits: .minimumForTesting)
+        try await primary.link(code)
+        return (linked, code)
+    }
+
     /// A new account `user` with its first device (cheap passphrase stretching).
     func client(_ user: String, clock: TestClock? = nil) async throws -> ParleyClient {
         let now: @Sendable () -> Int64
