@@ -3,34 +3,28 @@ import Foundation
 import ParleyClient
 
 /// `parley chat USER`: live incoming messages while typing; each line typed is sent.
-struct ChatCommand: AsyncParsableCommand {
+struct ChatCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat", abstract: "Chat with a user: incoming messages appear live; type a line and press Enter to send.")
 
     @OptionGroup var local: GlobalOptions
     @ParentCommand var parent: ParleyCommand
-    /// The options in effect, given before or after the command's name.
-    var global: GlobalOptions { local.merged(with: parent.global) }
 
     @Argument(help: "The other user's id.")
     var user: String
 
-    func run() async throws {
-        try await CommandRunner.run {
-            let client = try await global.openClient()
-            defer { try? client.close() }
-            let output = global.output
-            if !global.json { Output.line(output.dim("chatting with \(user); end with Ctrl-D")) }
-            let listener = Task { try await client.listen { event in output.show(event) } }
-            defer { listener.cancel() }
-            while let line = readLine() {
-                let text = line.trimmingCharacters(in: .whitespaces)
-                guard !text.isEmpty else { continue }
-                do {
-                    try await client.send(text: text, to: user)
-                } catch {
-                    FileHandle.standardError.write(Data("parley: \(CommandRunner.sentence(for: error))\n".utf8))
-                }
+    func run(with client: ParleyClient) async throws {
+        let output = global.output
+        if !global.json { Output.line(output.dim("chatting with \(user); end with Ctrl-D")) }
+        let listener = Task { try await client.listen { event in output.show(event) } }
+        defer { listener.cancel() }
+        while let line = readLine() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            do {
+                try await client.send(text: text, to: user)
+            } catch {
+                FileHandle.standardError.write(Data("parley: \(CommandRunner.sentence(for: error))\n".utf8))
             }
         }
     }

@@ -3,13 +3,11 @@ import Foundation
 import ParleyClient
 
 /// `parley send`: a text or a file to every device of a user.
-struct SendCommand: AsyncParsableCommand {
+struct SendCommand: ClientCommand {
     static let configuration = CommandConfiguration(commandName: "send", abstract: "Send a message or a file.")
 
     @OptionGroup var local: GlobalOptions
     @ParentCommand var parent: ParleyCommand
-    /// The options in effect, given before or after the command's name.
-    var global: GlobalOptions { local.merged(with: parent.global) }
 
     @Argument(help: "The recipient's user id.")
     var user: String
@@ -27,22 +25,18 @@ struct SendCommand: AsyncParsableCommand {
         guard (text == nil) != (file == nil) else { throw ValidationError("Give either a text or --file PATH, not both.") }
     }
 
-    func run() async throws {
-        try await CommandRunner.run {
-            let client = try await global.openClient()
-            defer { try? client.close() }
-            let output = global.output
-            if let file {
-                let progress = ProgressLine(enabled: !global.json && isatty(STDERR_FILENO) == 1, label: "uploading")
-                let id = try await client.send(fileAt: file, to: user, mediaType: mediaType, progress: progress.update)
-                progress.finish()
-                output.emit(
-                    "sent \((file as NSString).lastPathComponent) to \(user)",
-                    ["event": "sent", "to": user, "id": id.description, "file": file])
-            } else if let text {
-                let id = try await client.send(text: text, to: user)
-                output.emit("sent to \(user)", ["event": "sent", "to": user, "id": id.description])
-            }
+    func run(with client: ParleyClient) async throws {
+        let output = global.output
+        if let file {
+            let progress = ProgressLine(enabled: !global.json && isatty(STDERR_FILENO) == 1, label: "uploading")
+            let id = try await client.send(fileAt: file, to: user, mediaType: mediaType, progress: progress.update)
+            progress.finish()
+            output.emit(
+                "sent \((file as NSString).lastPathComponent) to \(user)",
+                ["event": "sent", "to": user, "id": id.description, "file": file])
+        } else if let text {
+            let id = try await client.send(text: text, to: user)
+            output.emit("sent to \(user)", ["event": "sent", "to": user, "id": id.description])
         }
     }
 }

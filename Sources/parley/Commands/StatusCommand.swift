@@ -2,33 +2,27 @@ import ArgumentParser
 import ParleyClient
 
 /// `parley status`: who this device is, and what waits.
-struct StatusCommand: AsyncParsableCommand {
+struct StatusCommand: ClientCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show this device's account and server.")
 
     @OptionGroup var local: GlobalOptions
     @ParentCommand var parent: ParleyCommand
-    /// The options in effect, given before or after the command's name.
-    var global: GlobalOptions { local.merged(with: parent.global) }
 
-    func run() async throws {
-        try await CommandRunner.run {
-            let client = try await global.openClient()
-            defer { try? client.close() }
-            let status = try await client.status()
-            let (state, stateText) = Self.describe(status.server)
-            global.output.emit(
-                """
-                user:      \(client.user) (device \(client.device))
-                server:    \(client.serverURL) (\(stateText))
-                outbox:    \(status.outboxCount) waiting
-                prekeys:   \(status.oneTimePreKeysOnServer.map(String.init) ?? "?") one-time prekeys on the server
-                """,
-                [
-                    "user": client.user, "device": Int(client.device), "server": client.serverURL,
-                    "server_reachable": status.serverReachable, "server_state": state, "outbox": status.outboxCount,
-                    "one_time_prekeys": status.oneTimePreKeysOnServer ?? -1,
-                ])
-        }
+    func run(with client: ParleyClient) async throws {
+        let status = try await client.status()
+        let (state, stateText) = Self.describe(status.server)
+        global.output.emit(
+            """
+            user:      \(client.user) (device \(client.device))
+            server:    \(client.serverURL) (\(stateText))
+            outbox:    \(status.outboxCount) waiting
+            prekeys:   \(status.oneTimePreKeysOnServer.map(String.init) ?? "?") one-time prekeys on the server
+            """,
+            [
+                "user": client.user, "device": Int(client.device), "server": client.serverURL,
+                "server_reachable": status.serverReachable, "server_state": state, "outbox": status.outboxCount,
+                "one_time_prekeys": status.oneTimePreKeysOnServer ?? -1,
+            ])
     }
 
     /// The JSON name and the sentence for how the server answered.
