@@ -92,7 +92,7 @@ let serverTargets: [Target] = [
     .testTarget(
         name: "ParleyKeyServerTests",
         dependencies: [
-            "ParleyKeyServer", "ParleyCrypto",
+            "ParleyKeyServer", "ParleyCrypto", "ParleyTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -139,9 +139,13 @@ let clientTargets: [Target] = [
     ),
     .testTarget(
         name: "ParleyClientTests",
-        dependencies: ["ParleyClient", "ParleyKeyServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+        dependencies: [
+            "ParleyClient", "ParleyKeyServer", "ParleyTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
         swiftSettings: strictSettings
     ),
+    // Helpers of the test targets that start this package's executables (ports, binaries).
+    .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strictSettings),
 ]
 
 // MARK: - Package

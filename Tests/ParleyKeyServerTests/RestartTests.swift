@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import ParleyCrypto
 import ParleyKeyServer
+import ParleyTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -20,7 +21,7 @@ struct RestartTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = "sqlite:" + directory.appendingPathComponent("server.sqlite").path
-        let port = try freeLoopbackPort()
+        let port = try TestProcesses.freeLoopbackPort()
 
         var server = try ServerProcess(
             port: port, database: database, dataDirectory: directory.appendingPathComponent("data").path)
@@ -86,7 +87,7 @@ struct RestartTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = "sqlite:" + directory.appendingPathComponent("server.sqlite").path
         let data = directory.appendingPathComponent("data").path
-        let port = try freeLoopbackPort()
+        let port = try TestProcesses.freeLoopbackPort()
 
         var server = try ServerProcess(port: port, database: database, dataDirectory: data)
         defer { server.kill() }
@@ -98,7 +99,7 @@ struct RestartTests {
         let stamp = client.clock.now()
         #expect(try await client.call(.get, "/v1/keys/count", as: device, timestamp: stamp).status == 200)
 
-        var second = try ServerProcess(port: try freeLoopbackPort(), database: database, dataDirectory: data)
+        var second = try ServerProcess(port: try TestProcesses.freeLoopbackPort(), database: database, dataDirectory: data)
         defer { second.kill() }
         let status = try await second.exitStatus(within: .seconds(10))
         #expect(status != nil && status != 0, "a second process opened the same SQLite database")
@@ -118,7 +119,7 @@ struct ServerProcess {
     private var process: Process?
 
     init(port: Int, database: String, dataDirectory: String) throws {
-        let binary = try Self.binary()
+        let binary = try TestProcesses.builtProduct("parley-server")
         let process = Process()
         process.executableURL = binary
         // Send limits out of the way: the load must still be running when the kill lands.
@@ -161,41 +162,10 @@ struct ServerProcess {
         process.waitUntilExit()
         self.process = nil
     }
-
-    private static func binary() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
-        ].map { $0.appendingPathComponent("parley-server") }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw ServerProcessError.binaryMissing(candidates.map(\.path))
-        }
-        return found
-    }
 }
 
 enum ServerProcessError: Error {
     case didNotStart
-    /// Build it with `swift build --build-tests` (it builds every product).
-    case binaryMissing([String])
-}
-
-/// A free TCP port on 127.0.0.1 (bound once and released).
-func freeLoopbackPort() throws -> Int {
-    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socketFD) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0
-        }
-    }
-    guard bound else { throw ServerProcessError.didNotStart }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Signed requests to a server in another process.

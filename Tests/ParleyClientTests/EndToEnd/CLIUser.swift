@@ -1,4 +1,5 @@
 import Foundation
+import ParleyTestSupport
 
 /// One person at a terminal: runs the `parley` executable with their store and passphrase.
 struct CLIUser: Sendable {
@@ -15,12 +16,12 @@ struct CLIUser: Sendable {
 
     /// Runs `parley COMMAND --store STORE ARGS...` with `PARLEY_PASSPHRASE` set.
     func run(_ command: String, _ arguments: [String] = [], stdin: String? = nil) async throws -> Run {
-        try await launch(try builtProduct("parley"), [command, "--store", store] + arguments, stdin: stdin)
+        try await launch(try TestProcesses.builtProduct("parley"), [command, "--store", store] + arguments, stdin: stdin)
     }
 
     /// Runs `parley ARGS...` exactly as given (with this user's passphrase).
     func launchParley(_ arguments: [String]) async throws -> Run {
-        try await launch(try builtProduct("parley"), arguments, stdin: nil)
+        try await launch(try TestProcesses.builtProduct("parley"), arguments, stdin: nil)
     }
 
     /// Runs a command that must succeed under a Python wrapper that reports the command's own
@@ -33,7 +34,8 @@ struct CLIUser: Sendable {
             """
         let result = try await launch(
             URL(fileURLWithPath: "/usr/bin/env"),
-            ["python3", "-c", wrapper, try builtProduct("parley").path, command, "--store", store] + arguments, stdin: nil)
+            ["python3", "-c", wrapper, try TestProcesses.builtProduct("parley").path, command, "--store", store] + arguments,
+            stdin: nil)
         guard result.status == 0, let peak = result.stdout.split(separator: "\n").last.flatMap({ Int($0) }), peak > 0 else {
             throw CLIFailure(command: "\(name): parley \(command) (measured)", result: result)
         }

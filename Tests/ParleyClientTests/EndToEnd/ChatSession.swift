@@ -1,4 +1,5 @@
 import Foundation
+import ParleyTestSupport
 
 /// A running `parley chat` process: lines can be typed into it and its output watched.
 final class ChatSession: @unchecked Sendable {
@@ -9,7 +10,7 @@ final class ChatSession: @unchecked Sendable {
     private var printed = ""
 
     init(_ user: CLIUser, with peer: String) throws {
-        process.executableURL = try builtProduct("parley")
+        process.executableURL = try TestProcesses.builtProduct("parley")
         process.arguments = ["chat", "--store", user.store, peer]
         var environment = ProcessInfo.processInfo.environment
         environment["PARLEY_PASSPHRASE"] = user.passphrase
