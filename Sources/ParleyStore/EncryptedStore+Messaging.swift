@@ -166,7 +166,11 @@ extension EncryptedStore {
     }
 
     func receive(_ envelope: IncomingEnvelope, _ db: Database) throws -> ReceiveOutcome {
-        let envelopeHash = Data(keyring.lookupHash(Array(envelope.id.utf8), for: .processedEnvelopes))
+        // The id with a digest of the bytes: a redelivery of the same envelope matches, while an
+        // id a server hands out again (say, after its database was reset) for another envelope
+        // does not, so that envelope is not skipped as processed.
+        let envelopeHash = Data(
+            keyring.lookupHash(Array(envelope.id.utf8) + [0] + SHA256.hash(envelope.body), for: .processedEnvelopes))
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM processed_envelopes WHERE envelope_hash = ?", arguments: [envelopeHash])
             ?? false
         {
