@@ -153,6 +153,11 @@ extension EncryptedStore {
         }
     }
 
+    /// Envelopes remembered as processed: the latest 10,000. A redelivery concerns the envelopes
+    /// received but not acknowledged when a client stopped (at most a few fetches' worth); an
+    /// older one would still fail as `duplicate` in the ratchet and leave no trace.
+    public static let processedEnvelopeRetention = 10_000
+
     // MARK: Inside a transaction
 
     /// Deletes `item`'s outbox row if it is still there and still holds `item`.
@@ -177,6 +182,11 @@ extension EncryptedStore {
             return .alreadyProcessed
         }
         try db.execute(sql: "INSERT INTO processed_envelopes (envelope_hash) VALUES (?)", arguments: [envelopeHash])
+        // Only recent envelopes can come again (received, not yet acknowledged): the oldest
+        // entries beyond the retention go (rowids grow with every insert).
+        try db.execute(
+            sql: "DELETE FROM processed_envelopes WHERE rowid <= ?",
+            arguments: [db.lastInsertedRowID - Int64(Self.processedEnvelopeRetention)])
         var message = StoredMessage(
             conversation: envelope.conversation, direction: .incoming, peerUser: envelope.sender.user,
             peerDevice: envelope.sender.device, body: [], timestamp: envelope.timestamp, state: .received)

@@ -84,6 +84,22 @@ struct StoreMessagingTests {
         #expect(try await pair.bob.history(conversation: "alice").map(\.body) == [Array("once".utf8), Array("twice".utf8)])
     }
 
+    @Test func onlyTheLatestProcessedEnvelopesAreRemembered() async throws {
+        let pair = try await Pair(seed: 25)
+        let retention = EncryptedStore.processedEnvelopeRetention
+        // Undecryptable bytes are processed too (as failed), which is enough here.
+        let envelopes = (0...retention).map { index in
+            IncomingEnvelope(id: "n\(index)", sender: StoreFixtures.alice, body: [1, 2, 3], conversation: "alice", timestamp: 1)
+        }
+        _ = try await pair.bob.receive(envelopes)
+        // The oldest is forgotten; the rest are remembered (asked first: receiving the oldest
+        // again makes it the newest and pushes the next one out).
+        let outcomes = try await pair.bob.receive([envelopes[1], envelopes[retention], envelopes[0]])
+        #expect(outcomes[0] == .alreadyProcessed)
+        #expect(outcomes[1] == .alreadyProcessed)
+        #expect(outcomes[2] != .alreadyProcessed)
+    }
+
     @Test func aFailedDecryptIsRecordedAndChangesNoSessionOrPreKey() async throws {
         let pair = try await Pair(seed: 30)
         var item = try await pair.alice.send(
