@@ -181,11 +181,11 @@ extension EncryptedStore {
         {
             return .alreadyProcessed
         }
-        try db.execute(sql: "INSERT INTO processed_envelopes (envelope_hash) VALUES (?)", arguments: [envelopeHash])
+        try db.cachedStatement(sql: "INSERT INTO processed_envelopes (envelope_hash) VALUES (?)").execute(
+            arguments: [envelopeHash])
         // Only recent envelopes can come again (received, not yet acknowledged): the oldest
         // entries beyond the retention go (rowids grow with every insert).
-        try db.execute(
-            sql: "DELETE FROM processed_envelopes WHERE rowid <= ?",
+        try db.cachedStatement(sql: "DELETE FROM processed_envelopes WHERE rowid <= ?").execute(
             arguments: [db.lastInsertedRowID - Int64(Self.processedEnvelopeRetention)])
         var message = StoredMessage(
             conversation: envelope.conversation, direction: .incoming, peerUser: envelope.sender.user,
