@@ -33,6 +33,10 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case notRegistered
     /// Only the primary device holds the account key and can do this.
     case notPrimaryDevice
+    /// A new device's link is not confirmed by the primary device yet.
+    case linkNotConfirmed
+    /// The server lists an account key that the primary device did not confirm.
+    case linkConfirmationMismatch
     /// A local file could not be read or written.
     case fileAccess(String)
     /// An attachment failed its hash or chunk checks; nothing was written.
@@ -66,6 +70,10 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidLinkCode: "That is not a link code printed by `parley init --link` on a new device."
         case .notRegistered: "This device is not registered yet; run `parley link CODE` on your primary device first."
         case .notPrimaryDevice: "Only the primary device, which holds the account key, can do this."
+        case .linkNotConfirmed:
+            "Your primary device's confirmation has not arrived; run `parley link CODE` on it again, then `parley sync` here."
+        case .linkConfirmationMismatch:
+            "The server presents an account key that your primary device did not confirm; this device did not join. Do not use it with this server."
         case .fileAccess(let path): "The file \(path) cannot be read or written."
         case .attachmentCorrupt(let id): "The attachment \(id) failed its integrity check; nothing was saved."
         case .attachmentTooLarge(let size): "The file is too large to send (\(size) bytes)."

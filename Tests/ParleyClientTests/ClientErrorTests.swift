@@ -6,7 +6,7 @@ import Testing
     @Test func everyMessageIsOneSentence() {
         let errors: [ClientError] = [
             .storeNotFound("/tmp/x"), .wrongPassphrase, .serverUnreachable("http://127.0.0.1:1"),
-            .unknownUser("bob"), .safetyNumberChanged("bob"), .invalidLinkCode,
+            .unknownUser("bob"), .safetyNumberChanged("bob"), .invalidLinkCode, .linkNotConfirmed, .linkConfirmationMismatch,
         ]
         for error in errors {
             let text = error.description

@@ -37,17 +37,41 @@ import Testing
         #expect(throws: ClientError.invalidCertificate("bob")) { try VerifiedDeviceList(list([good, good]), for: "bob") }
     }
 
+    @Test func linkConfirmationBindsTheAccountKeyToTheSecret() throws {
+        let secret = SecureBytes(randomCount: LinkConfirmation.secretByteCount, from: SystemRandomSource())
+        let other = SecureBytes(randomCount: LinkConfirmation.secretByteCount, from: SystemRandomSource())
+        let account = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
+        let forged = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
+        let alice = try UserID("alice")
+        let body = LinkConfirmation.body(secret: secret, user: alice, device: 2, accountKey: account)
+        #expect(LinkConfirmation.isConfirmation(body))
+        #expect(LinkConfirmation.confirms(body, secret: secret, user: alice, device: 2, accountKey: account))
+        // Another account key (the server's own), secret, device or user: not confirmed.
+        #expect(!LinkConfirmation.confirms(body, secret: secret, user: alice, device: 2, accountKey: forged))
+        #expect(!LinkConfirmation.confirms(body, secret: other, user: alice, device: 2, accountKey: account))
+        #expect(!LinkConfirmation.confirms(body, secret: secret, user: alice, device: 3, accountKey: account))
+        #expect(!LinkConfirmation.confirms(body, secret: secret, user: try UserID("bob"), device: 2, accountKey: account))
+        #expect(!LinkConfirmation.isConfirmation(Array(body.dropLast())))
+        #expect(!LinkConfirmation.isConfirmation([1, 1] + Array(repeating: 0, count: 52)))
+    }
+
     @Test func linkCodeRoundTripsAndRejectsTampering() throws {
         let device = Ed25519.PrivateKey(random: SystemRandomSource())
         let signedPreKey = X25519.PrivateKey(random: SystemRandomSource()).publicKey
-        let code = LinkCode(user: try UserID("alice"), device: 7, identity: device, signedPreKey: signedPreKey)
-        let text = code.description
+        let secret = SecureBytes(randomCount: LinkConfirmation.secretByteCount, from: SystemRandomSource())
+        let code = LinkCode(user: try UserID("alice"), device: 7, identity: device, signedPreKey: signedPreKey, secret: secret)
+        let text = code.text
         #expect(text.hasPrefix(LinkCode.prefix))
+        // The secret is in the text only, never in what `description` prints.
+        #expect(code.description == "link code for device 7 of alice")
+        #expect("\(code)" == code.description)
         let parsed = try LinkCode(parsing: "  \(text)\n")
         #expect(parsed == code)
         #expect(parsed.signedPreKey == signedPreKey)
+        #expect(parsed.secret == secret)
         #expect(device.publicKey.isValidSignature(parsed.signedPreKeySignature, for: signedPreKey.rawRepresentation))
-        // Every change of a character in the payload is caught (layout, proof or prekey signature).
+        // Every change of a character in the payload is caught (layout, proof, prekey signature or
+        // the check that covers the secret).
         let payload = Array(text.dropFirst(LinkCode.prefix.count))
         for index in payload.indices {
             var changed = payload

@@ -3,13 +3,17 @@ import ParleyCrypto
 import ParleyServerAPI
 
 /// What a new device shows so that the user's primary device can certify it: the user, the new
-/// device's id and identity key, the new device's proof of possession of that key, and its first
+/// device's id and identity key, the new device's proof of possession of that key, its first
 /// signed prekey, which the primary registers with it so that the new device can be sent to
-/// before it first syncs (Specs/client.md, "Linking a device").
+/// before it first syncs, and the link secret, with which the primary confirms the account key to
+/// the new device (``LinkConfirmation``; Specs/client.md, "Linking a device").
 ///
-/// Text form: `parley-link:2:` + base64url without padding of
+/// Text form (``text``): `parley-link:2:` + base64url without padding of
 /// `u8(len(user)) || user || u32(device) || identity key (32) || link proof (64) ||
-/// signed prekey (32) || signed prekey signature (64)`.
+/// signed prekey (32) || signed prekey signature (64) || link secret (16) || check (4)`, where the
+/// check is the first 4 bytes of SHA-256 of everything before it (a mistyped code is refused
+/// rather than confirming with a wrong secret). It holds a secret, so `description` does not show
+/// it.
 public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
     /// The prefix of the text form, with its version.
     public static let prefix = "parley-link:2:"
@@ -26,9 +30,14 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
     public let signedPreKey: X25519.PublicKey
     /// The identity key's signature over ``signedPreKey``.
     public let signedPreKeySignature: [UInt8]
+    /// The link secret: only the new device and whoever reads the code know it.
+    let secret: SecureBytes
 
-    /// A code for `identity` joining `user` as `device`, with its first signed prekey.
-    init(user: UserID, device: UInt32, identity: Ed25519.PrivateKey, signedPreKey: X25519.PublicKey) {
+    /// A code for `identity` joining `user` as `device`, with its first signed prekey and the
+    /// link secret.
+    init(
+        user: UserID, device: UInt32, identity: Ed25519.PrivateKey, signedPreKey: X25519.PublicKey, secret: SecureBytes
+    ) {
         self.user = user.rawValue
         self.device = device
         self.identityKey = identity.publicKey
@@ -36,6 +45,7 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
             for: DeviceLinkProof.signedMessage(user: user, device: device, identityKey: identity.publicKey))
         self.signedPreKey = signedPreKey
         self.signedPreKeySignature = identity.signature(for: signedPreKey.rawRepresentation)
+        self.secret = secret
     }
 
     /// Parses and checks a code: the layout, that the proof verifies and that the signed prekey
@@ -43,9 +53,12 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``ClientError/invalidLinkCode``.
     public init(parsing text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let fixedLength = 4 + Ed25519.publicKeyByteCount + 2 * Ed25519.signatureByteCount + X25519.keyByteCount
+        let fixedLength =
+            4 + Ed25519.publicKeyByteCount + 2 * Ed25519.signatureByteCount + X25519.keyByteCount
+            + LinkConfirmation.secretByteCount + Self.checkByteCount
         guard trimmed.hasPrefix(Self.prefix), let bytes = Self.base64URLDecode(String(trimmed.dropFirst(Self.prefix.count))),
             let userLength = bytes.first.map(Int.init), bytes.count == 1 + userLength + fixedLength,
+            ConstantTime.equals(Array(bytes.suffix(Self.checkByteCount)), Self.check(bytes.dropLast(Self.checkByteCount))),
             let user = try? UserID(String(decoding: bytes[1..<(1 + userLength)], as: UTF8.self))
         else { throw ClientError.invalidLinkCode }
         var reader = ByteReader(bytes, from: 1 + userLength)
@@ -58,6 +71,8 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
             throw ClientError.invalidLinkCode
         }
         let signedPreKeySignature = reader.take(Ed25519.signatureByteCount)
+        var secret = reader.take(LinkConfirmation.secretByteCount)
+        self.secret = SecureBytes(zeroingAfterCopy: &secret)
         guard DeviceLinkProof.isValid(proof, user: user, device: device, identityKey: key),
             key.isValidSignature(signedPreKeySignature, for: signedPreKey.rawRepresentation)
         else { throw ClientError.invalidLinkCode }
@@ -69,13 +84,27 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
         self.signedPreKeySignature = signedPreKeySignature
     }
 
-    /// The text to show and type or paste.
-    public var description: String {
+    /// The text to show and type or paste (it holds the link secret).
+    public var text: String {
         var bytes = [UInt8(truncatingIfNeeded: user.utf8.count)] + Array(user.utf8)
         bytes += [UInt8(truncatingIfNeeded: device >> 24), UInt8(truncatingIfNeeded: device >> 16)]
         bytes += [UInt8(truncatingIfNeeded: device >> 8), UInt8(truncatingIfNeeded: device)]
         bytes += identityKey.rawRepresentation + proof + signedPreKey.rawRepresentation + signedPreKeySignature
+        bytes += secret.withUnsafeBytes { Array($0) }
+        bytes += Self.check(bytes)
+        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         return Self.prefix + Self.base64URLEncode(bytes)
+    }
+
+    /// Names the code without its secret.
+    public var description: String { "link code for device \(device) of \(user)" }
+
+    /// Bytes of the check at the end.
+    private static let checkByteCount = 4
+
+    /// The check over the code's other bytes.
+    private static func check(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        Array(SHA256.hash(Array(bytes)).prefix(checkByteCount))
     }
 
     private static func base64URLEncode(_ bytes: [UInt8]) -> String {

@@ -8,6 +8,7 @@ import ParleyStore
 /// device, which holds the account key, certifies it and registers it on the server.
 extension ParleyClient {
     static let awaitingLinkSetting = "client.awaiting_link"
+    static let linkSecretName = "client.link_secret"
 
     /// Creates the store of a new device of an existing user and the code to show. Others can
     /// send to the device once the primary device ran ``link(_:)`` with the code (which registers
@@ -25,10 +26,12 @@ extension ParleyClient {
             settings: ClientSettings(user: user, device: device, server: server), storeDirectory: storeDirectory,
             passphrase: passphrase, limits: limits, random: random, now: now)
         let signedPreKey = SignedPreKey(identity: client.identity, random: random)
+        let secret = SecureBytes(randomCount: LinkConfirmation.secretByteCount, from: random)
         do {
             // The first signed prekey travels in the code: the primary registers it with the
             // device, which can then be sent to before it first syncs.
             try await client.adoptSignedPreKey(signedPreKey)
+            try await store.setSecret(linkSecretName, to: secret)
             try await store.setSetting(awaitingLinkSetting, to: "1")
         } catch {
             try? store.close()
@@ -38,12 +41,14 @@ extension ParleyClient {
         return (
             client,
             LinkCode(
-                user: userID, device: device, identity: client.identity.signingKey, signedPreKey: signedPreKey.keyPair.publicKey)
+                user: userID, device: device, identity: client.identity.signingKey, signedPreKey: signedPreKey.keyPair.publicKey,
+                secret: secret)
         )
     }
 
-    /// On the primary device: certifies the device in `code` with the account key and registers
-    /// it on the server (signed by this device, with the new device's proof in the body).
+    /// On the primary device: certifies the device in `code` with the account key, registers it
+    /// on the server (signed by this device, with the new device's proof and first signed prekey
+    /// in the body), and sends it the confirmation of the account key (``LinkConfirmation``).
     /// - Throws: ``ClientError/invalidLinkCode`` for a code of another user,
     ///   ``ClientError/notPrimaryDevice`` without the account key, server errors.
     public func link(_ code: LinkCode) async throws {
@@ -60,12 +65,18 @@ extension ParleyClient {
                 signedPreKey: SignedPreKeyRequest(
                     key: server.base64(code.signedPreKey.rawRepresentation), signature: server.base64(code.signedPreKeySignature))
             ))
+        let confirmation = LinkConfirmation.body(
+            secret: code.secret, user: userID, device: code.device, accountKey: accountKey.publicKey)
+        _ = try await server.send([OutgoingMessageJSON(user: user, device: code.device, body: server.base64(confirmation))])
     }
 
     /// On a new device after ``link(_:)`` ran on the primary: checks that the server lists this
-    /// device under a certificate, pins the account key that signed it, and clears the waiting
+    /// device under a certificate, that the primary confirmed the account key that signed it
+    /// (``LinkConfirmation``, from the mailbox), pins that account key, and clears the waiting
     /// mark. Does nothing on a device that is not waiting.
-    /// - Throws: ``ClientError/notRegistered`` while the primary has not linked this device yet.
+    /// - Throws: ``ClientError/notRegistered`` while the primary has not linked this device yet,
+    ///   ``ClientError/linkNotConfirmed`` while its confirmation has not arrived,
+    ///   ``ClientError/linkConfirmationMismatch`` when it does not confirm the listed account key.
     func completeLinkIfNeeded() async throws {
         guard try await store.setting(Self.awaitingLinkSetting) == "1" else { return }
         let list: VerifiedDeviceList
@@ -75,8 +86,36 @@ extension ParleyClient {
             throw ClientError.notRegistered
         }
         guard list.devices[device] == identity.publicKey else { throw ClientError.notRegistered }
+        try await checkLinkConfirmation(of: list.accountKey)
         try await store.setSetting(ClientSettings.accountPublicKey, to: Hex.encode(list.accountKey.rawRepresentation))
         try await store.saveContact(Contact(user: user, accountKey: list.accountKey.rawRepresentation, trust: .verified))
         try await store.setSetting(Self.awaitingLinkSetting, to: "0")
     }
+
+    /// Finds the primary's confirmation among the first envelopes of this device's mailbox (it
+    /// was sent right after the registration), checks it against `accountKey` and acknowledges it.
+    private func checkLinkConfirmation(of accountKey: Ed25519.PublicKey) async throws {
+        guard let userID = try? UserID(user), let secret = try await store.secret(Self.linkSecretName) else {
+            throw ClientError.storeFailure("the link secret is missing")
+        }
+        let confirmations = try await server.fetch(limit: Self.confirmationSearchLimit).filter { envelope in
+            envelope.senderUser == user && Self.bytes(envelope).map(LinkConfirmation.isConfirmation) == true
+        }
+        guard !confirmations.isEmpty else { throw ClientError.linkNotConfirmed }
+        let confirmed = confirmations.contains { envelope in
+            Self.bytes(envelope).map {
+                LinkConfirmation.confirms($0, secret: secret, user: userID, device: device, accountKey: accountKey)
+            } == true
+        }
+        guard confirmed else { throw ClientError.linkConfirmationMismatch }
+        try await server.acknowledge(confirmations.map(\.id))
+    }
+
+    /// An envelope's body bytes; nil when not base64.
+    static func bytes(_ envelope: EnvelopeJSON) -> [UInt8]? {
+        Data(base64Encoded: envelope.body).map(Array.init)
+    }
+
+    /// Envelopes searched for the confirmation: the server's largest fetch.
+    static let confirmationSearchLimit = 1000
 }

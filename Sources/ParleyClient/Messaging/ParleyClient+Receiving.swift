@@ -62,6 +62,9 @@ extension ParleyClient {
             return [.undecryptable(sender: sender, reason: "malformed envelope")]
         }
         guard (try? UserID(sender.user)) != nil else { return [.undecryptable(sender: sender, reason: "malformed sender")] }
+        // A link confirmation beyond the one that completed this device's link (the primary
+        // linked it twice, say): nothing to read, acknowledged with the rest.
+        if sender.user == user, LinkConfirmation.isConfirmation(wire) { return [] }
         let list: VerifiedDeviceList
         do {
             list = try await verifiedDevices(of: sender.user, requireTrusted: false)

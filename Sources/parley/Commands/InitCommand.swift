@@ -42,11 +42,11 @@ struct InitCommand: AsyncParsableCommand {
                 defer { try? client.close() }
                 global.output.emit(
                     """
-                    Link code for \(user) device \(device):
-                    \(code)
+                    Link code for \(user) device \(device) (it holds a secret: show it only to your primary device):
+                    \(code.text)
                     On your primary device run `parley link CODE` with it, then `parley sync` here.
                     """,
-                    ["event": "link_code", "user": user, "device": Int(device), "code": code.description])
+                    ["event": "link_code", "user": user, "device": Int(device), "code": code.text])
                 return
             }
             let client = try await ParleyClient.create(

@@ -160,6 +160,32 @@ struct ClientBehaviourTests {
         }
     }
 
+    @Test func aLinkCompletesOnlyWithThePrimarysConfirmationOfTheAccountKey() async throws {
+        try await ClientWorld.run { world in
+            let bob = try await world.client("bob")
+            let (laptop, code) = try await world.linkedDevice(of: bob, device: 2, folder: "bob-laptop")
+            let bobUser = try UserID("bob")
+            let accountKey = try VerifiedDeviceList(try await bob.server.deviceList(of: "bob"), for: "bob").accountKey
+            func confirm(secret: SecureBytes) async throws {
+                let body = LinkConfirmation.body(secret: secret, user: bobUser, device: 2, accountKey: accountKey)
+                _ = try await bob.server.send([OutgoingMessageJSON(user: "bob", device: 2, body: bob.server.base64(body))])
+            }
+            // The confirmation is lost (taken out of the laptop's mailbox): the link does not complete.
+            let mailbox = try await laptop.server.fetch(limit: 10)
+            #expect(mailbox.count == 1)
+            try await laptop.server.acknowledge(mailbox.map(\.id))
+            await #expect(throws: ClientError.linkNotConfirmed) { try await laptop.sync() }
+            // One made without the code's secret (as a server would have to) is refused.
+            try await confirm(secret: SecureBytes(randomCount: LinkConfirmation.secretByteCount, from: SystemRandomSource()))
+            await #expect(throws: ClientError.linkConfirmationMismatch) { try await laptop.sync() }
+            // The primary's own confirmation completes it; the refused one is acknowledged with it.
+            try await confirm(secret: code.secret)
+            #expect(try await laptop.sync().isEmpty)
+            #expect(try await laptop.server.fetch(limit: 10).isEmpty)
+            #expect(try await laptop.status().server == .ready)
+        }
+    }
+
     @Test func liveStreamDeliversWhileConnected() async throws {
         try await ClientWorld.run { world in
             let alice = try await world.client("alice")
