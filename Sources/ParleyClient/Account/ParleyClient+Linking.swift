@@ -48,7 +48,8 @@ extension ParleyClient {
 
     /// On the primary device: certifies the device in `code` with the account key, registers it
     /// on the server (signed by this device, with the new device's proof and first signed prekey
-    /// in the body), and sends it the confirmation of the account key (``LinkConfirmation``).
+    /// in the body), and sends it the confirmation of the account key (``LinkConfirmation``). Run
+    /// again with the same code, it confirms again (the device is already registered).
     /// - Throws: ``ClientError/invalidLinkCode`` for a code of another user,
     ///   ``ClientError/notPrimaryDevice`` without the account key, server errors.
     public func link(_ code: LinkCode) async throws {
@@ -58,13 +59,22 @@ extension ParleyClient {
         else { throw ClientError.notPrimaryDevice }
         let certificate = accountKey.signature(
             for: DeviceCertificate.signedMessage(user: userID, device: code.device, identityKey: code.identityKey))
-        try await server.addDevice(
-            AddDeviceRequest(
-                id: code.device, identityKey: server.base64(code.identityKey.rawRepresentation),
-                certificate: server.base64(certificate), linkProof: server.base64(code.proof),
-                signedPreKey: SignedPreKeyRequest(
-                    key: server.base64(code.signedPreKey.rawRepresentation), signature: server.base64(code.signedPreKeySignature))
-            ))
+        do {
+            try await server.addDevice(
+                AddDeviceRequest(
+                    id: code.device, identityKey: server.base64(code.identityKey.rawRepresentation),
+                    certificate: server.base64(certificate), linkProof: server.base64(code.proof),
+                    signedPreKey: SignedPreKeyRequest(
+                        key: server.base64(code.signedPreKey.rawRepresentation),
+                        signature: server.base64(code.signedPreKeySignature))))
+        } catch ClientError.serverRejected(status: 409, let errorCode, let message) {
+            // Linked before with this code (the confirmation was lost, say): confirm again. A
+            // device id taken by another key stays an error.
+            let list = try VerifiedDeviceList(try await server.deviceList(of: user), for: user)
+            guard list.devices[code.device] == code.identityKey else {
+                throw ClientError.serverRejected(status: 409, code: errorCode, message: message)
+            }
+        }
         let confirmation = LinkConfirmation.body(
             secret: code.secret, user: userID, device: code.device, accountKey: accountKey.publicKey)
         _ = try await server.send([OutgoingMessageJSON(user: user, device: code.device, body: server.base64(confirmation))])
@@ -116,6 +126,6 @@ extension ParleyClient {
         Data(base64Encoded: envelope.body).map(Array.init)
     }
 
-    /// Envelopes searched for the confirmation: the server's largest fetch.
-    static let confirmationSearchLimit = 1000
+    /// Envelopes searched for the confirmation: one page (it is among the first).
+    static let confirmationSearchLimit = fetchPage
 }

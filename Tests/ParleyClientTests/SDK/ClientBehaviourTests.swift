@@ -178,11 +178,16 @@ struct ClientBehaviourTests {
             // One made without the code's secret (as a server would have to) is refused.
             try await confirm(secret: SecureBytes(randomCount: LinkConfirmation.secretByteCount, from: SystemRandomSource()))
             await #expect(throws: ClientError.linkConfirmationMismatch) { try await laptop.sync() }
-            // The primary's own confirmation completes it; the refused one is acknowledged with it.
-            try await confirm(secret: code.secret)
+            // Linking again with the same code confirms again, which completes the link; the
+            // refused confirmation is acknowledged with it.
+            try await bob.link(code)
             #expect(try await laptop.sync().isEmpty)
             #expect(try await laptop.server.fetch(limit: 10).isEmpty)
             #expect(try await laptop.status().server == .ready)
+            // A confirmation that comes after the link completed is acknowledged and ignored.
+            try await confirm(secret: code.secret)
+            #expect(try await laptop.sync().isEmpty)
+            #expect(try await laptop.server.fetch(limit: 10).isEmpty)
         }
     }
 
