@@ -60,28 +60,48 @@ extension EncryptedStore {
         historyBody: [UInt8]?,
         timestamp: Int64
     ) async throws -> OutboxItem {
+        let sent = try await send(
+            [OutgoingPlaintext(plaintext, to: recipient)], conversation: conversation, historyBody: historyBody,
+            timestamp: timestamp)
+        guard let item = sent.first else { throw StoreError.integrity(table: "outbox") }
+        return item
+    }
+
+    /// ``send(_:to:conversation:historyBody:timestamp:)`` for several recipients (a message's
+    /// fan-out to devices) in one transaction: after a crash either every envelope is in the
+    /// outbox or none is. The history row (with `historyBody`) is tied to the first envelope.
+    /// - Returns: the outbox items, in the order of `messages`.
+    public func send(
+        _ messages: [OutgoingPlaintext], conversation: String, historyBody: [UInt8]?, timestamp: Int64
+    ) async throws -> [OutboxItem] {
         let random = self.random
         let identity = self.identity
-        return try await pool.write { db -> OutboxItem in
-            var record = try self.sessionRecord(for: recipient, db) ?? SessionRecord()
-            let wire = try SessionCipher.encrypt(plaintext, record: &record, identity: identity, random: random)
-            try self.apply(SessionChange(address: recipient, record: record, consumedOneTimePreKey: nil), db)
-            var messageRowID: Int64?
-            if let historyBody {
-                var message = StoredMessage(
-                    conversation: conversation, direction: .outgoing, peerUser: recipient.user, peerDevice: recipient.device,
-                    body: historyBody, timestamp: timestamp, state: .pending)
-                try self.insertMessage(&message, db)
-                messageRowID = message.rowID
+        return try await pool.write { db -> [OutboxItem] in
+            var items: [OutboxItem] = []
+            var historyBody = historyBody
+            for message in messages {
+                let recipient = message.recipient
+                var record = try self.sessionRecord(for: recipient, db) ?? SessionRecord()
+                let wire = try SessionCipher.encrypt(message.plaintext, record: &record, identity: identity, random: random)
+                try self.apply(SessionChange(address: recipient, record: record, consumedOneTimePreKey: nil), db)
+                var messageRowID: Int64?
+                if let body = historyBody {
+                    var stored = StoredMessage(
+                        conversation: conversation, direction: .outgoing, peerUser: recipient.user,
+                        peerDevice: recipient.device, body: body, timestamp: timestamp, state: .pending)
+                    try self.insertMessage(&stored, db)
+                    messageRowID = stored.rowID
+                    historyBody = nil
+                }
+                let item = OutboxItem(
+                    rowID: try Self.nextID("outbox", db), recipientUser: recipient.user, recipientDevice: recipient.device,
+                    wire: wire, messageRowID: messageRowID)
+                try db.execute(
+                    sql: "INSERT INTO outbox (id, sealed) VALUES (?, ?)",
+                    arguments: [item.rowID, try self.sealRecord(item, for: .outbox, rowKey: Self.rowKey(item.rowID))])
+                items.append(item)
             }
-            let item = OutboxItem(
-                rowID: try Self.nextID("outbox", db), recipientUser: recipient.user, recipientDevice: recipient.device,
-                wire: wire,
-                messageRowID: messageRowID)
-            try db.execute(
-                sql: "INSERT INTO outbox (id, sealed) VALUES (?, ?)",
-                arguments: [item.rowID, try self.sealRecord(item, for: .outbox, rowKey: Self.rowKey(item.rowID))])
-            return item
+            return items
         }
     }
 

@@ -54,6 +54,37 @@ struct StoreClientSupportTests {
         #expect(try await pair.bob.receive([again]) == [.alreadyProcessed])
     }
 
+    @Test func aFanOutCommitsWhollyOrNotAtAll() async throws {
+        let pair = try await StoreMessagingTests.Pair(seed: 95)
+        let nobody = PeerAddress(user: "carol", device: 1)
+        // The second envelope cannot be encrypted (no session with carol): nothing is kept, not
+        // even the first envelope or the history row.
+        await #expect(throws: (any Error).self) {
+            try await pair.alice.send(
+                [OutgoingPlaintext([1], to: StoreFixtures.bob), OutgoingPlaintext([1], to: nobody)], conversation: "bob",
+                historyBody: [1], timestamp: 1)
+        }
+        #expect(try await pair.alice.outbox().isEmpty)
+        #expect(try await pair.alice.history(conversation: "bob").isEmpty)
+        // Both to bob's device: two outbox rows, one history row tied to the first.
+        let items = try await pair.alice.send(
+            [OutgoingPlaintext([2], to: StoreFixtures.bob), OutgoingPlaintext([3], to: StoreFixtures.bob)], conversation: "bob",
+            historyBody: [2], timestamp: 2)
+        #expect(try await pair.alice.outbox().map(\.rowID) == items.map(\.rowID))
+        #expect(items.map { $0.messageRowID != nil } == [true, false])
+        #expect(try await pair.alice.history(conversation: "bob").map(\.body) == [[2]])
+        // The session state advanced under both: bob reads them in order.
+        for (index, item) in items.enumerated() {
+            let outcome = try await pair.bob.receive(
+                envelopeID: "f\(index)", from: StoreFixtures.alice, body: item.wire, conversation: "alice", timestamp: 3)
+            guard case .decrypted(let message) = outcome else {
+                Issue.record("envelope \(index) not decrypted: \(outcome)")
+                return
+            }
+            #expect(message.body == [[2], [3]][index])
+        }
+    }
+
     @Test func deliveryStateAndRetiredSignedPreKeys() async throws {
         let pair = try await StoreMessagingTests.Pair(seed: 90)
         let item = try await pair.alice.send([7], to: StoreFixtures.bob, conversation: "bob", historyBody: [7], timestamp: 1)

@@ -31,20 +31,18 @@ extension ParleyClient {
         let sentAt = now()
         let payload = try makePayload(body, sentAt: sentAt, syncedTo: nil)
         let encoded = payload.encode()
-        // One history row, tied to the first recipient device's envelope.
-        var historyBody: [UInt8]? = encoded
         let recipients = try await ensureSessions(with: theirs)
         guard !recipients.isEmpty else { throw ClientError.noDevices(user) }
-        for address in recipients {
-            _ = try await store.send(encoded, to: address, conversation: user, historyBody: historyBody, timestamp: sentAt)
-            historyBody = nil
-        }
+        var envelopes = recipients.map { OutgoingPlaintext(encoded, to: $0) }
         if user != self.user {
             let copy = try makePayload(body, sentAt: sentAt, syncedTo: recipient, id: payload.id).encode()
-            for address in try await ensureSessions(with: ours) where address != self.address {
-                _ = try await store.send(copy, to: address, conversation: user, historyBody: nil, timestamp: sentAt)
+            envelopes += try await ensureSessions(with: ours).filter { $0 != self.address }.map {
+                OutgoingPlaintext(copy, to: $0)
             }
         }
+        // The whole fan-out in one transaction (all envelopes in the outbox, or none after a
+        // crash), with one history row tied to the first recipient device's envelope.
+        _ = try await store.send(envelopes, conversation: user, historyBody: encoded, timestamp: sentAt)
         try await flushOutbox()
         return payload.id
     }
@@ -67,35 +65,27 @@ extension ParleyClient {
     /// Addresses of `list`'s devices with a current session to the certified identity key,
     /// starting sessions from claimed bundles where there is none (or one to an older key).
     func ensureSessions(with list: VerifiedDeviceList) async throws -> [PeerAddress] {
+        var ready: Set<UInt32> = []
         var missing: [UInt32] = []
-        for (id, key) in list.devices {
-            let address = PeerAddress(user: list.user, device: id)
-            if address == self.address { continue }
-            let current = try await store.sessionRecord(for: address)?.current
-            if current?.remoteIdentityKey != key { missing.append(id) }
+        for (id, key) in list.devices where PeerAddress(user: list.user, device: id) != self.address {
+            let current = try await store.sessionRecord(for: PeerAddress(user: list.user, device: id))?.current
+            if current?.remoteIdentityKey == key { ready.insert(id) } else { missing.append(id) }
         }
         if !missing.isEmpty {
+            // A device without a signed prekey on the server is left out of the claim and gets
+            // nothing (one registered without it, before it uploads one).
             for bundle in try await server.claim(user: list.user, devices: missing.sorted()) {
-                guard let certified = list.devices[bundle.device] else { continue }
+                guard let certified = list.devices[bundle.device], missing.contains(bundle.device) else { continue }
                 let preKeyBundle = try Self.preKeyBundle(bundle, certifiedKey: certified, user: list.user)
                 do {
                     try await store.startSession(with: PeerAddress(user: list.user, device: bundle.device), bundle: preKeyBundle)
                 } catch is ProtocolError {
                     throw ClientError.invalidCertificate(list.user)
                 }
+                ready.insert(bundle.device)
             }
         }
-        // A device without a signed prekey yet (a linked device before its first sync) was left
-        // out of the claim and gets nothing.
-        var ready: [PeerAddress] = []
-        for id in list.devices.keys.sorted() {
-            let address = PeerAddress(user: list.user, device: id)
-            guard address != self.address,
-                try await store.sessionRecord(for: address)?.current?.remoteIdentityKey == list.devices[id]
-            else { continue }
-            ready.append(address)
-        }
-        return ready
+        return ready.sorted().map { PeerAddress(user: list.user, device: $0) }
     }
 
     /// A claimed bundle as the protocol takes it, if its identity key is the certified one.
