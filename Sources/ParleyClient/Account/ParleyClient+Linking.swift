@@ -126,6 +126,7 @@ extension ParleyClient {
         Data(base64Encoded: envelope.body).map(Array.init)
     }
 
-    /// Envelopes searched for the confirmation: one page (it is among the first).
-    static let confirmationSearchLimit = fetchPage
+    /// Envelopes searched for the confirmation: the largest fetch the API allows (it is sent
+    /// right after the registration, so it is among the first).
+    static let confirmationSearchLimit = 1000
 }
