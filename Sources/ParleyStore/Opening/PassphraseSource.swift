@@ -53,8 +53,10 @@ public enum PassphraseSource: Sendable {
         guard tcgetattr(STDIN_FILENO, &original) == 0 else { throw .noTerminal }
         var silent = original
         silent.c_lflag &= ~tcflag_t(ECHO)
-        FileHandle.standardError.write(Data(prompt.utf8))
+        // Echo off before the prompt shows: what is typed as soon as it appears is neither echoed
+        // nor flushed away.
         guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent) == 0 else { throw .noTerminal }
+        FileHandle.standardError.write(Data(prompt.utf8))
         defer {
             _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
             FileHandle.standardError.write(Data("\n".utf8))

@@ -112,6 +112,36 @@ struct CLIConversationTests {
         }
     }
 
+    @Test func thePassphrasePromptDoesNotEchoAndChecksWhatIsTyped() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            let initArguments = ["--user", "alice", "--server", server.url, "--kdf", "interactive"]
+            let newPrompt = "New passphrase for the store: "
+            let againPrompt = "Type it again: "
+            // Two different passphrases: nothing is created.
+            let differ = try await alice.runOnTerminal(
+                "init", initArguments, answering: [(newPrompt, "first try"), (againPrompt, "second try")])
+            #expect(differ.status == 1)
+            #expect(differ.stdout.contains("The two passphrases differ; nothing was created."))
+            #expect(!ParleyClient.storeExists(in: alice.store))
+            // Typed twice alike: created, and what was typed never appears on the terminal.
+            let created = try await alice.runOnTerminal(
+                "init", initArguments, answering: [(newPrompt, "typed secret"), (againPrompt, "typed secret")])
+            #expect(created.status == 0, "\(created.stdout)")
+            #expect(created.stdout.contains(newPrompt) && created.stdout.contains(againPrompt))
+            #expect(created.stdout.contains("Created alice (device 1)"))
+            #expect(!created.stdout.contains("typed secret"))
+            // Opening it asks once; a wrong passphrase is refused, the right one opens it.
+            let wrong = try await alice.runOnTerminal("status", [], answering: [("Passphrase: ", "not it")])
+            #expect(wrong.status == 1)
+            #expect(wrong.stdout.contains("The passphrase does not open this store."))
+            #expect(!wrong.stdout.contains("not it"))
+            let opened = try await alice.runOnTerminal("status", [], answering: [("Passphrase: ", "typed secret")])
+            #expect(opened.status == 0, "\(opened.stdout)")
+            #expect(opened.stdout.contains("user:      alice (device 1)"))
+        }
+    }
+
     @Test func linkedDeviceReceivesTheConversation() async throws {
         try await Self.withWorld { server, user in
             let alice = user("alice")

@@ -42,6 +42,53 @@ struct CLIUser: Sendable {
         return peak
     }
 
+    /// Runs `parley COMMAND --store STORE ARGS...` on a pseudo-terminal, without
+    /// `PARLEY_PASSPHRASE`, answering each prompt in turn with the matching line, as a person
+    /// typing would (Python's `pty` drives it). Returns everything the terminal showed, in `stdout`.
+    func runOnTerminal(_ command: String, _ arguments: [String], answering prompts: [(prompt: String, line: String)])
+        async throws -> Run
+    {
+        let driver = """
+            import json, os, pty, select, sys, time
+            prompts = json.loads(sys.argv[1])
+            os.environ.pop("PARLEY_PASSPHRASE", None)
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[2], sys.argv[2:])
+            shown = b""
+            def read_some(deadline):
+                global shown
+                ready, _, _ = select.select([fd], [], [], max(0, deadline - time.time()))
+                if not ready:
+                    return False
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    return False
+                shown += chunk
+                return bool(chunk)
+            answered = {}
+            for prompt, line in prompts:
+                deadline = time.time() + 60
+                while shown.count(prompt.encode()) <= answered.get(prompt, 0) and read_some(deadline):
+                    pass
+                answered[prompt] = shown.count(prompt.encode())
+                os.write(fd, (line + "\\n").encode())
+            while read_some(time.time() + 60):
+                pass
+            _, status = os.waitpid(pid, 0)
+            sys.stdout.write(shown.decode("utf-8", "replace"))
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """
+        let answers = String(
+            decoding: try JSONSerialization.data(withJSONObject: prompts.map { [$0.prompt, $0.line] }), as: UTF8.self)
+        return try await launch(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", "-c", driver, answers, try TestProcesses.builtProduct("parley").path, command, "--store", store]
+                + arguments,
+            stdin: nil)
+    }
+
     /// Runs the process on a Dispatch thread: waiting for it must not hold one of the few
     /// threads that every other concurrently running test needs for its own timers and I/O.
     private func launch(_ executable: URL, _ arguments: [String], stdin: String?) async throws -> Run {
