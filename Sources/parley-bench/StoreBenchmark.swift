@@ -169,7 +169,7 @@ final class RawSQLite: Sendable {
         }
     }
 
-    /// `count` messages, `perTransaction` per transaction, each: the envelope check and insert,
+    /// `count` messages, `perTransaction` per transaction, each: the envelope check, insert and trim,
     /// the session read and write, the message id and insert, the conversation upsert.
     func receive(count: Int, perTransaction: Int) async throws {
         let sizes = self.sizes
@@ -181,6 +181,8 @@ final class RawSQLite: Sendable {
                     _ = try Bool.fetchOne(
                         db, sql: "SELECT 1 FROM processed_envelopes WHERE envelope_hash = ?", arguments: [envelope])
                     try db.execute(sql: "INSERT INTO processed_envelopes (envelope_hash) VALUES (?)", arguments: [envelope])
+                    try db.execute(
+                        sql: "DELETE FROM processed_envelopes WHERE rowid <= ?", arguments: [db.lastInsertedRowID - 10_000])
                     let peer = Data(Self.bytes(32, seed: 1))
                     _ = try Data.fetchOne(db, sql: "SELECT sealed FROM sessions WHERE peer_hash = ?", arguments: [peer])
                     try db.execute(
