@@ -20,7 +20,8 @@ final class ProgressLine: @unchecked Sendable {
             defer { lastPercent = percent }
             return percent != lastPercent
         }
-        if changed { FileHandle.standardError.write(Data("\r\(label) \(percent)%".utf8)) }
+        // Cleared first: another line (encrypting, then uploading) may have been longer.
+        if changed { FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(percent)%".utf8)) }
     }
 
     func finish() {

@@ -15,17 +15,20 @@ extension ParleyClient {
     }
 
     /// Encrypts the file at `path`, uploads it and sends it to `user` like a text message.
+    /// - Parameters:
+    ///   - encryptionProgress: plaintext bytes encrypted so far, of the file's size.
+    ///   - progress: ciphertext bytes uploaded so far, of the ciphertext's size.
     /// - Returns: the message id.
     @discardableResult
     public func send(
         fileAt path: String, to user: String, mediaType: String = "application/octet-stream",
-        progress: TransferProgress? = nil
+        encryptionProgress: TransferProgress? = nil, progress: TransferProgress? = nil
     ) async throws -> MessageID {
         let sealedPath = try temporaryPath("upload")
         defer { try? FileManager.default.removeItem(atPath: sealedPath) }
         let encrypted: EncryptedAttachment
         do {
-            encrypted = try AttachmentCipher.encryptFile(at: path, to: sealedPath, random: random, progress: nil)
+            encrypted = try AttachmentCipher.encryptFile(at: path, to: sealedPath, random: random, progress: encryptionProgress)
         } catch {
             throw ClientError.fileAccess(path)
         }

@@ -28,9 +28,12 @@ struct SendCommand: ClientCommand {
     func run(with client: ParleyClient) async throws {
         let output = global.output
         if let file {
-            let progress = ProgressLine(enabled: !global.json && isatty(STDERR_FILENO) == 1, label: "uploading")
-            let id = try await client.send(fileAt: file, to: user, mediaType: mediaType, progress: progress.update)
-            progress.finish()
+            let onTerminal = !global.json && isatty(STDERR_FILENO) == 1
+            let encrypting = ProgressLine(enabled: onTerminal, label: "encrypting")
+            let uploading = ProgressLine(enabled: onTerminal, label: "uploading")
+            let id = try await client.send(
+                fileAt: file, to: user, mediaType: mediaType, encryptionProgress: encrypting.update, progress: uploading.update)
+            uploading.finish()
             output.emit(
                 "sent \((file as NSString).lastPathComponent) to \(user)",
                 ["event": "sent", "to": user, "id": id.description, "file": file])

@@ -191,6 +191,27 @@ struct ClientBehaviourTests {
         }
     }
 
+    @Test func sendingAFileReportsEncryptionAndUploadToTheEnd() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            let path = "\(world.folder)/photo.bin"
+            let size = 3 * 65_536 + 17
+            try Data((0..<size).map { UInt8(truncatingIfNeeded: $0) }).write(to: URL(fileURLWithPath: path))
+            let encryption = ProgressLog()
+            let upload = ProgressLog()
+            try await alice.send(
+                fileAt: path, to: "bob", encryptionProgress: encryption.record, progress: upload.record)
+            let encrypted = try #require(encryption.last)
+            #expect(encrypted == (Int64(size), Int64(size)))
+            #expect(encryption.isMonotonic && upload.isMonotonic)
+            let uploaded = try #require(upload.last)
+            #expect(uploaded.0 == uploaded.1 && uploaded.1 > Int64(size))
+            #expect(Self.texts(try await bob.sync()).isEmpty)  // a file, not a text
+            #expect(FileManager.default.contentsEqual(atPath: path, andPath: "\(bob.downloadsDirectory)/photo.bin"))
+        }
+    }
+
     @Test func liveStreamDeliversWhileConnected() async throws {
         try await ClientWorld.run { world in
             let alice = try await world.client("alice")
@@ -206,5 +227,21 @@ struct ClientBehaviourTests {
             #expect(Self.texts([try #require(await iterator.next())]) == ["pushed live"])
             #expect(try await bob.server.fetch(limit: 10).isEmpty)
         }
+    }
+}
+
+/// Progress calls as a transfer reported them.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var calls: [(Int64, Int64)] = []
+
+    @Sendable func record(_ done: Int64, _ total: Int64) { lock.withLock { calls.append((done, total)) } }
+
+    /// The last call, if any.
+    var last: (Int64, Int64)? { lock.withLock { calls.last } }
+
+    /// Whether `done` never went back and `total` never changed.
+    var isMonotonic: Bool {
+        lock.withLock { zip(calls, calls.dropFirst()).allSatisfy { $0.0 <= $1.0 && $0.1 == $1.1 } }
     }
 }
