@@ -82,7 +82,8 @@ extension ParleyClient {
 
     /// On a new device after ``link(_:)`` ran on the primary: checks that the server lists this
     /// device under a certificate, that the primary confirmed the account key that signed it
-    /// (``LinkConfirmation``, from the mailbox), pins that account key, and clears the waiting
+    /// (``LinkConfirmation``, from the mailbox), uploads its signed prekey again (in case the
+    /// registration stored the device without it), pins that account key, and clears the waiting
     /// mark. Does nothing on a device that is not waiting.
     /// - Throws: ``ClientError/notRegistered`` while the primary has not linked this device yet,
     ///   ``ClientError/linkNotConfirmed`` while its confirmation has not arrived,
@@ -97,6 +98,7 @@ extension ParleyClient {
         }
         guard list.devices[device] == identity.publicKey else { throw ClientError.notRegistered }
         try await checkLinkConfirmation(of: list.accountKey)
+        try await reuploadCurrentSignedPreKey()
         try await store.setSetting(ClientSettings.accountPublicKey, to: Hex.encode(list.accountKey.rawRepresentation))
         try await store.saveContact(Contact(user: user, accountKey: list.accountKey.rawRepresentation, trust: .verified))
         try await store.setSetting(Self.awaitingLinkSetting, to: "0")

@@ -72,6 +72,17 @@ extension ParleyClient {
         try await store.setSetting(Self.signedPreKeyState, to: String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
     }
 
+    /// Uploads the current signed prekey again (`PUT` replaces it with itself): a linked device
+    /// does so when its link completes, in case the primary's registration stored the device but
+    /// not the prekey from the code.
+    func reuploadCurrentSignedPreKey() async throws {
+        guard let hex = try await loadSignedPreKeyState().current, let bytes = Hex.decode(hex),
+            let publicKey = try? X25519.PublicKey(rawRepresentation: bytes),
+            let preKey = try await store.signedPreKey(for: publicKey)
+        else { throw ClientError.storeFailure("the current signed prekey is missing") }
+        try await server.uploadSignedPreKey(key: publicKey.rawRepresentation, signature: preKey.signature)
+    }
+
     func loadSignedPreKeyState() async throws -> SignedPreKeyState {
         guard let text = try await store.setting(Self.signedPreKeyState) else {
             return SignedPreKeyState(current: nil, createdAt: 0, retired: [])

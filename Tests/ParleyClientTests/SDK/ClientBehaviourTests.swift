@@ -191,6 +191,33 @@ struct ClientBehaviourTests {
         }
     }
 
+    @Test func aLinkedDeviceRegisteredWithoutItsSignedPreKeyUploadsItWhenTheLinkCompletes() async throws {
+        try await ClientWorld.run { world in
+            let bob = try await world.client("bob")
+            let (laptop, code) = try await ParleyClient.prepareLinkedDevice(
+                user: "bob", device: 2, server: world.server.url, storeDirectory: "\(world.folder)/bob-laptop",
+                passphrase: SecureBytes(copying: Array("pw".utf8)), limits: .minimumForTesting)
+            // The registration stored the device but not the prekey from the code (as after a
+            // failure between the two), then the primary confirmed.
+            let bobUser = try UserID("bob")
+            let accountKey = try Ed25519.PrivateKey(
+                seed: try #require(try await bob.store.secret(ClientSettings.accountSecretKey)))
+            let certificate = accountKey.signature(
+                for: DeviceCertificate.signedMessage(user: bobUser, device: 2, identityKey: code.identityKey))
+            try await bob.server.addDevice(
+                AddDeviceRequest(
+                    id: 2, identityKey: bob.server.base64(code.identityKey.rawRepresentation),
+                    certificate: bob.server.base64(certificate), linkProof: bob.server.base64(code.proof)))
+            let confirmation = LinkConfirmation.body(
+                secret: code.secret, user: bobUser, device: 2, accountKey: accountKey.publicKey)
+            _ = try await bob.server.send([OutgoingMessageJSON(user: "bob", device: 2, body: bob.server.base64(confirmation))])
+            #expect(try await bob.server.claim(user: "bob", devices: [2]).isEmpty)
+            _ = try await laptop.sync()
+            let bundle = try #require(try await bob.server.claim(user: "bob", devices: [2]).first)
+            #expect(Data(base64Encoded: bundle.signedPreKey).map(Array.init) == code.signedPreKey.rawRepresentation)
+        }
+    }
+
     @Test func sendingAFileReportsEncryptionAndUploadToTheEnd() async throws {
         try await ClientWorld.run { world in
             let alice = try await world.client("alice")
