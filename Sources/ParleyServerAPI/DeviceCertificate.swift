@@ -16,7 +16,7 @@ public enum DeviceCertificate {
     ///   - identityKey: the device's Ed25519 identity key.
     /// - Returns: the message to sign or verify.
     public static func signedMessage(user: UserID, device: UInt32, identityKey: Ed25519.PublicKey) -> [UInt8] {
-        DeviceStatement.bytes(context: context, user: user, device: device, identityKey: identityKey)
+        DeviceStatement.bytes(context: context, user: user, device: device, key: identityKey)
     }
 
     /// Whether `certificate` is the account key's signature for this device.

@@ -12,7 +12,7 @@ public enum DeviceLinkProof {
 
     /// The exact bytes the new device signs.
     public static func signedMessage(user: UserID, device: UInt32, identityKey: Ed25519.PublicKey) -> [UInt8] {
-        DeviceStatement.bytes(context: context, user: user, device: device, identityKey: identityKey)
+        DeviceStatement.bytes(context: context, user: user, device: device, key: identityKey)
     }
 
     /// Whether `proof` is the device's own signature over its link statement.

@@ -1,9 +1,12 @@
 import ParleyCrypto
 
 /// The byte layout shared by the statements about one device:
-/// `context || u8(len(user)) || user || u32(device id) || device identity key` (u32 big-endian).
-enum DeviceStatement {
-    static func bytes(context: [UInt8], user: UserID, device: UInt32, identityKey: Ed25519.PublicKey) -> [UInt8] {
+/// `context || u8(len(user)) || user || u32(device id) || key` (u32 big-endian), where the key is
+/// the device's identity key (certificates, link proofs) or its account's key (link
+/// confirmations).
+public enum DeviceStatement {
+    /// The statement's bytes.
+    public static func bytes(context: [UInt8], user: UserID, device: UInt32, key: Ed25519.PublicKey) -> [UInt8] {
         let userBytes = user.utf8Bytes
         var message = context
         message.reserveCapacity(context.count + 1 + userBytes.count + 4 + Ed25519.publicKeyByteCount)
@@ -14,7 +17,7 @@ enum DeviceStatement {
             UInt8(truncatingIfNeeded: device >> 24), UInt8(truncatingIfNeeded: device >> 16),
             UInt8(truncatingIfNeeded: device >> 8), UInt8(truncatingIfNeeded: device),
         ])
-        message.append(contentsOf: identityKey.rawRepresentation)
+        message.append(contentsOf: key.rawRepresentation)
         return message
     }
 }

@@ -36,12 +36,7 @@ enum LinkConfirmation {
 
     /// HMAC-SHA-256 under `secret` of `marker || u8(len(user)) || user || u32(device) || account key`.
     private static func tag(secret: SecureBytes, user: UserID, device: UInt32, accountKey: Ed25519.PublicKey) -> SecureBytes {
-        var message = marker + [UInt8(truncatingIfNeeded: user.rawValue.utf8.count)] + Array(user.rawValue.utf8)
-        message += [
-            UInt8(truncatingIfNeeded: device >> 24), UInt8(truncatingIfNeeded: device >> 16),
-            UInt8(truncatingIfNeeded: device >> 8), UInt8(truncatingIfNeeded: device),
-        ]
-        message += accountKey.rawRepresentation
-        return HMACSHA256.authenticationCode(key: secret, message: message)
+        HMACSHA256.authenticationCode(
+            key: secret, message: DeviceStatement.bytes(context: marker, user: user, device: device, key: accountKey))
     }
 }
