@@ -73,8 +73,8 @@ extension ParleyClient {
     }
 
     /// Uploads the current signed prekey again (`PUT` replaces it with itself): a linked device
-    /// does so when its link completes, in case the primary's registration stored the device but
-    /// not the prekey from the code.
+    /// does so when its link completes, in case the primary registered the device without the
+    /// prekey from the code (the registration's `signed_prekey` is optional).
     func reuploadCurrentSignedPreKey() async throws {
         guard let hex = try await loadSignedPreKeyState().current, let bytes = Hex.decode(hex),
             let publicKey = try? X25519.PublicKey(rawRepresentation: bytes),

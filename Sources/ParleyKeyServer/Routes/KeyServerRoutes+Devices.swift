@@ -50,12 +50,7 @@ extension KeyServerRoutes {
         else { throw ServerError.invalidCertificate }
         // Checked before anything is stored: a bad signed prekey adds nothing.
         let signedPreKey = try input.signedPreKey.map { try Self.signedPreKey($0, signedBy: device.identityKey) }
-        try await storage.addDevice(device, to: user)
-        // Separate from the device's insert: if this fails, the device is registered without a
-        // signed prekey, as one added without it, and uploads one on its first sync.
-        if let signedPreKey {
-            try await storage.setSignedPreKey(signedPreKey, for: DeviceAddress(user: user, device: device.id))
-        }
+        try await storage.addDevice(device, signedPreKey: signedPreKey, to: user)
         logger.info(
             "device added",
             metadata: ["user": "\(user)", "device": "\(device.id)", "identity_key": "\(Fingerprint.of(device.identityKey))"])

@@ -20,9 +20,11 @@ public protocol KeyServerStorage: Sendable {
     /// The identity key of a registered device, or nil.
     func identityKey(of address: DeviceAddress) async throws -> Ed25519.PublicKey?
 
-    /// Adds a device to an existing user; the caller has verified its certificate.
-    /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/deviceTaken``.
-    func addDevice(_ device: DeviceRecord, to user: UserID) async throws
+    /// Adds a device to an existing user, with its first signed prekey when given, in one
+    /// transaction (the device is never stored without the signed prekey it came with); the
+    /// caller has verified the certificate and the prekey's signature.
+    /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/deviceTaken`` (nothing changed).
+    func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) async throws
 
     /// Removes a device with its prekeys and its pending messages.
     /// - Throws: ``DirectoryError/unknownDevice``.

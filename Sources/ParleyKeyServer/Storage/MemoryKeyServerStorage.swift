@@ -41,10 +41,10 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         accounts[address.user]?.devices[address.device]?.record.identityKey
     }
 
-    public func addDevice(_ device: DeviceRecord, to user: UserID) throws {
+    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) throws {
         guard var state = accounts[user] else { throw DirectoryError.unknownUser }
         guard state.devices[device.id] == nil else { throw DirectoryError.deviceTaken }
-        state.devices[device.id] = DeviceState(record: device)
+        state.devices[device.id] = DeviceState(record: device, signedPreKey: signedPreKey)
         accounts[user] = state
     }
 

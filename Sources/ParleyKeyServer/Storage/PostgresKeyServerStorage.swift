@@ -129,7 +129,7 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
         return try rows.first.map { try Ed25519.PublicKey(rawRepresentation: Self.bytes($0.decode(ByteBuffer.self))) }
     }
 
-    public func addDevice(_ device: DeviceRecord, to user: UserID) async throws {
+    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) async throws {
         try await transaction { connection in
             let account = try await connection.query(
                 "SELECT 1 FROM accounts WHERE user_id = \(user.rawValue) FOR KEY SHARE", logger: queryLogger
@@ -137,9 +137,10 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
             guard !account.isEmpty else { throw DirectoryError.unknownUser }
             let inserted = try await connection.query(
                 """
-                INSERT INTO devices (user_id, id, identity_key, certificate)
+                INSERT INTO devices (user_id, id, identity_key, certificate, signed_prekey, signed_prekey_signature)
                 VALUES (\(user.rawValue), \(Int64(device.id)), \(Self.buffer(device.identityKey.rawRepresentation)),
-                        \(Self.buffer(device.certificate)))
+                        \(Self.buffer(device.certificate)), \(signedPreKey.map { Self.buffer($0.key.rawRepresentation) }),
+                        \(signedPreKey.map { Self.buffer($0.signature) }))
                 ON CONFLICT DO NOTHING RETURNING 1
                 """, logger: queryLogger
             ).collect()

@@ -88,7 +88,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         return key
     }
 
-    public func addDevice(_ device: DeviceRecord, to user: UserID) async throws {
+    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) async throws {
         try await writes.write { db in
             guard try Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) else {
                 throw DirectoryError.unknownUser
@@ -96,6 +96,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
             guard try !Self.exists(db, "SELECT 1 FROM devices WHERE user = ? AND id = ?", [user.rawValue, Int64(device.id)])
             else { throw DirectoryError.deviceTaken }
             try Self.insert(device, user: user, db: db)
+            if let signedPreKey { try Self.update(signedPreKey, of: DeviceAddress(user: user, device: device.id), db: db) }
         }
     }
 
@@ -115,15 +116,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws {
-        try await writes.write { db in
-            try db.execute(
-                sql: "UPDATE devices SET signed_prekey = ?, signed_prekey_signature = ? WHERE user = ? AND id = ?",
-                arguments: [
-                    Data(signedPreKey.key.rawRepresentation), Data(signedPreKey.signature), address.user.rawValue,
-                    Int64(address.device),
-                ])
-            guard db.changesCount == 1 else { throw DirectoryError.unknownDevice }
-        }
+        try await writes.write { db in try Self.update(signedPreKey, of: address, db: db) }
     }
 
     public func addOneTimePreKeys(_ keys: [X25519.PublicKey], for address: DeviceAddress, limit: Int) async throws
@@ -304,6 +297,18 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         try db.execute(
             sql: "INSERT INTO devices (user, id, identity_key, certificate) VALUES (?, ?, ?, ?)",
             arguments: [user.rawValue, Int64(device.id), Data(device.identityKey.rawRepresentation), Data(device.certificate)])
+    }
+
+    /// Sets the device's signed prekey.
+    /// - Throws: ``DirectoryError/unknownDevice`` when no such device is stored.
+    private static func update(_ signedPreKey: SignedPreKeyRecord, of address: DeviceAddress, db: Database) throws {
+        try db.execute(
+            sql: "UPDATE devices SET signed_prekey = ?, signed_prekey_signature = ? WHERE user = ? AND id = ?",
+            arguments: [
+                Data(signedPreKey.key.rawRepresentation), Data(signedPreKey.signature), address.user.rawValue,
+                Int64(address.device),
+            ])
+        guard db.changesCount == 1 else { throw DirectoryError.unknownDevice }
     }
 
     private static func deviceRecord(_ row: Row) throws -> DeviceRecord {
