@@ -16,11 +16,14 @@ import ParleyCrypto
 /// database one server process's (a second process cannot open it), which in turn lets device
 /// identity keys be cached in memory (``IdentityKeyCache``). Statements are GRDB cached
 /// statements (compiled once per connection); those of claims and sends are bound and read
-/// through SQLite's C API (``SQLiteRawStatement``). Writes of concurrent requests share transactions
+/// through SQLite's C API (``SQLiteRawStatement``). The single-statement reads of signed routes run
+/// on the caller's thread on read-only connections of their own (``SQLiteReaders``). Writes of concurrent requests share transactions
 /// (``SQLiteWriteBatcher``: group commit, one savepoint per write), and the WAL is checkpointed
 /// beside the writer (``SQLiteCheckpointer``).
 public final class SQLiteKeyServerStorage: KeyServerStorage {
     private let pool: DatabasePool
+    /// The single-statement reads of signed routes, run on the caller's thread.
+    private let readers: SQLiteReaders
     /// Every write of a request goes through here (group commit).
     private let writes: SQLiteWriteBatcher
     /// Copies the WAL back beside the writer.
@@ -48,6 +51,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator().migrate(pool)
         writes = SQLiteWriteBatcher(pool: pool)
+        readers = SQLiteReaders(path: path)
         checkpointer = try SQLiteCheckpointer(path: path)
     }
 
@@ -79,10 +83,11 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     public func identityKey(of address: DeviceAddress) async throws -> Ed25519.PublicKey? {
         if let cached = state.identityKeys.key(of: address) { return cached }
         let generation = state.identityKeys.generation
-        let key = try await pool.read { db in
-            try Self.fetchOne(db, "SELECT identity_key FROM devices WHERE user = ? AND id = ?", Self.arguments(address)).map {
-                try Ed25519.PublicKey(rawRepresentation: Self.bytes($0, "identity_key"))
-            }
+        let key = try readers.read { connection in
+            let select = try connection.statement("SELECT identity_key FROM devices WHERE user = ? AND id = ?")
+            Self.bind(address, to: select)
+            return try select.rows { try Ed25519.PublicKey(rawRepresentation: try Self.required($0.bytes(0), "identity_key")) }
+                .first
         }
         if let key { state.identityKeys.store(key, for: address, ifGeneration: generation) }
         return key
@@ -139,8 +144,10 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func oneTimePreKeyCount(for address: DeviceAddress) async throws -> Int {
-        try await pool.read { db in
-            try Self.count(db, "SELECT COUNT(*) FROM one_time_prekeys WHERE user = ? AND device = ?", address)
+        try readers.read { connection in
+            let count = try connection.statement("SELECT COUNT(*) FROM one_time_prekeys WHERE user = ? AND device = ?")
+            Self.bind(address, to: count)
+            return Int(try count.rows { $0.int64(0) }.first ?? 0)
         }
     }
 
@@ -236,21 +243,22 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) async throws -> [Envelope] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT id, sender_user, sender_device, timestamp, body FROM messages
-                        WHERE user = ? AND device = ? AND timestamp >= ? ORDER BY id LIMIT ?
-                        """),
-                arguments: [address.user.rawValue, Int64(address.device), notBefore, Int64(max(0, limit))]
-            ).map { row in
-                let senderDevice: Int64 = row["sender_device"]
-                return Envelope(
-                    id: row["id"], recipient: address,
+        try readers.read { connection in
+            let select = try connection.statement(
+                """
+                SELECT id, sender_user, sender_device, timestamp, body FROM messages
+                WHERE user = ? AND device = ? AND timestamp >= ? ORDER BY id LIMIT ?
+                """)
+            Self.bind(address, to: select)
+            select.bind(3, notBefore)
+            select.bind(4, Int64(max(0, limit)))
+            return try select.rows { row in
+                Envelope(
+                    id: row.int64(0), recipient: address,
                     sender: DeviceAddress(
-                        user: try UserID(validating: row["sender_user"]), device: UInt32(truncatingIfNeeded: senderDevice)),
-                    timestamp: row["timestamp"], body: try Self.bytes(row, "body"))
+                        user: try UserID(validating: try Self.required(row.text(1), "sender_user")),
+                        device: UInt32(truncatingIfNeeded: row.int64(2))),
+                    timestamp: row.int64(3), body: try Self.required(row.bytes(4), "body"))
             }
         }
     }
@@ -320,7 +328,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     /// A column the schema declares NOT NULL; a NULL is a corrupt row.
-    private static func required(_ value: [UInt8]?, _ column: String) throws -> [UInt8] {
+    private static func required<Value>(_ value: Value?, _ column: String) throws -> Value {
         guard let value else { throw SQLiteStorageError.corruptRow(column: column) }
         return value
     }
@@ -328,6 +336,12 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     private static func bytes(_ row: Row, _ column: String) throws -> [UInt8] {
         guard let data: Data = row[column] else { throw SQLiteStorageError.corruptRow(column: column) }
         return Array(data)
+    }
+
+    /// Binds the device's user and id to parameters 1 and 2.
+    private static func bind(_ address: DeviceAddress, to statement: SQLiteRawStatement) {
+        statement.bind(1, address.user.rawValue)
+        statement.bind(2, Int64(address.device))
     }
 
     private static func arguments(_ address: DeviceAddress) -> StatementArguments {

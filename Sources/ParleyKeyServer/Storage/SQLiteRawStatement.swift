@@ -9,13 +9,18 @@ import GRDBSQLite
 /// and ``run()`` reset the statement before they return, so the cached statement is clean for its
 /// next user (GRDB or this type).
 struct SQLiteRawStatement {
-    private let database: Database
+    private let connection: SQLiteConnection?
     private let handle: SQLiteStatement
 
     /// The cached statement for `sql`, compiled once per connection.
     init(_ database: Database, _ sql: String) throws {
-        self.database = database
-        handle = try database.cachedStatement(sql: sql).sqliteStatement
+        self.init(handle: try database.cachedStatement(sql: sql).sqliteStatement, connection: database.sqliteConnection)
+    }
+
+    /// A statement compiled on `connection` by its owner (``SQLiteReadConnection``), cleared for use.
+    init(handle: SQLiteStatement, connection: SQLiteConnection?) {
+        self.connection = connection
+        self.handle = handle
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
@@ -47,7 +52,7 @@ struct SQLiteRawStatement {
     /// Runs a statement that returns no rows.
     func run() throws {
         defer { sqlite3_reset(handle) }
-        try step(expectingRow: false)
+        _ = try step(expectingRow: false)
     }
 
     /// Runs the statement and maps each row with `read`, which gets the statement to read
@@ -91,7 +96,7 @@ struct SQLiteRawStatement {
         case SQLITE_DONE: return false
         case SQLITE_ROW: throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "a statement run for no rows returned one")
         default:
-            let message = String(cString: sqlite3_errmsg(database.sqliteConnection))
+            let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "SQLite error \(code)"
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
     }
