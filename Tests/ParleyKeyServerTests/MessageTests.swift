@@ -36,6 +36,14 @@ struct MessageTests {
             // limit takes the oldest first.
             let firstTwo = try await api.call(.get, "/v1/messages?limit=2", as: bob).json["messages"] as? [[String: Any]]
             #expect(firstTwo?.compactMap { $0["id"] as? Int } == Array(ids.prefix(2)))
+            // after pages on without acknowledging: the ids above the one given, still oldest first.
+            let page =
+                try await api.call(.get, "/v1/messages?limit=3&after=\(ids[1])", as: bob).json["messages"] as? [[String: Any]]
+            #expect(page?.compactMap { $0["id"] as? Int } == Array(ids[2..<5]))
+            let past = try await api.call(.get, "/v1/messages?after=\(ids[5])", as: bob).json["messages"] as? [[String: Any]]
+            #expect(past?.isEmpty == true)
+            let all = try await api.call(.get, "/v1/messages?after=0", as: bob).json["messages"] as? [[String: Any]]
+            #expect(all?.compactMap { $0["id"] as? Int } == ids)
             // Someone else cannot acknowledge bob's messages.
             let foreign = try await api.call(.post, "/v1/messages/ack", json: ["ids": ids], as: alice)
             #expect(foreign.json["acknowledged"] as? Int == 0)
@@ -81,7 +89,10 @@ struct MessageTests {
             #expect(full.status == 409)
             #expect(full.errorCode == "mailbox_full")
             #expect((try await api.call(.get, "/v1/messages", as: bob).json["messages"] as? [Any])?.count == 3)
-            for query in ["limit=0", "limit=1001", "limit=abc", "limit=-1", "limit="] {
+            for query in [
+                "limit=0", "limit=1001", "limit=abc", "limit=-1", "limit=", "after=-1", "after=", "after=1x",
+                "after=99999999999999999999", "after=9223372036854775808",
+            ] {
                 #expect(try await api.call(.get, "/v1/messages?\(query)", as: bob).errorCode == "invalid_parameter", "\(query)")
             }
         }

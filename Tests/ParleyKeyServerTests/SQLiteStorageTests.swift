@@ -32,7 +32,7 @@ struct SQLiteStorageTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(outcomes.allSatisfy { ($0.0 % 2 == 0) == ($0.1 != nil) })
-            let stored = try await storage.pendingEnvelopes(for: bob, limit: 1000, notBefore: 0)
+            let stored = try await storage.pendingEnvelopes(for: bob, limit: 1000, notBefore: 0, after: 0)
             #expect(stored.count == 50)
             #expect(Set(stored.map(\.id)) == Set(outcomes.compactMap { $0.1?.first }))
             #expect(stored.allSatisfy { Int(String(decoding: $0.body.dropFirst(), as: UTF8.self))! % 2 == 0 })

@@ -110,15 +110,26 @@ extension ParleyClient {
         guard let userID = try? UserID(user), let secret = try await store.secret(Self.linkSecretName) else {
             throw ClientError.storeFailure("the link secret is missing")
         }
-        let confirmations = try await server.fetch(limit: Self.confirmationSearchLimit).filter { envelope in
-            envelope.senderUser == user && Self.bytes(envelope).map(LinkConfirmation.isConfirmation) == true
+        // Paged through without acknowledging: envelopes from others stay for after the link.
+        var confirmations: [EnvelopeJSON] = []
+        var confirmed = false
+        var after: Int64 = 0
+        for _ in 0..<Self.confirmationSearchPages where !confirmed {
+            let page = try await server.fetch(limit: Self.confirmationPageSize, after: after)
+            let found = page.filter { envelope in
+                envelope.senderUser == user && Self.bytes(envelope).map(LinkConfirmation.isConfirmation) == true
+            }
+            confirmations += found
+            confirmed = found.contains { envelope in
+                Self.bytes(envelope).map {
+                    LinkConfirmation.confirms($0, secret: secret, user: userID, device: device, accountKey: accountKey)
+                } == true
+            }
+            // The last page, or ids that do not increase (a server must not make this loop).
+            guard page.count == Self.confirmationPageSize, let last = page.last?.id, last > after else { break }
+            after = last
         }
         guard !confirmations.isEmpty else { throw ClientError.linkNotConfirmed }
-        let confirmed = confirmations.contains { envelope in
-            Self.bytes(envelope).map {
-                LinkConfirmation.confirms($0, secret: secret, user: userID, device: device, accountKey: accountKey)
-            } == true
-        }
         guard confirmed else { throw ClientError.linkConfirmationMismatch }
         try await server.acknowledge(confirmations.map(\.id))
     }
@@ -128,7 +139,10 @@ extension ParleyClient {
         Data(base64Encoded: envelope.body).map(Array.init)
     }
 
-    /// Envelopes searched for the confirmation: the largest fetch the API allows (it is sent
-    /// right after the registration, so it is among the first).
-    static let confirmationSearchLimit = 1000
+    /// Envelopes per page while looking for the confirmation: the largest fetch the API allows.
+    static let confirmationPageSize = 1000
+
+    /// Pages looked through at most: 20, twice a full mailbox on the reference server (10,000
+    /// envelopes), so that the search ends even against a server that never runs out.
+    static let confirmationSearchPages = 20
 }

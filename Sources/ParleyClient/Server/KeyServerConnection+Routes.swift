@@ -56,13 +56,18 @@ extension KeyServerConnection {
         try await json(.PUT, "/v1/messages", body: SendRequest(messages: messages), as: SendResponse.self).ids
     }
 
-    func fetch(limit: Int) async throws -> [EnvelopeJSON] {
-        try await json(.GET, "/v1/messages?limit=\(limit)", as: FetchResponse.self).messages
+    /// Pending envelopes, oldest first; with `after`, only those with a larger id.
+    func fetch(limit: Int, after: Int64 = 0) async throws -> [EnvelopeJSON] {
+        let query = after > 0 ? "limit=\(limit)&after=\(after)" : "limit=\(limit)"
+        return try await json(.GET, "/v1/messages?\(query)", as: FetchResponse.self).messages
     }
 
+    /// Acknowledges envelopes, in requests of at most 1000 ids (the API's limit per call).
     func acknowledge(_ ids: [Int64]) async throws {
-        guard !ids.isEmpty else { return }
-        try await call(.POST, "/v1/messages/ack", body: AckRequest(ids: ids))
+        for start in stride(from: 0, to: ids.count, by: 1000) {
+            let chunk = Array(ids[start..<min(start + 1000, ids.count)])
+            try await call(.POST, "/v1/messages/ack", body: AckRequest(ids: chunk))
+        }
     }
 
     func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }

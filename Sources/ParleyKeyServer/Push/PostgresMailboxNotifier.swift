@@ -62,7 +62,7 @@ public final class PostgresMailboxNotifier: MailboxNotifier, @unchecked Sendable
     /// Pushes the device's envelopes that are newer than the last one pushed here.
     func relay(_ device: DeviceAddress) async {
         guard local.hasSubscribers(device) else { return }
-        guard let pending = try? await storage.pendingEnvelopes(for: device, limit: 1000, notBefore: 0) else { return }
+        guard let pending = try? await storage.pendingEnvelopes(for: device, limit: 1000, notBefore: 0, after: 0) else { return }
         let fresh: [Envelope] = lock.withLock {
             let after = lastPushed[device] ?? Int64.min
             let fresh = pending.filter { $0.id > after }

@@ -79,7 +79,19 @@ extension KeyServerRoutes {
 
     /// A decimal `u32` with no sign and at most 10 digits.
     static func decimalUInt32(_ text: String) -> UInt32? {
-        guard !text.isEmpty, text.utf8.count <= 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return UInt32(text)
+        decimal(text, maxDigits: 10)
+    }
+
+    /// A decimal non-negative `i64` with no sign and at most 19 digits.
+    static func decimalInt64(_ text: String) -> Int64? {
+        decimal(text, maxDigits: 19)
+    }
+
+    /// Digits only (no sign, no spaces), at most `maxDigits` of them, and a value that fits.
+    private static func decimal<Value: FixedWidthInteger>(_ text: String, maxDigits: Int) -> Value? {
+        guard !text.isEmpty, text.utf8.count <= maxDigits, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
+        return Value(text)
     }
 }

@@ -28,7 +28,8 @@ extension KeyServerRoutes {
         return JSONOutput.response(SendResponse(ids: ids))
     }
 
-    /// `GET /v1/messages?limit=N`: the caller's pending envelopes, oldest first.
+    /// `GET /v1/messages?limit=N&after=ID`: the caller's pending envelopes, oldest first; with
+    /// `after`, only those with a larger id (to page through a mailbox without acknowledging).
     func fetch(_ request: Request) async throws -> Response {
         let (caller, _) = try await authenticated(request)
         var limit = limits.defaultFetchLimit
@@ -38,8 +39,13 @@ extension KeyServerRoutes {
             }
             limit = Int(value)
         }
+        var after: Int64 = 0
+        if let text = request.uri.queryParameters["after"] {
+            guard let value = Self.decimalInt64(String(text)) else { throw ServerError.invalidParameter(name: "after") }
+            after = value
+        }
         let envelopes = try await storage.pendingEnvelopes(
-            for: caller.address, limit: limit, notBefore: clock.now() - limits.messageTTLMilliseconds)
+            for: caller.address, limit: limit, notBefore: clock.now() - limits.messageTTLMilliseconds, after: after)
         return JSONOutput.response(FetchResponse(messages: envelopes.map(EnvelopeJSON.init)))
     }
 

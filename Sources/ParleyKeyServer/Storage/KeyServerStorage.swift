@@ -57,8 +57,9 @@ public protocol KeyServerStorage: Sendable {
     func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
         async throws -> [Int64]
 
-    /// The device's pending envelopes not older than `notBefore`, oldest first.
-    func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) async throws -> [Envelope]
+    /// The device's pending envelopes not older than `notBefore` and with an id above `after`
+    /// (0 for all), oldest first.
+    func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64, after: Int64) async throws -> [Envelope]
 
     /// Deletes the listed envelopes of the device's mailbox; other ids are ignored.
     /// - Returns: how many were deleted.

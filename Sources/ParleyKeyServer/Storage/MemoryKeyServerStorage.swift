@@ -116,9 +116,9 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         return ids
     }
 
-    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) -> [Envelope] {
+    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64, after: Int64) -> [Envelope] {
         let mailbox = accounts[address.user]?.devices[address.device]?.mailbox ?? []
-        return Array(mailbox.lazy.filter { $0.timestamp >= notBefore }.prefix(max(0, limit)))
+        return Array(mailbox.lazy.filter { $0.id > after && $0.timestamp >= notBefore }.prefix(max(0, limit)))
     }
 
     public func acknowledge(_ ids: [Int64], for address: DeviceAddress) -> Int {

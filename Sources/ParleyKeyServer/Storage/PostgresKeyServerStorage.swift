@@ -306,11 +306,14 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
         }
     }
 
-    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) async throws -> [Envelope] {
+    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64, after: Int64) async throws
+        -> [Envelope]
+    {
         let rows = try await client.query(
             """
             SELECT id, sender_user, sender_device, timestamp, body FROM messages
-            WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device)) AND timestamp >= \(notBefore)
+            WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device)) AND id > \(after)
+                AND timestamp >= \(notBefore)
             ORDER BY id LIMIT \(Int64(max(0, limit)))
             """, logger: queryLogger
         ).collect()

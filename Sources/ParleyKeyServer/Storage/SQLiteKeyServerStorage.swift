@@ -242,16 +242,19 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         }
     }
 
-    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64) async throws -> [Envelope] {
+    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64, after: Int64) async throws
+        -> [Envelope]
+    {
         try readers.read { connection in
             let select = try connection.statement(
                 """
                 SELECT id, sender_user, sender_device, timestamp, body FROM messages
-                WHERE user = ? AND device = ? AND timestamp >= ? ORDER BY id LIMIT ?
+                WHERE user = ? AND device = ? AND id > ? AND timestamp >= ? ORDER BY id LIMIT ?
                 """)
             Self.bind(address, to: select)
-            select.bind(3, notBefore)
-            select.bind(4, Int64(max(0, limit)))
+            select.bind(3, after)
+            select.bind(4, notBefore)
+            select.bind(5, Int64(max(0, limit)))
             return try select.rows { row in
                 Envelope(
                     id: row.int64(0), recipient: address,

@@ -191,14 +191,32 @@ struct ClientBehaviourTests {
         }
     }
 
+    @Test func aLinkCompletesWhenItsConfirmationComesAfterAFullPageOfOtherEnvelopes() async throws {
+        try await ClientWorld.run { world in
+            let bob = try await world.client("bob")
+            let alice = try await world.client("alice")
+            let (laptop, code) = try await world.linkedDevice(of: bob, device: 2, folder: "bob-laptop")
+            // The first confirmation is lost, then 1000 envelopes from alice arrive before the next.
+            try await laptop.server.acknowledge(try await laptop.server.fetch(limit: 10).map(\.id))
+            let junk = OutgoingMessageJSON(user: "bob", device: 2, body: "AA==")
+            #expect(try await alice.server.send(Array(repeating: junk, count: 1000)).count == 1000)
+            await #expect(throws: ClientError.linkNotConfirmed) { try await laptop.sync() }
+            try await bob.link(code)
+            // The confirmation is the 1001st envelope: found on the second page, and the link completes.
+            _ = try await laptop.sync()
+            #expect(try await laptop.status().server == .ready)
+            #expect(try await laptop.server.fetch(limit: 10).isEmpty)
+        }
+    }
+
     @Test func aLinkedDeviceRegisteredWithoutItsSignedPreKeyUploadsItWhenTheLinkCompletes() async throws {
         try await ClientWorld.run { world in
             let bob = try await world.client("bob")
             let (laptop, code) = try await ParleyClient.prepareLinkedDevice(
                 user: "bob", device: 2, server: world.server.url, storeDirectory: "\(world.folder)/bob-laptop",
                 passphrase: SecureBytes(copying: Array("pw".utf8)), limits: .minimumForTesting)
-            // The registration stored the device but not the prekey from the code (as after a
-            // failure between the two), then the primary confirmed.
+            // The registration left out the prekey from the code (the field is optional), then the
+            // primary confirmed.
             let bobUser = try UserID("bob")
             let accountKey = try Ed25519.PrivateKey(
                 seed: try #require(try await bob.store.secret(ClientSettings.accountSecretKey)))
