@@ -54,13 +54,15 @@ public final class EncryptedStore: Sendable {
         try await offExecutor { try StoreSchema.migrator.migrate(pool) }
         try await pool.write { db in
             try header.insert(into: db)
+            try SealedValueUpgrade.setStoredVersion(keyring.version, db)
             let sealed = try keyring.seal(identity.signingKey.seedRepresentation, for: .identity, rowKey: [1])
             try db.execute(sql: "INSERT INTO identity (id, sealed) VALUES (1, ?)", arguments: [Data(sealed)])
         }
         return EncryptedStore(pool: pool, keyring: keyring, identity: identity, random: random, path: path)
     }
 
-    /// Opens the store at `path`.
+    /// Opens the store at `path`. A store whose values were sealed under an older schema version
+    /// is brought up to the current one first, in one transaction (Specs/store.md §9.3).
     ///
     /// - Throws: ``StoreError/wrongPassphrase`` when the passphrase does not open it,
     ///   ``StoreError/notAStore``, ``StoreError/newerSchema``, ``StoreError/integrity(table:)``.
@@ -68,6 +70,17 @@ public final class EncryptedStore: Sendable {
         at path: String,
         passphrase: SecureBytes,
         random: any RandomSource = SystemRandomSource()
+    ) async throws -> EncryptedStore {
+        try await open(
+            at: path, passphrase: passphrase, random: random, version: StoreSchema.currentVersion,
+            upgradeSteps: SealedValueUpgrade.steps)
+    }
+
+    /// ``open(at:passphrase:random:)`` for a given current schema `version` and upgrade steps
+    /// (tests use later versions than this build's).
+    static func open(
+        at path: String, passphrase: SecureBytes, random: any RandomSource, version: UInt32,
+        upgradeSteps: [UInt32: SealedValueUpgrade.Step]
     ) async throws -> EncryptedStore {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notAStore }
         let pool: DatabasePool
@@ -82,8 +95,18 @@ public final class EncryptedStore: Sendable {
             return header
         }
         let storeKey = try await offExecutor { try header.unwrap(passphrase: passphrase) }
-        let keyring = try StoreKeyring(storeKey: storeKey, random: random)
+        let keyring = try StoreKeyring(storeKey: storeKey, random: random, version: version)
         try await offExecutor { try StoreSchema.migrator.migrate(pool) }
+        let stored = try await pool.read { db in try SealedValueUpgrade.storedVersion(db) }
+        guard stored <= version else { throw StoreError.newerSchema }
+        if stored < version {
+            try await pool.write { db in
+                // Read again inside the transaction: another process may have upgraded meanwhile.
+                let current = try SealedValueUpgrade.storedVersion(db)
+                guard current <= version else { throw StoreError.newerSchema }
+                try SealedValueUpgrade.upgrade(db, from: current, keyring: keyring, steps: upgradeSteps)
+            }
+        }
         let identity = try await pool.read { db -> IdentityKeyPair in
             guard let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM identity WHERE id = 1") else {
                 throw StoreError.integrity(table: "identity")

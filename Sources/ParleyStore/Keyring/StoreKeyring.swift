@@ -11,8 +11,10 @@ struct StoreKeyring: Sendable {
 
     private let subkeys: [StorePurpose: SecureBytes]
     private let random: any RandomSource
+    /// The schema version bound into what this keyring seals and opens.
+    let version: UInt32
 
-    init(storeKey: SecureBytes, random: any RandomSource) throws(StoreError) {
+    init(storeKey: SecureBytes, random: any RandomSource, version: UInt32 = StoreSchema.currentVersion) throws(StoreError) {
         var subkeys: [StorePurpose: SecureBytes] = [:]
         for purpose in StorePurpose.allCases {
             do {
@@ -23,6 +25,18 @@ struct StoreKeyring: Sendable {
         }
         self.subkeys = subkeys
         self.random = random
+        self.version = version
+    }
+
+    private init(subkeys: [StorePurpose: SecureBytes], random: any RandomSource, version: UInt32) {
+        self.subkeys = subkeys
+        self.random = random
+        self.version = version
+    }
+
+    /// The same subkeys, binding `version` instead (for re-sealing values of an older version).
+    func atVersion(_ version: UInt32) -> StoreKeyring {
+        StoreKeyring(subkeys: subkeys, random: random, version: version)
     }
 
     private func subkey(_ purpose: StorePurpose) -> SecureBytes {
@@ -30,9 +44,8 @@ struct StoreKeyring: Sendable {
         subkeys[purpose] ?? SecureBytes(copying: [UInt8](repeating: 0, count: 32))
     }
 
-    private static func associatedData(_ purpose: StorePurpose, rowKey: [UInt8]) -> [UInt8] {
-        var ad = adPrefix + Array(purpose.table.utf8) + [0] + rowKey
-        let version = StoreSchema.currentVersion
+    private func associatedData(_ purpose: StorePurpose, rowKey: [UInt8]) -> [UInt8] {
+        var ad = Self.adPrefix + Array(purpose.table.utf8) + [0] + rowKey
         ad += [UInt8(version >> 24 & 0xff), UInt8(version >> 16 & 0xff), UInt8(version >> 8 & 0xff), UInt8(version & 0xff)]
         return ad
     }
@@ -40,7 +53,7 @@ struct StoreKeyring: Sendable {
     /// Seals `plaintext` for the row `rowKey` of `purpose`'s table.
     func seal(_ plaintext: [UInt8], for purpose: StorePurpose, rowKey: [UInt8]) throws(StoreError) -> [UInt8] {
         let nonce = random.bytes(XChaCha20Poly1305.nonceByteCount)
-        let ad = Self.associatedData(purpose, rowKey: rowKey)
+        let ad = associatedData(purpose, rowKey: rowKey)
         let key = subkey(purpose)
         let sealed = plaintext.withUnsafeBytes { pt in
             nonce.withUnsafeBytes { n in
@@ -67,7 +80,7 @@ struct StoreKeyring: Sendable {
     func open(_ sealed: [UInt8], for purpose: StorePurpose, rowKey: [UInt8]) throws(StoreError) -> SecureBytes {
         let nonceCount = XChaCha20Poly1305.nonceByteCount
         guard sealed.count >= nonceCount + XChaCha20Poly1305.tagByteCount else { throw .integrity(table: purpose.table) }
-        let ad = Self.associatedData(purpose, rowKey: rowKey)
+        let ad = associatedData(purpose, rowKey: rowKey)
         let key = subkey(purpose)
         let opened = sealed.withUnsafeBytes { all in
             ad.withUnsafeBytes { a in

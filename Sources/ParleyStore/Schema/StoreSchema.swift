@@ -38,6 +38,15 @@ enum StoreSchema {
                     CREATE TABLE settings (setting_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
                     """)
         }
+        // The schema version the sealed values were written under (Specs/store.md §9.3): stores
+        // from before this migration hold version 1 values.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sealed_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+                    INSERT INTO sealed_version (id, version) VALUES (1, 1);
+                    """)
+        }
         return migrator
     }
 }
