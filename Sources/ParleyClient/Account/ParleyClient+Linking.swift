@@ -83,8 +83,8 @@ extension ParleyClient {
     /// On a new device after ``link(_:)`` ran on the primary: checks that the server lists this
     /// device under a certificate, that the primary confirmed the account key that signed it
     /// (``LinkConfirmation``, from the mailbox), uploads its signed prekey again (in case the
-    /// primary registered the device without it: the field is optional), pins that account key, and clears the waiting
-    /// mark. Does nothing on a device that is not waiting.
+    /// primary registered the device without it: the field is optional), pins that account key,
+    /// and clears the waiting mark. Does nothing on a device that is not waiting.
     /// - Throws: ``ClientError/notRegistered`` while the primary has not linked this device yet,
     ///   ``ClientError/linkNotConfirmed`` while its confirmation has not arrived,
     ///   ``ClientError/linkConfirmationMismatch`` when it does not confirm the listed account key.

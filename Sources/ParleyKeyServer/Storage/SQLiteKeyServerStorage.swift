@@ -16,10 +16,10 @@ import ParleyCrypto
 /// database one server process's (a second process cannot open it), which in turn lets device
 /// identity keys be cached in memory (``IdentityKeyCache``). Statements are GRDB cached
 /// statements (compiled once per connection); those of claims and sends are bound and read
-/// through SQLite's C API (``SQLiteRawStatement``). The single-statement reads of signed routes run
-/// on the caller's thread on read-only connections of their own (``SQLiteReaders``). Writes of concurrent requests share transactions
-/// (``SQLiteWriteBatcher``: group commit, one savepoint per write), and the WAL is checkpointed
-/// beside the writer (``SQLiteCheckpointer``).
+/// through SQLite's C API (``SQLiteRawStatement``). The single-statement reads of signed routes
+/// run on the caller's thread on read-only connections of their own (``SQLiteReaders``). Writes of
+/// concurrent requests share transactions (``SQLiteWriteBatcher``: group commit, one savepoint per
+/// write), and the WAL is checkpointed beside the writer (``SQLiteCheckpointer``).
 public final class SQLiteKeyServerStorage: KeyServerStorage {
     private let pool: DatabasePool
     /// The single-statement reads of signed routes, run on the caller's thread.
