@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import ParleyCrypto
 import Testing
 
 @testable import ParleyKeyServer
@@ -38,5 +39,46 @@ struct CrossInstancePushTests {
                 }
             }
         }
+    }
+}
+
+/// The relay of ``PostgresMailboxNotifier`` on its own (any storage; no database connection).
+@Suite("Push relay")
+struct PushRelayTests {
+    /// A device whose mailbox holds more than one read's worth (1000) of envelopes already
+    /// pushed still gets the new ones.
+    @Test func newEnvelopesArePushedBehindAFullReadOfOlderOnes() async throws {
+        let storage = MemoryKeyServerStorage()
+        let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        try await storage.createAccount(
+            user: bob.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
+        let notifier = PostgresMailboxNotifier(
+            storage: storage, configuration: try PostgresStorageConfiguration(url: "postgres://nobody@127.0.0.1:1/none"))
+        let subscription = await notifier.subscribe(bob)
+        defer { subscription.cancel() }
+        let received = Task {
+            var ids: [Int64] = []
+            for await envelope in subscription.envelopes {
+                ids.append(envelope.id)
+                if ids.count == 1001 { break }
+            }
+            return ids
+        }
+        let older = try await storage.enqueue(
+            (0..<1000).map { OutgoingEnvelope(recipient: bob, body: [UInt8(truncatingIfNeeded: $0)]) }, from: bob, at: 1,
+            mailboxLimit: 10_000)
+        await notifier.relay(bob)
+        // Nothing acknowledged: 1001 pending, the new one behind the first 1000.
+        let newer = try await storage.enqueue(
+            [OutgoingEnvelope(recipient: bob, body: [1])], from: bob, at: 2, mailboxLimit: 10_000)
+        await notifier.relay(bob)
+        // What has not arrived within 10 s does not count: the stream is ended then.
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(10))
+            subscription.cancel()
+        }
+        defer { deadline.cancel() }
+        #expect(await received.value == older + newer)
     }
 }

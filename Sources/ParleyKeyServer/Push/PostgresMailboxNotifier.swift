@@ -59,10 +59,14 @@ public final class PostgresMailboxNotifier: MailboxNotifier, @unchecked Sendable
         }
     }
 
-    /// Pushes the device's envelopes that are newer than the last one pushed here.
+    /// Pushes the device's envelopes that are newer than the last one pushed here (read from
+    /// there on: a mailbox holding more than one read's worth of older envelopes does not hide
+    /// new ones).
     func relay(_ device: DeviceAddress) async {
         guard local.hasSubscribers(device) else { return }
-        guard let pending = try? await storage.pendingEnvelopes(for: device, limit: 1000, notBefore: 0, after: 0) else { return }
+        let pushed = lock.withLock { lastPushed[device] } ?? 0
+        guard let pending = try? await storage.pendingEnvelopes(for: device, limit: 1000, notBefore: 0, after: pushed)
+        else { return }
         let fresh: [Envelope] = lock.withLock {
             let after = lastPushed[device] ?? Int64.min
             let fresh = pending.filter { $0.id > after }
