@@ -15,14 +15,25 @@ public final class InProcessMailboxNotifier: MailboxNotifier, @unchecked Sendabl
     public init() {}
 
     public func publish(_ envelopes: [Envelope]) async {
-        lock.withLock {
+        deliver(envelopes)
+    }
+
+    /// Hands each envelope to its recipient's subscribers; a subscriber whose buffer is full is
+    /// dropped (its stream ends). Never waits for a subscriber.
+    func deliver(_ envelopes: [Envelope]) {
+        let tooSlow: [AsyncStream<Envelope>.Continuation] = lock.withLock {
+            var tooSlow: [AsyncStream<Envelope>.Continuation] = []
             for envelope in envelopes {
                 guard let continuations = subscribers[envelope.recipient] else { continue }
                 for continuation in continuations.values {
-                    if case .dropped = continuation.yield(envelope) { continuation.finish() }
+                    if case .dropped = continuation.yield(envelope) { tooSlow.append(continuation) }
                 }
             }
+            return tooSlow
         }
+        // Outside the lock: finishing runs `onTermination`, which takes the lock to remove the
+        // subscriber (inside it, a subscriber past its buffer deadlocked every later publish).
+        for continuation in tooSlow { continuation.finish() }
     }
 
     public func subscribe(_ device: DeviceAddress) async -> MailboxSubscription {

@@ -1,0 +1,103 @@
+import Foundation
+import ParleyCrypto
+import Testing
+
+@testable import ParleyKeyServer
+
+/// The notifiers on their own, in memory (no sockets, no database connection).
+@Suite("Push notifiers")
+struct PushNotifierTests {
+    /// A subscriber that stops reading is dropped once its buffer is full, and publishing goes
+    /// on for everyone else (finishing the dropped stream used to deadlock the publisher).
+    @Test func aSubscriberPastItsBufferIsDroppedAndPublishingGoesOn() async throws {
+        let notifier = InProcessMailboxNotifier()
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        let carol = DeviceAddress(user: try UserID("carol"), device: 1)
+        let slow = await notifier.subscribe(bob)
+        let other = await notifier.subscribe(carol)
+        let limit = InProcessMailboxNotifier.bufferLimit
+        // Delivered on a Dispatch thread: a deadlock must fail this test, not block one of the
+        // cooperative threads every other test runs on.
+        let published = await Self.onDispatchThread(timeout: .seconds(10)) {
+            notifier.deliver((0...limit).map { Self.envelope(Int64($0 + 1), to: bob) })
+            notifier.deliver([Self.envelope(5000, to: carol)])
+        }
+        guard published else {
+            // The notifier is stuck with its lock held: kept alive for good, since releasing a
+            // subscription takes that lock (this test, and the process, would hang too).
+            _ = Unmanaged.passRetained(Stuck(notifier: notifier, subscriptions: [slow, other]))
+            Issue.record("delivering did not return")
+            return
+        }
+        // bob's stream holds the first `limit` envelopes, then ends; he is no longer subscribed.
+        var ids: [Int64] = []
+        for await envelope in slow.envelopes { ids.append(envelope.id) }
+        #expect(ids == (1...Int64(limit)).map { $0 })
+        #expect(!notifier.hasSubscribers(bob))
+        var carols = other.envelopes.makeAsyncIterator()
+        #expect(await carols.next()?.id == 5000)
+        other.cancel()
+    }
+
+    /// A device whose mailbox holds more than one read's worth (1000) of envelopes already
+    /// pushed still gets new ones across instances (``PostgresMailboxNotifier``'s relay, on
+    /// any storage).
+    @Test func theRelayPushesNewEnvelopesBehindAFullReadOfOlderOnes() async throws {
+        let storage = MemoryKeyServerStorage()
+        let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        try await storage.createAccount(
+            user: bob.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
+        let notifier = PostgresMailboxNotifier(
+            storage: storage, configuration: try PostgresStorageConfiguration(url: "postgres://nobody@127.0.0.1:1/none"))
+        let subscription = await notifier.subscribe(bob)
+        // What has not arrived within 10 s does not count: the stream is ended then.
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(10))
+            subscription.cancel()
+        }
+        defer { deadline.cancel() }
+        var frames = subscription.envelopes.makeAsyncIterator()
+        let older = try await storage.enqueue(
+            (0..<1000).map { OutgoingEnvelope(recipient: bob, body: [UInt8(truncatingIfNeeded: $0)]) }, from: bob, at: 1,
+            mailboxLimit: 10_000)
+        await notifier.relay(bob)
+        var ids: [Int64] = []
+        while ids.count < older.count, let envelope = await frames.next() { ids.append(envelope.id) }
+        #expect(ids == older)
+        // Nothing acknowledged: 1001 pending, the new one behind the first 1000.
+        let newer = try await storage.enqueue(
+            [OutgoingEnvelope(recipient: bob, body: [1])], from: bob, at: 2, mailboxLimit: 10_000)
+        await notifier.relay(bob)
+        #expect(await frames.next()?.id == newer.first)
+    }
+
+    /// A deadlocked notifier and its subscriptions, never released.
+    private final class Stuck: Sendable {
+        let notifier: InProcessMailboxNotifier
+        let subscriptions: [MailboxSubscription]
+
+        init(notifier: InProcessMailboxNotifier, subscriptions: [MailboxSubscription]) {
+            self.notifier = notifier
+            self.subscriptions = subscriptions
+        }
+    }
+
+    private static func envelope(_ id: Int64, to recipient: DeviceAddress) -> Envelope {
+        Envelope(id: id, recipient: recipient, sender: recipient, timestamp: 1, body: [1])
+    }
+
+    /// Runs `work` on a Dispatch thread; false if it has not finished within `timeout`.
+    private static func onDispatchThread(timeout: DispatchTimeInterval, _ work: @escaping @Sendable () -> Void) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                work()
+                done.signal()
+            }
+            DispatchQueue.global().async {
+                continuation.resume(returning: done.wait(timeout: .now() + timeout) == .success)
+            }
+        }
+    }
+}
