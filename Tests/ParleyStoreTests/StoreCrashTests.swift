@@ -28,10 +28,10 @@ struct StoreCrashTests {
     /// The kill lands this long after the start.
     static let killDelays = 30...400
     /// Before those, kills aimed at the setup: the child pauses ``setupPause`` ms in the middle
-    /// of a first-time setup, so that kills every 20 ms from 10 ms on land inside it even on a
-    /// loaded machine (parallel tests) where sleeps and scheduling jitter by tens of ms; they go
-    /// on until one finds the setup complete. The next run must finish or redo what a killed
-    /// setup left.
+    /// of a first-time setup. The first kill comes the moment the setup folder appears (so at
+    /// least one lands inside it however much sleeps jitter on a loaded machine); then kills
+    /// every 20 ms from 10 ms on, until one finds the setup complete. The next run must finish
+    /// or redo what a killed setup left.
     static let setupKillDelays = stride(from: 10, through: 2000, by: 20)
     static let setupPause = 250
     /// Wires replayed at the end: the last few before each kill (those in flight), plus retries.
@@ -53,7 +53,11 @@ struct StoreCrashTests {
             seed: seed)
         let started = ContinuousClock.now
 
+        // One kill the moment the setup has begun, then kills at growing delays until one finds
+        // the setup complete (each next run must finish or redo what a killed setup left).
+        guard let first = try await harness.killOnceTheSetupBegins(setupPause: Self.setupPause) else { return }
         var killsDuringSetup = 0
+        if case .setUpPartly = first { killsDuringSetup += 1 }
         for delay in Self.setupKillDelays {
             guard let state = try await harness.kill(after: delay, setupPause: Self.setupPause) else { return }
             if case .stores = state { break }
@@ -106,9 +110,30 @@ struct StoreCrashTests {
         /// Starts the child, SIGKILLs it after `delay` ms and checks what it left; nil (with an
         /// issue recorded) if the child ended on its own.
         mutating func kill(after delay: Int, setupPause: Int = 0) async throws -> Aftermath? {
-            let context = "seed \(seed), run \(runs), killed after \(delay) ms"
+            try await kill(setupPause: setupPause, context: "seed \(seed), run \(runs), killed after \(delay) ms") {
+                try await Task.sleep(for: .milliseconds(delay))
+            }
+        }
+
+        /// Starts the child on an empty folder and SIGKILLs it as soon as its setup folder
+        /// appears (polled every millisecond, at most 10 s): a kill inside the setup however much
+        /// the test's sleeps jitter under load.
+        mutating func killOnceTheSetupBegins(setupPause: Int) async throws -> Aftermath? {
+            let partial = folder.appendingPathComponent("stores.partial").path
+            return try await kill(setupPause: setupPause, context: "seed \(seed), run \(runs), killed once the setup began") {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !FileManager.default.fileExists(atPath: partial), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+            }
+        }
+
+        /// Starts the child, SIGKILLs it once `wait` returns and checks what it left.
+        private mutating func kill(setupPause: Int, context: String, wait: () async throws -> Void) async throws
+            -> Aftermath?
+        {
             let process = try start(setupPause > 0 ? ["--setup-pause-milliseconds", String(setupPause)] : [])
-            try await Task.sleep(for: .milliseconds(delay))
+            try await wait()
             process.sendKill()
             let termination = try await process.wait(timeout: .seconds(10))
             guard termination == .signaled(SIGKILL) else {
