@@ -43,19 +43,9 @@ struct PushNotifierTests {
     /// pushed still gets new ones across instances (``PostgresMailboxNotifier``'s relay, on
     /// any storage).
     @Test func theRelayPushesNewEnvelopesBehindAFullReadOfOlderOnes() async throws {
-        let storage = MemoryKeyServerStorage()
-        let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
-        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
-        try await storage.createAccount(
-            user: bob.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
-        let notifier = PostgresMailboxNotifier(
-            storage: storage, configuration: try PostgresStorageConfiguration(url: "postgres://nobody@127.0.0.1:1/none"))
+        let (storage, bob, notifier) = try await Self.relayWithBob()
         let subscription = await notifier.subscribe(bob)
-        // What has not arrived within 10 s does not count: the stream is ended then.
-        let deadline = Task {
-            try await Task.sleep(for: .seconds(10))
-            subscription.cancel()
-        }
+        let deadline = Self.endAfterTenSeconds(subscription)
         defer { deadline.cancel() }
         var frames = subscription.envelopes.makeAsyncIterator()
         let older = try await storage.enqueue(
@@ -80,6 +70,42 @@ struct PushNotifierTests {
         init(notifier: InProcessMailboxNotifier, subscriptions: [MailboxSubscription]) {
             self.notifier = notifier
             self.subscriptions = subscriptions
+        }
+    }
+
+    /// Connecting a stream on a device with envelopes already waiting pushes only what is
+    /// stored from then on (the waiting ones are fetched over HTTP), as the in-process notifier.
+    @Test func theRelayStartsAfterWhatWasWaitingWhenTheDeviceConnected() async throws {
+        let (storage, bob, notifier) = try await Self.relayWithBob()
+        _ = try await storage.enqueue(
+            (1...3).map { OutgoingEnvelope(recipient: bob, body: [UInt8($0)]) }, from: bob, at: 1, mailboxLimit: 100)
+        let subscription = await notifier.subscribe(bob)
+        let deadline = Self.endAfterTenSeconds(subscription)
+        defer { deadline.cancel() }
+        let new = try await storage.enqueue([OutgoingEnvelope(recipient: bob, body: [4])], from: bob, at: 2, mailboxLimit: 100)
+        await notifier.relay(bob)
+        var frames = subscription.envelopes.makeAsyncIterator()
+        #expect(await frames.next()?.id == new.first)
+    }
+
+    /// A relay over an in-memory storage holding bob's device (no database connection: only
+    /// ``PostgresMailboxNotifier/relay(_:)`` and ``PostgresMailboxNotifier/subscribe(_:)`` run).
+    private static func relayWithBob() async throws -> (MemoryKeyServerStorage, DeviceAddress, PostgresMailboxNotifier) {
+        let storage = MemoryKeyServerStorage()
+        let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        try await storage.createAccount(
+            user: bob.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
+        let notifier = PostgresMailboxNotifier(
+            storage: storage, configuration: try PostgresStorageConfiguration(url: "postgres://nobody@127.0.0.1:1/none"))
+        return (storage, bob, notifier)
+    }
+
+    /// What has not arrived within 10 s does not count: the stream is ended then.
+    private static func endAfterTenSeconds(_ subscription: MailboxSubscription) -> Task<Void, any Error> {
+        Task {
+            try await Task.sleep(for: .seconds(10))
+            subscription.cancel()
         }
     }
 

@@ -32,8 +32,21 @@ public final class PostgresMailboxNotifier: MailboxNotifier, @unchecked Sendable
 
     public func publish(_ envelopes: [Envelope]) async {}
 
+    /// Subscribes `device` here. The first subscription of a device on this process starts
+    /// after the newest envelope stored so far: what was already in the mailbox is not pushed
+    /// (it is fetched over HTTP), only what is stored from then on.
     public func subscribe(_ device: DeviceAddress) async -> MailboxSubscription {
-        await local.subscribe(device)
+        // Read before subscribing: an envelope stored in between is newer than the start, so
+        // the next relay pushes it. Unknown (a failed read): pushing starts where it was.
+        var start: Int64?
+        if !local.hasSubscribers(device) {
+            do { start = try await storage.newestEnvelopeID(for: device) ?? 0 } catch { start = nil }
+        }
+        let subscription = await local.subscribe(device)
+        if let start {
+            lock.withLock { lastPushed[device] = max(lastPushed[device] ?? 0, start) }
+        }
+        return subscription
     }
 
     /// Listens and relays until the task is cancelled. A lost connection is retried after a

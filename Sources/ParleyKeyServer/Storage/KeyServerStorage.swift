@@ -61,6 +61,10 @@ public protocol KeyServerStorage: Sendable {
     /// (0 for all), oldest first.
     func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64, after: Int64) async throws -> [Envelope]
 
+    /// The id of the newest envelope in the device's mailbox, or nil when it is empty (where a
+    /// new push subscription starts: only envelopes stored after it are pushed).
+    func newestEnvelopeID(for address: DeviceAddress) async throws -> Int64?
+
     /// Deletes the listed envelopes of the device's mailbox; other ids are ignored.
     /// - Returns: how many were deleted.
     func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int

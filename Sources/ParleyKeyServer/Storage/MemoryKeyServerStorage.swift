@@ -121,6 +121,10 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         return Array(mailbox.lazy.filter { $0.id > after && $0.timestamp >= notBefore }.prefix(max(0, limit)))
     }
 
+    public func newestEnvelopeID(for address: DeviceAddress) -> Int64? {
+        accounts[address.user]?.devices[address.device]?.mailbox.last?.id
+    }
+
     public func acknowledge(_ ids: [Int64], for address: DeviceAddress) -> Int {
         let wanted = Set(ids)
         guard var mailbox = accounts[address.user]?.devices[address.device]?.mailbox else { return 0 }

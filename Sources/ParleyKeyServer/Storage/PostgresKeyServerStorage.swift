@@ -327,6 +327,14 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
         }
     }
 
+    public func newestEnvelopeID(for address: DeviceAddress) async throws -> Int64? {
+        let rows = try await client.query(
+            "SELECT MAX(id) FROM messages WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device))",
+            logger: queryLogger
+        ).collect()
+        return try rows.first?.decode(Int64?.self) ?? nil
+    }
+
     public func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         let unique = Array(Set(ids))

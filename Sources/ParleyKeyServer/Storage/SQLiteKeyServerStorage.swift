@@ -266,6 +266,14 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         }
     }
 
+    public func newestEnvelopeID(for address: DeviceAddress) async throws -> Int64? {
+        try readers.read { connection in
+            let select = try connection.statement("SELECT MAX(id) FROM messages WHERE user = ? AND device = ?")
+            Self.bind(address, to: select)
+            return try select.rows { $0.isNull(0) ? nil : $0.int64(0) }.first ?? nil
+        }
+    }
+
     public func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         return try await writes.write { db in

@@ -66,6 +66,11 @@ struct SQLiteRawStatement {
         return values
     }
 
+    /// True when column `index` (from 0) of the current row is NULL.
+    func isNull(_ index: Int32) -> Bool {
+        sqlite3_column_type(handle, index) == SQLITE_NULL
+    }
+
     /// Column `index` (from 0) of the current row as an integer (0 when NULL).
     func int64(_ index: Int32) -> Int64 {
         sqlite3_column_int64(handle, index)
