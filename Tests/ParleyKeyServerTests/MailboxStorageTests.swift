@@ -1,4 +1,3 @@
-import ParleyCrypto
 import Testing
 
 @testable import ParleyKeyServer
@@ -9,13 +8,8 @@ struct MailboxStorageTests {
     @Test(arguments: Backend.allCases)
     func newestEnvelopeIDFollowsTheMailbox(backend: Backend) async throws {
         try await backend.withStorage { storage in
-            let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
-            let bob = DeviceAddress(user: try UserID("bob"), device: 1)
-            let alice = DeviceAddress(user: try UserID("alice"), device: 1)
-            for address in [bob, alice] {
-                try await storage.createAccount(
-                    user: address.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
-            }
+            let bob = try await storage.registerUser("bob")
+            let alice = try await storage.registerUser("alice")
             #expect(try await storage.newestEnvelopeID(for: bob) == nil)
             let ids = try await storage.enqueue(
                 (1...3).map { OutgoingEnvelope(recipient: bob, body: [UInt8($0)]) }, from: alice, at: 1, mailboxLimit: 100)

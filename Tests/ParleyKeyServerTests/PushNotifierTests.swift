@@ -1,5 +1,4 @@
 import Foundation
-import ParleyCrypto
 import Testing
 
 @testable import ParleyKeyServer
@@ -92,10 +91,7 @@ struct PushNotifierTests {
     /// ``PostgresMailboxNotifier/relay(_:)`` and ``PostgresMailboxNotifier/subscribe(_:)`` run).
     private static func relayWithBob() async throws -> (MemoryKeyServerStorage, DeviceAddress, PostgresMailboxNotifier) {
         let storage = MemoryKeyServerStorage()
-        let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
-        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
-        try await storage.createAccount(
-            user: bob.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
+        let bob = try await storage.registerUser("bob")
         let notifier = PostgresMailboxNotifier(
             storage: storage, configuration: try PostgresStorageConfiguration(url: "postgres://nobody@127.0.0.1:1/none"))
         return (storage, bob, notifier)

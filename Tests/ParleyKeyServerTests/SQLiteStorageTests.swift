@@ -10,11 +10,8 @@ import Testing
 struct SQLiteStorageTests {
     @Test func failingWritesRollBackAloneAndTheRestCommitInOrder() async throws {
         try await Backend.sqlite.withStorage { storage in
-            let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
-            let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+            let bob = try await storage.registerUser("bob")
             let ghost = DeviceAddress(user: try UserID("ghost"), device: 1)
-            try await storage.createAccount(
-                user: bob.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
             // 100 sends at once: the odd ones name an unknown device along with bob, so each of
             // them must store nothing at all.
             let outcomes = try await withThrowingTaskGroup(of: (Int, [Int64]?).self) { group in
@@ -61,10 +58,7 @@ struct SQLiteStorageTests {
     /// The mailbox depth the limit is checked against follows sends, acks and the expiry sweep.
     @Test func mailboxDepthFollowsSendsAcksAndExpiry() async throws {
         try await Backend.sqlite.withStorage { storage in
-            let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
-            let bob = DeviceAddress(user: try UserID("bob"), device: 1)
-            try await storage.createAccount(
-                user: bob.user, accountKey: key, device: DeviceRecord(id: 1, identityKey: key, certificate: [1]))
+            let bob = try await storage.registerUser("bob")
             func send(_ count: Int, at time: Int64) async throws -> [Int64] {
                 let messages = (0..<count).map { _ in OutgoingEnvelope(recipient: bob, body: [7]) }
                 return try await storage.enqueue(messages, from: bob, at: time, mailboxLimit: 5)
