@@ -12,4 +12,4 @@ bin=$(swift build -c release --show-bin-path)
 start_local_server "$bin/parley-server" \
     --claim-burst 1000000 --claim-per-minute 1000000 --send-burst 1000000 --send-per-minute 1000000
 echo "parley-server (release, SQLite) on 127.0.0.1:$LOCAL_SERVER_PORT"
-"$bin/parley-server-bench" --port "$LOCAL_SERVER_PORT" "$@"
+"$bin/parley-server-bench" --port "$LOCAL_SERVER_PORT" --server-pid "$LOCAL_SERVER_PID" "$@"

@@ -84,9 +84,17 @@ enum LoadRunner {
         let rate: Double
         let p50Milliseconds: Double
         let p99Milliseconds: Double
+        /// CPU the server used during the timed part, per operation (nil without its pid or `/proc`).
+        let serverCPUPerOperation: Duration?
+        /// CPU this generator used during the timed part, per operation (nil without `/proc`).
+        let generatorCPUPerOperation: Duration?
     }
 
-    static func run(_ operation: LoadOperation, workers: Workers, total: Int, limit: Duration) async throws -> Result {
+    /// Runs `operation` on every worker until `total` operations or `limit` have passed; with
+    /// `serverPID`, also measures the server's CPU over the same time.
+    static func run(
+        _ operation: LoadOperation, workers: Workers, total: Int, limit: Duration, serverPID: Int32? = nil
+    ) async throws -> Result {
         let clock = ContinuousClock()
         let perWorker = max(1, total / workers.senders.count)
         // Every request is encoded and signed before the clock starts (timestamps stay well inside
@@ -95,6 +103,8 @@ enum LoadRunner {
             try (0..<perWorker).map { step in try operation.prepare(workers, index: index, sequence: index * perWorker + step) }
         }
         let deadline = clock.now.advanced(by: limit)
+        let serverCPUBefore = serverPID.flatMap { ProcessCPU.used(by: $0) }
+        let generatorCPUBefore = ProcessCPU.used()
         let started = clock.now
         let outcomes = try await withThrowingTaskGroup(of: [(Duration, Bool)].self) { group in
             for index in workers.senders.indices {
@@ -112,6 +122,9 @@ enum LoadRunner {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         let elapsed = clock.now - started
+        let serverCPU = serverPID.flatMap { ProcessCPU.used(by: $0) }.flatMap { after in serverCPUBefore.map { after - $0 } }
+        let generatorCPU = ProcessCPU.used().flatMap { after in generatorCPUBefore.map { after - $0 } }
+        let operations = max(outcomes.count, 1)
         let latencies = outcomes.map { milliseconds($0.0) }.sorted()
         func percentile(_ fraction: Double) -> Double {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]
@@ -119,10 +132,12 @@ enum LoadRunner {
         return Result(
             count: outcomes.count, failures: outcomes.filter { !$0.1 }.count,
             rate: Double(outcomes.count) / max(milliseconds(elapsed) / 1000, 0.001),
-            p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99))
+            p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99),
+            serverCPUPerOperation: serverCPU.map { $0 / operations },
+            generatorCPUPerOperation: generatorCPU.map { $0 / operations })
     }
 
-    private static func milliseconds(_ duration: Duration) -> Double {
+    static func milliseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }

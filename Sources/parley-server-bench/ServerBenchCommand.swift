@@ -21,7 +21,10 @@ struct ServerBenchCommand: AsyncParsableCommand {
             of message names the fetched ids, so it is signed inside the timed part). \
             The output ends with one line per operation and concurrency: \
             NAME@C: rps=<x> p50=<ms> p99=<ms> ratio=<rate / health rate>, where the health rate is the \
-            mean of two health runs, one right before and one right after the operation.
+            mean of two health runs, one right before and one right after the operation. With \
+            --server-pid (Linux), each line also has server_cpu and generator_cpu: the CPU each \
+            process used per operation during the timed part; the run starts by timing one \
+            Ed25519 verification, which every signed request costs the server.
             """
     )
 
@@ -45,6 +48,9 @@ struct ServerBenchCommand: AsyncParsableCommand {
         help: "Operations to run (default all); the ratio needs health among them.")
     var operations: [String] = LoadOperation.allCases.map(\.rawValue)
 
+    @Option(help: "The server's process id, to report its CPU per operation (read from /proc; Linux only).")
+    var serverPid: Int32?
+
     func validate() throws {
         guard !operations.isEmpty, operations.allSatisfy({ LoadOperation(rawValue: $0) != nil }) else {
             throw ValidationError("--operations takes: \(LoadOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -60,6 +66,8 @@ struct ServerBenchCommand: AsyncParsableCommand {
     func run() async throws {
         let target = LoadTarget(port: port)
         var lines: [String] = []
+        let verification = try SignatureCheckCost.measure()
+        print("ed25519-verify: \(format(LoadRunner.milliseconds(verification) * 1000)) us per check (one thread, libsodium)")
         for level in concurrency {
             let workers = try await Workers.prepare(
                 count: level, claims: operations.contains(LoadOperation.claim.rawValue) ? requests : 0, target: target,
@@ -71,7 +79,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
             for operation in LoadOperation.allCases where operations.contains(operation.rawValue) {
                 if operation == .push { try await workers.openPushChannels(port: port) }
                 let result = try await LoadRunner.run(
-                    operation, workers: workers, total: requests, limit: .seconds(seconds))
+                    operation, workers: workers, total: requests, limit: .seconds(seconds), serverPID: serverPid)
                 var ratio = 0.0
                 var bracket = ""
                 if operation == .health {
@@ -87,14 +95,38 @@ struct ServerBenchCommand: AsyncParsableCommand {
                 let line =
                     "\(operation.rawValue)@\(level): rps=\(format(result.rate)) p50=\(format(result.p50Milliseconds))"
                     + " p99=\(format(result.p99Milliseconds)) ratio=\(format(ratio))"
-                    + " (\(result.count) ops, \(result.failures) failed\(bracket))"
+                    + cpuFields(result) + " (\(result.count) ops, \(result.failures) failed\(bracket))"
                 print(line)
                 lines.append(line)
+                if operation == .health, let healthCPU = result.serverCPUPerOperation {
+                    lines.append(signedBound(level: level, healthCPU: healthCPU, verification: verification))
+                }
             }
             workers.closePushChannels()
         }
         print("")
         for line in lines { print(line) }
+    }
+
+    /// ` server_cpu=<µs> generator_cpu=<µs>` where measured, else nothing.
+    private func cpuFields(_ result: LoadRunner.Result) -> String {
+        var fields = ""
+        if let server = result.serverCPUPerOperation {
+            fields += " server_cpu=\(format(LoadRunner.milliseconds(server) * 1000))us"
+        }
+        if let generator = result.generatorCPUPerOperation {
+            fields += " generator_cpu=\(format(LoadRunner.milliseconds(generator) * 1000))us"
+        }
+        return fields
+    }
+
+    /// The highest ratio to `health` that a route doing nothing but one signature check could
+    /// reach if the server's CPU were the only limit: health's server CPU over that plus one check.
+    private func signedBound(level: Int, healthCPU: Duration, verification: Duration) -> String {
+        let health = LoadRunner.milliseconds(healthCPU) * 1000
+        let check = LoadRunner.milliseconds(verification) * 1000
+        return "signed-bound@\(level): ratio<=\(format(health / max(health + check, 0.001)))"
+            + " (server-bound: health's \(format(health))us + one check's \(format(check))us)"
     }
 
     private func format(_ value: Double) -> String {
