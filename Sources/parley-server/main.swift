@@ -102,6 +102,8 @@ struct ParleyServer: AsyncParsableCommand {
             let storage = try SQLiteKeyServerStorage(path: path)
             logger.info("storage opened", metadata: ["backend": "sqlite", "path": "\(path)"])
             try await serve(configuration: configuration, storage: storage, logger: logger)
+            // After draining: the WAL goes into the database file, which then holds everything.
+            try await storage.close()
         case .postgres(let url):
             let postgres: PostgresStorageConfiguration
             do {

@@ -14,7 +14,7 @@ import Testing
 /// `kill -9` of a real `parley-server` process in the middle of a send load, then a restart on
 /// the same SQLite database: every message the server acknowledged and the recipient did not
 /// acknowledge is still there, exactly once, and nothing the recipient acknowledged comes back.
-@Suite("Server restart after kill -9", .serialized)
+@Suite("Server restart after kill -9 and after SIGTERM", .serialized)
 struct RestartTests {
     @Test func nothingAcknowledgedIsLostAndNothingAckedReturns() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-restart-\(UUID().uuidString)")
@@ -28,13 +28,7 @@ struct RestartTests {
         defer { server.kill() }
         let client = ExternalClient(port: port)
         try await server.waitUntilReady(client)
-        let alice = TestAccount("alice")
-        let bob = TestAccount("bob")
-        let aliceDevice = try alice.device(1)
-        let bobDevice = try bob.device(1)
-        #expect(
-            try await client.call(.post, "/v1/accounts", json: alice.registration(aliceDevice), as: aliceDevice).status == 201)
-        #expect(try await client.call(.post, "/v1/accounts", json: bob.registration(bobDevice), as: bobDevice).status == 201)
+        let (aliceDevice, bobDevice) = try await client.registerAliceAndBob()
 
         // Bob acknowledges the first batch; the rest stays pending.
         var accepted: Set<String> = []
@@ -112,6 +106,38 @@ struct RestartTests {
         #expect(replay.errorCode == "auth_replayed")
         #expect(try await client.call(.get, "/v1/keys/count", as: device).status == 200)
     }
+
+    /// SIGTERM stops the server cleanly (exit status 0) and leaves everything committed in the
+    /// database file itself: a copy of that one file, without its WAL, serves every message.
+    @Test func aSigtermStopLeavesACompleteDatabaseFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-restart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("server.sqlite").path
+        let data = directory.appendingPathComponent("data").path
+        let port = try TestProcesses.freeLoopbackPort()
+
+        var server = try ServerProcess(port: port, database: "sqlite:" + path, dataDirectory: data)
+        defer { server.kill() }
+        let client = ExternalClient(port: port)
+        try await server.waitUntilReady(client)
+        let (aliceDevice, bobDevice) = try await client.registerAliceAndBob()
+        let texts = (0..<20).map { "kept-\($0)" }
+        for text in texts { #expect(try await client.send(text, from: aliceDevice, to: "bob")) }
+
+        #expect(try await server.terminate(within: .seconds(10)) == 0)
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0, "the WAL still holds \(wal) bytes after a clean stop")
+
+        let copy = directory.appendingPathComponent("copy")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        let copiedPath = copy.appendingPathComponent("server.sqlite").path
+        try FileManager.default.copyItem(atPath: path, toPath: copiedPath)
+        server = try ServerProcess(
+            port: port, database: "sqlite:" + copiedPath, dataDirectory: copy.appendingPathComponent("data").path)
+        try await server.waitUntilReady(client)
+        #expect(try await client.fetch(as: bobDevice).map(\.text) == texts)
+    }
 }
 
 /// A `parley-server` child process (the binary built next to the test bundle).
@@ -153,6 +179,14 @@ struct ServerProcess {
         guard !process.isRunning else { return nil }
         self.process = nil
         return process.terminationStatus
+    }
+
+    /// SIGTERM, then waits (at most `limit`) for the process to exit.
+    /// - Returns: its exit status, or nil when it is still running.
+    mutating func terminate(within limit: Duration) async throws -> Int32? {
+        guard let process, process.isRunning else { return try await exitStatus(within: limit) }
+        Glibc.kill(process.processIdentifier, SIGTERM)
+        return try await exitStatus(within: limit)
     }
 
     /// SIGKILL, then reap.
@@ -200,6 +234,19 @@ struct ExternalClient: Sendable {
                 status: Int(response.head.status.code), body: response.body.map { Array($0.readableBytesView) } ?? [],
                 contentType: response.head.headerFields[.contentType])
         }
+    }
+
+    /// Registers the users alice and bob, each with device 1.
+    /// - Returns: their devices.
+    func registerAliceAndBob() async throws -> (alice: TestDevice, bob: TestDevice) {
+        let devices = try ["alice", "bob"].map { user in
+            let account = TestAccount(user)
+            return (account, try account.device(1))
+        }
+        for (account, device) in devices {
+            #expect(try await call(.post, "/v1/accounts", json: account.registration(device), as: device).status == 201)
+        }
+        return (devices[0].1, devices[1].1)
     }
 
     /// True when the server accepted the message (200).

@@ -75,4 +75,38 @@ struct SQLiteStorageTests {
             await #expect(throws: DirectoryError.mailboxFull(limit: 5)) { _ = try await send(1, at: 40) }
         }
     }
+
+    /// After close() the database file alone holds every commit (a copy of it is a complete
+    /// backup), the WAL is empty, and the closed storage refuses reads and writes with errors.
+    @Test func closeLeavesEverythingInTheDatabaseFile() async throws {
+        let directory = temporaryDirectory("parley-server-close")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("server.sqlite").path
+        let storage = try SQLiteKeyServerStorage(path: path)
+        let bob = try await storage.registerUser("bob")
+        let keys = (0..<10).map { _ in X25519.PrivateKey(random: SystemRandomSource()).publicKey }
+        _ = try await storage.addOneTimePreKeys(keys, for: bob, limit: 100)
+        // Committed right before close: still in the WAL unless close copies it over.
+        let sent = try await storage.enqueue(
+            (0..<20).map { OutgoingEnvelope(recipient: bob, body: [UInt8($0)]) }, from: bob, at: 1, mailboxLimit: 100)
+        // Reads through both kinds of reader connection, which are open when close() starts.
+        #expect(try await storage.account(bob.user) != nil)
+        #expect(try await storage.oneTimePreKeyCount(for: bob) == 10)
+
+        try await storage.close()
+
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0)
+        await #expect(throws: SQLiteStorageError.closed) { _ = try await storage.oneTimePreKeyCount(for: bob) }
+        await #expect(throws: (any Error).self) { _ = try await storage.account(bob.user) }
+
+        let copy = directory.appendingPathComponent("copy.sqlite").path
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let restored = try SQLiteKeyServerStorage(path: copy)
+        #expect(try await restored.oneTimePreKeyCount(for: bob) == 10)
+        let pending = try await restored.pendingEnvelopes(for: bob, limit: 100, notBefore: 0, after: 0)
+        #expect(pending.map(\.id) == sent)
+        #expect(pending.map(\.body) == (0..<20).map { [UInt8($0)] })
+    }
 }

@@ -18,11 +18,13 @@ final class SQLiteCheckpointer: Sendable {
     static let fallbackPages = 16_384
 
     private let task: Task<Void, Never>
+    private let connection: DatabaseQueue
 
     /// Starts checkpointing the database at `path` (already in WAL mode).
     /// - Throws: GRDB's errors when the connection cannot be opened.
     init(path: String) throws {
         let connection = try DatabaseQueue(path: path)
+        self.connection = connection
         task = Task.detached(priority: .utility) {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.interval)
@@ -30,6 +32,14 @@ final class SQLiteCheckpointer: Sendable {
                 _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             }
         }
+    }
+
+    /// Stops checkpointing and closes the connection (once its last checkpoint has finished).
+    /// - Throws: GRDB's error when the connection cannot be closed.
+    func close() async throws {
+        task.cancel()
+        await task.value
+        try connection.close()
     }
 
     deinit {

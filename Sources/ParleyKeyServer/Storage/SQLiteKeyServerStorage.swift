@@ -55,6 +55,20 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         checkpointer = try SQLiteCheckpointer(path: path)
     }
 
+    /// Copies every commit from the WAL into the database file and closes all connections, so
+    /// that after a clean stop the database file alone holds everything committed (a copy of
+    /// just that file is a complete backup). Call it once the server has stopped taking requests;
+    /// later calls of this storage throw.
+    /// - Throws: GRDB's error when the checkpoint or a close fails (for example while a read is
+    ///   still running); the storage may then be partly closed, and everything committed is still
+    ///   in the database file or its WAL.
+    public func close() async throws {
+        readers.close()
+        try await checkpointer.close()
+        _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        try pool.close()
+    }
+
     public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws {
         try await writes.write { db in
             try db.execute(
@@ -374,13 +388,15 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
 }
 
 /// Failures of ``SQLiteKeyServerStorage`` that are not GRDB's.
-public enum SQLiteStorageError: Error, CustomStringConvertible {
+public enum SQLiteStorageError: Error, Equatable, CustomStringConvertible {
     /// A stored row does not hold what the schema promises (a backend failure: HTTP 500).
     case corruptRow(column: String)
     /// Another server process holds the database (one process per SQLite database).
     case databaseInUse
     /// A write of a batch did not run, because the batch's transaction had ended (HTTP 500).
     case batchNotRun
+    /// The storage was closed (``SQLiteKeyServerStorage/close()``).
+    case closed
 
     /// A sentence for the operator.
     public var description: String {
@@ -388,6 +404,7 @@ public enum SQLiteStorageError: Error, CustomStringConvertible {
         case .corruptRow(let column): "A stored row has an invalid \(column)."
         case .databaseInUse: "The SQLite database is in use by another parley-server process (one process per database)."
         case .batchNotRun: "A write was not run: its transaction had ended."
+        case .closed: "The SQLite storage is closed."
         }
     }
 }

@@ -17,6 +17,7 @@ final class SQLiteReaders: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
     private var idle: [SQLiteReadConnection] = []
+    private var isClosed = false
 
     /// Readers of the database at `path` (which must exist and be in WAL mode).
     init(path: String) {
@@ -24,11 +25,25 @@ final class SQLiteReaders: @unchecked Sendable {
     }
 
     /// Runs `body` with a connection that no other read uses meanwhile.
-    /// - Throws: what `body` throws, or SQLite's error when no connection can be opened.
+    /// - Throws: what `body` throws, SQLite's error when no connection can be opened, or
+    ///   ``SQLiteStorageError/closed`` after ``close()``.
     func read<T>(_ body: (SQLiteReadConnection) throws -> T) throws -> T {
-        let connection = try lock.withLock { idle.popLast() } ?? SQLiteReadConnection(path: path)
-        defer { lock.withLock { idle.append(connection) } }
+        let reused = try lock.withLock { () throws(SQLiteStorageError) -> SQLiteReadConnection? in
+            guard !isClosed else { throw .closed }
+            return idle.popLast()
+        }
+        let connection = try reused ?? SQLiteReadConnection(path: path)
+        // A connection that comes back after close() is dropped, which closes it.
+        defer { lock.withLock { if !isClosed { idle.append(connection) } } }
         return try body(connection)
+    }
+
+    /// Closes the idle connections; later reads throw ``SQLiteStorageError/closed``.
+    func close() {
+        lock.withLock {
+            isClosed = true
+            idle.removeAll()
+        }
     }
 }
 
