@@ -67,7 +67,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
         let target = LoadTarget(port: port)
         var lines: [String] = []
         let verification = try SignatureCheckCost.measure()
-        print("ed25519-verify: \(format(LoadRunner.milliseconds(verification) * 1000)) us per check (one thread, libsodium)")
+        print("ed25519-verify: \(format(microseconds(verification))) us per check (one thread, libsodium)")
         for level in concurrency {
             let workers = try await Workers.prepare(
                 count: level, claims: operations.contains(LoadOperation.claim.rawValue) ? requests : 0, target: target,
@@ -112,10 +112,10 @@ struct ServerBenchCommand: AsyncParsableCommand {
     private func cpuFields(_ result: LoadRunner.Result) -> String {
         var fields = ""
         if let server = result.serverCPUPerOperation {
-            fields += " server_cpu=\(format(LoadRunner.milliseconds(server) * 1000))us"
+            fields += " server_cpu=\(format(microseconds(server)))us"
         }
         if let generator = result.generatorCPUPerOperation {
-            fields += " generator_cpu=\(format(LoadRunner.milliseconds(generator) * 1000))us"
+            fields += " generator_cpu=\(format(microseconds(generator)))us"
         }
         return fields
     }
@@ -123,10 +123,14 @@ struct ServerBenchCommand: AsyncParsableCommand {
     /// The highest ratio to `health` that a route doing nothing but one signature check could
     /// reach if the server's CPU were the only limit: health's server CPU over that plus one check.
     private func signedBound(level: Int, healthCPU: Duration, verification: Duration) -> String {
-        let health = LoadRunner.milliseconds(healthCPU) * 1000
-        let check = LoadRunner.milliseconds(verification) * 1000
+        let health = microseconds(healthCPU)
+        let check = microseconds(verification)
         return "signed-bound@\(level): ratio<=\(format(health / max(health + check, 0.001)))"
             + " (server-bound: health's \(format(health))us + one check's \(format(check))us)"
+    }
+
+    private func microseconds(_ duration: Duration) -> Double {
+        LoadRunner.milliseconds(duration) * 1000
     }
 
     private func format(_ value: Double) -> String {

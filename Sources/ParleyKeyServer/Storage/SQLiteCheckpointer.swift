@@ -27,7 +27,8 @@ final class SQLiteCheckpointer: Sendable {
         self.connection = connection
         task = Task.detached(priority: .utility) {
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.interval)
+                // Cancelled (close() or deinit): no further checkpoint; close() does its own.
+                do { try await Task.sleep(for: Self.interval) } catch { break }
                 // A failed checkpoint is retried at the next tick; the backstop bounds the WAL.
                 _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             }
