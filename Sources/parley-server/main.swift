@@ -51,6 +51,12 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "Send calls a device regains per minute (env PARLEY_SEND_PER_MINUTE; default 600).")
     var sendPerMinute: Int?
 
+    @Option(
+        help:
+            "PostgreSQL only: seconds to wait at start for the schema lock, which servers starting together on one database take in turn (env PARLEY_SCHEMA_LOCK_TIMEOUT; default 300)."
+    )
+    var schemaLockTimeout: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -105,11 +111,19 @@ struct ParleyServer: AsyncParsableCommand {
             // After draining: the WAL goes into the database file, which then holds everything.
             try await storage.close()
         case .postgres(let url):
-            let postgres: PostgresStorageConfiguration
+            var postgres: PostgresStorageConfiguration
             do {
                 postgres = try PostgresStorageConfiguration(url: url)
             } catch {
                 throw ValidationError("--database: \(error.description).")
+            }
+            if let value = try positive(schemaLockTimeout, "PARLEY_SCHEMA_LOCK_TIMEOUT", environment) {
+                guard value <= PostgresStorageConfiguration.maximumStartupWaitSeconds else {
+                    throw ValidationError(
+                        "The schema lock timeout must be at most \(PostgresStorageConfiguration.maximumStartupWaitSeconds) seconds."
+                    )
+                }
+                postgres.schemaLockTimeoutSeconds = value
             }
             let storage = PostgresKeyServerStorage(configuration: postgres, logger: logger)
             // The pool runs, and the schema is created, before the first request; both stop after

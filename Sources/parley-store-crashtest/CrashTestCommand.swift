@@ -34,8 +34,11 @@ struct CrashTestCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many rounds (one new message from Alice each).")
     var maxRounds = 1_000_000
 
-    @Option(help: "Pause this many milliseconds in the middle of a first-time setup (widens the window for kills aimed at it).")
-    var setupPauseMilliseconds = 0
+    @Option(
+        help:
+            "Stop (SIGSTOP) at this moment, for the test to kill or continue: \(CrashTestStage.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
+    var stopAt: CrashTestStage?
 
     func validate() throws {
         guard maxSeconds > 0, maxSeconds <= 3600 else { throw ValidationError("--max-seconds must be in (0, 3600].") }
@@ -45,11 +48,12 @@ struct CrashTestCommand: AsyncParsableCommand {
     func run() async throws {
         let directory = URL(fileURLWithPath: dir)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let stores = try await CrashTestStores.openOrCreate(
-            in: directory, seed: seed, setupPause: .milliseconds(max(0, setupPauseMilliseconds)))
+        let stop = CrashTestStopPoint(stage: stopAt)
+        let stores = try await CrashTestStores.openOrCreate(in: directory, seed: seed, stop: stop)
         let log = try WireLog(path: directory.appendingPathComponent(WireLog.fileName).path)
-        var conversation = try await CrashTestConversation(stores: stores, log: log, seed: seed)
+        var conversation = try await CrashTestConversation(stores: stores, log: log, seed: seed, stop: stop)
         let drained = try await conversation.deliverEverything(shuffled: false)
+        stop.reached(.ready)
         let deadline = ContinuousClock.now + .milliseconds(Int64(maxSeconds * 1000))
         var rounds = 0
         while rounds < maxRounds, ContinuousClock.now < deadline {

@@ -17,15 +17,17 @@ struct CrashTestConversation {
 
     let stores: CrashTestStores
     let log: WireLog
+    let stop: CrashTestStopPoint
     private var random: SplitMix64
     private var nextNumber: [String: Int]
     private var clock: Int64 = 0
     /// Wire messages delivered by this run.
     private(set) var delivered = 0
 
-    init(stores: CrashTestStores, log: WireLog, seed: UInt64) async throws {
+    init(stores: CrashTestStores, log: WireLog, seed: UInt64, stop: CrashTestStopPoint) async throws {
         self.stores = stores
         self.log = log
+        self.stop = stop
         random = SplitMix64(seed: seed)
         let aliceSent = try await stores.alice.history(conversation: CrashTestStores.bob.user, limit: Int.max)
         let bobSent = try await stores.bob.history(conversation: CrashTestStores.alice.user, limit: Int.max)
@@ -85,6 +87,7 @@ struct CrashTestConversation {
         if case .failed(let message) = outcome {
             throw CrashTestError.undecryptable(sender: sender.user, reason: message.failureReason ?? "unknown")
         }
+        stop.reached(.inFlight)
         try await store(of: sender).markSent(item)
         delivered += 1
     }

@@ -26,14 +26,16 @@ struct CrashTestStores {
     ///
     /// The identities and prekeys come from `seed`; the stores themselves use the system random
     /// source (a seeded source restarting on every run would repeat ratchet keys and nonces).
-    static func openOrCreate(in directory: URL, seed: UInt64, setupPause: Duration = .zero) async throws -> CrashTestStores {
+    static func openOrCreate(in directory: URL, seed: UInt64, stop: CrashTestStopPoint) async throws -> CrashTestStores {
         let final = directory.appendingPathComponent(folderName)
         let fileManager = FileManager.default
         if !fileManager.fileExists(atPath: final.path) {
             let partial = directory.appendingPathComponent(folderName + ".partial")
             if fileManager.fileExists(atPath: partial.path) { try fileManager.removeItem(at: partial) }
             try fileManager.createDirectory(at: partial, withIntermediateDirectories: false)
-            try await setUp(in: partial, seed: seed, pause: setupPause)
+            stop.reached(.setupBegun)
+            try await setUp(in: partial, seed: seed, stop: stop)
+            stop.reached(.sessionStarted)
             try fileManager.moveItem(at: partial, to: final)
         }
         return CrashTestStores(
@@ -43,21 +45,23 @@ struct CrashTestStores {
 
     /// Two new stores; Bob publishes a signed prekey and one-time prekeys, Alice starts a
     /// session from his bundle. Both are closed again.
-    private static func setUp(in folder: URL, seed: UInt64, pause: Duration) async throws {
+    private static func setUp(in folder: URL, seed: UInt64, stop: CrashTestStopPoint) async throws {
         let limits = Argon2id.Limits.minimumForTesting
         let alice = try await EncryptedStore.create(
             at: folder.appendingPathComponent("alice.sqlite").path, passphrase: passphrase,
             identity: IdentityKeyPair(random: SeededRandomSource(seed: seed)), limits: limits)
-        if pause > .zero { try await Task.sleep(for: pause) }
+        stop.reached(.aliceCreated)
         let bob = try await EncryptedStore.create(
             at: folder.appendingPathComponent("bob.sqlite").path, passphrase: passphrase,
             identity: IdentityKeyPair(random: SeededRandomSource(seed: seed &+ 1)), limits: limits)
+        stop.reached(.bobCreated)
         let preKeyRandom = SeededRandomSource(seed: seed &+ 2)
         let bobIdentity = try await bob.identityKeyPair()
         let signed = SignedPreKey(identity: bobIdentity, random: preKeyRandom)
         let oneTime = (0..<3).map { _ in OneTimePreKey(random: preKeyRandom) }
         try await bob.saveSignedPreKey(signed)
         try await bob.saveOneTimePreKeys(oneTime)
+        stop.reached(.preKeysSaved)
         let bundle = PreKeyBundle(
             identityKey: bobIdentity.publicKey, signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
             oneTimePreKey: oneTime.first?.keyPair.publicKey)

@@ -18,7 +18,7 @@ struct PostgresNotificationTests {
                 group.addTask { try await notifications.run { listeningContinuation.yield() } }
                 defer { group.cancelAll() }
                 // Bounded wait: the listener connects within 10 s or the test fails.
-                let ready = try await withTimeout(seconds: 10) { await listening.first { _ in true } != nil }
+                let ready = try await withTimeout(seconds: 60) { await listening.first { _ in true } != nil }
                 #expect(ready == true)
                 try await withServer(storage: storages[0], clock: clock) { first in
                     try await withServer(storage: storages[1], clock: clock) { second in
@@ -42,7 +42,7 @@ struct PostgresNotificationTests {
                         #expect(sent.status == 200)
                     }
                 }
-                let address = try await withTimeout(seconds: 10) { await notifications.addresses.first { _ in true } }
+                let address = try await withTimeout(seconds: 60) { await notifications.addresses.first { _ in true } }
                 #expect(address == DeviceAddress(user: try UserID("bob"), device: 1))
             }
         }

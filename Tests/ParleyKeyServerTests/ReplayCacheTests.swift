@@ -18,9 +18,9 @@ struct ReplayCacheTests {
         (0..<64).map { UInt8(truncatingIfNeeded: seed &+ $0 &* 7) }
     }
 
-    /// Opens the SQLite storage at `path`, retrying for up to 2 s while the lock is still held.
+    /// Opens the SQLite storage at `path`, retrying for up to 30 s while the lock is still held.
     private static func reopen(_ path: String) throws -> SQLiteKeyServerStorage {
-        for _ in 0..<40 {
+        for _ in 0..<600 {
             do {
                 return try SQLiteKeyServerStorage(path: path)
             } catch SQLiteStorageError.databaseInUse {

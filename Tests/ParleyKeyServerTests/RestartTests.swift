@@ -41,18 +41,22 @@ struct RestartTests {
         #expect(try await client.call(.post, "/v1/messages/ack", json: ["ids": acked.map(\.id)], as: bobDevice).status == 200)
         let ackedTexts = Set(acked.map(\.text))
 
-        // Sends in flight while the server is killed (bounded: at most 2,000 sends or 5 s).
+        // Sends in flight while the server is killed (bounded: at most 2,000 sends or 60 s). The
+        // kill comes once 20 sends were acknowledged: in the middle of the load on any machine.
+        let progress = SendProgress()
         let sender = Task {
             var acknowledged: [String] = []
-            let started = Date()
-            for index in 0..<2000 where Date().timeIntervalSince(started) < 5 {
+            let deadline = ContinuousClock.now + .seconds(60)
+            for index in 0..<2000 where ContinuousClock.now < deadline {
                 let text = "load-\(index)"
                 guard (try? await client.send(text, from: aliceDevice, to: "bob")) == true else { break }
                 acknowledged.append(text)
+                progress.increment()
             }
+            progress.finish()
             return acknowledged
         }
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(await progress.waitFor(20), "the load never got going")
         server.kill()
         let duringLoad = await sender.value
         accepted.formUnion(duringLoad)
@@ -144,25 +148,38 @@ struct RestartTests {
 struct ServerProcess {
     private var process: Process?
 
-    init(port: Int, database: String, dataDirectory: String) throws {
+    /// Starts `parley-server` on 127.0.0.1:`port`.
+    /// - Parameters:
+    ///   - extraArguments: more flags, after the default ones.
+    ///   - errorLog: a file that receives the server's stderr (else it is discarded).
+    init(port: Int, database: String, dataDirectory: String, extraArguments: [String] = [], errorLog: URL? = nil) throws {
         let binary = try TestProcesses.builtProduct("parley-server")
         let process = Process()
         process.executableURL = binary
         // Send limits out of the way: the load must still be running when the kill lands.
-        process.arguments = [
-            "--listen", "127.0.0.1:\(port)", "--database", database, "--data-dir", dataDirectory, "--log-level", "error",
-            "--send-burst", "100000", "--send-per-minute", "1000000",
-        ]
+        process.arguments =
+            [
+                "--listen", "127.0.0.1:\(port)", "--database", database, "--data-dir", dataDirectory, "--log-level", "error",
+                "--send-burst", "100000", "--send-per-minute", "1000000",
+            ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let errorLog {
+            guard FileManager.default.createFile(atPath: errorLog.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            process.standardError = try FileHandle(forWritingTo: errorLog)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         self.process = process
     }
 
-    /// Waits until `/health` answers (at most 10 s).
-    mutating func waitUntilReady(_ client: ExternalClient) async throws {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
+    /// Waits until `/health` answers (at most `limit`: generous, since a loaded machine may take
+    /// seconds to start a process).
+    mutating func waitUntilReady(_ client: ExternalClient, within limit: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
             if (try? await client.call(.get, "/health"))?.status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -198,6 +215,27 @@ struct ServerProcess {
     }
 }
 
+/// How many sends a load has had acknowledged, for a test that acts in the middle of it.
+final class SendProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var finished = false
+
+    func increment() { lock.withLock { count += 1 } }
+
+    func finish() { lock.withLock { finished = true } }
+
+    /// Returns once `target` sends were acknowledged (true), or the load ended short of it (false).
+    func waitFor(_ target: Int) async -> Bool {
+        while true {
+            let (reached, over) = lock.withLock { (count >= target, finished) }
+            if reached { return true }
+            if over { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
+
 enum ServerProcessError: Error {
     case didNotStart
 }
@@ -227,7 +265,7 @@ struct ExternalClient: Sendable {
         if !body.isEmpty { headers[.contentType] = "application/json" }
         let request = TestClient.Request(
             path, method: method, headers: headers, body: body.isEmpty ? nil : ByteBuffer(bytes: body))
-        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(5))) {
+        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30))) {
             client in
             let response = try await client.execute(request)
             return Reply(

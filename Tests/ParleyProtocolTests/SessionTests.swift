@@ -128,18 +128,47 @@ struct SessionTests {
 
     @Test func newSessionArchivesTheOldOneWhichStillDecryptsLateMessages() throws {
         var parties = try TwoPartyHarness(seed: 7)
+        let late = try Self.restartWithALateMessageOnTheFirstSession(&parties)
+        #expect(parties.bob.archived.count == 1)
+        #expect(try parties.receive(late, at: .bob) == Array("late on the first session".utf8))
+    }
+
+    /// A Message that fails on the current session and then decrypts on an archived one leaves
+    /// the current session exactly as it was: byte-identical, and it still sends and receives
+    /// (the attempt on it ran on a scratch copy).
+    @Test func decryptingOnAnArchivedSessionLeavesTheCurrentOneAsItWas() throws {
+        var parties = try TwoPartyHarness(seed: 9)
+        let late = try Self.restartWithALateMessageOnTheFirstSession(&parties)
+        try parties.receive(try parties.send("on the second session", from: .bob), at: .alice)
+        let currentBefore = try #require(parties.bob.current)
+
+        #expect(try parties.receive(late, at: .bob) == Array("late on the first session".utf8))
+        let currentAfter = try #require(parties.bob.current)
+        #expect(currentAfter.remoteIdentityKey == currentBefore.remoteIdentityKey)
+        var onlyBefore = SessionRecord()
+        onlyBefore.makeCurrent(currentBefore)
+        var onlyAfter = SessionRecord()
+        onlyAfter.makeCurrent(currentAfter)
+        #expect(onlyAfter.serialized == onlyBefore.serialized, "the current session changed")
+        // And it still works both ways.
+        #expect(try parties.receive(try parties.send("still current", from: .bob), at: .alice) == Array("still current".utf8))
+        #expect(try parties.receive(try parties.send("and back", from: .alice), at: .bob) == Array("and back".utf8))
+    }
+
+    /// Alice and Bob talk on a first session; Alice writes one more message on it (returned,
+    /// undelivered), then restarts with a fresh X3DH (as after reinstalling her session store)
+    /// and Bob receives her first message on the second session, which archives the first.
+    private static func restartWithALateMessageOnTheFirstSession(_ parties: inout TwoPartyHarness) throws -> [UInt8] {
         try parties.receive(try parties.send("first session", from: .alice), at: .bob)
         try parties.receive(try parties.send("ack", from: .bob), at: .alice)
         let late = try parties.send("late on the first session", from: .alice)
-        // Alice restarts with a fresh X3DH (e.g. after reinstalling her session store).
         let bundle = PreKeyBundle(
             identityKey: parties.bobIdentity.publicKey, signedPreKey: parties.signedPreKey.keyPair.publicKey,
             signedPreKeySignature: parties.signedPreKey.signature, oneTimePreKey: nil)
         parties.alice.makeCurrent(
             try SessionCipher.initiate(identity: parties.aliceIdentity, bundle: bundle, random: parties.random))
         try parties.receive(try parties.send("second session", from: .alice), at: .bob)
-        #expect(parties.bob.archived.count == 1)
-        #expect(try parties.receive(late, at: .bob) == Array("late on the first session".utf8))
+        return late
     }
 
     @Test func badSignatureMakesNoSession() throws {

@@ -57,21 +57,17 @@ struct WireTests {
         var parties = try TwoPartyHarness(seed: 23)
         let preKeyWire = try parties.send("first message", from: .alice)
         var bob = parties
-        for bit in 0..<(preKeyWire.count * 8) {
-            var flipped = preKeyWire
-            flipped[bit / 8] ^= 1 << (bit % 8)
-            #expect(throws: ProtocolError.self, "bit \(bit)") { try bob.receive(flipped, at: .bob) }
-            #expect(bob.bob.current == nil, "bit \(bit)")
-            #expect(bob.bobOneTimePreKeys.count == 3, "bit \(bit)")
+        for flip in try Self.flips(of: preKeyWire) {
+            try Self.expectRejected(flip) { try bob.receive(flip.wire, at: .bob) }
+            #expect(bob.bob.current == nil, "bit \(flip.bit)")
+            #expect(bob.bobOneTimePreKeys.count == 3, "bit \(flip.bit)")
         }
         try parties.receive(preKeyWire, at: .bob)
         let messageWire = try parties.send("reply", from: .bob)
         let before = parties.snapshot(.alice)
-        for bit in 0..<(messageWire.count * 8) {
-            var flipped = messageWire
-            flipped[bit / 8] ^= 1 << (bit % 8)
-            #expect(throws: ProtocolError.self, "bit \(bit)") { try parties.receive(flipped, at: .alice) }
-            #expect(parties.snapshot(.alice) == before, "bit \(bit)")
+        for flip in try Self.flips(of: messageWire) {
+            try Self.expectRejected(flip) { try parties.receive(flip.wire, at: .alice) }
+            #expect(parties.snapshot(.alice) == before, "bit \(flip.bit)")
         }
         #expect(try parties.receive(messageWire, at: .alice) == Array("reply".utf8))
     }
@@ -84,13 +80,62 @@ struct WireTests {
         let second = try parties.send("second", from: .alice)
         let before = parties.snapshot(.bob)
         let preKeysBefore = parties.bobOneTimePreKeys.count
-        for bit in 0..<(second.count * 8) {
-            var flipped = second
-            flipped[bit / 8] ^= 1 << (bit % 8)
-            #expect(throws: ProtocolError.self, "bit \(bit)") { try parties.receive(flipped, at: .bob) }
-            #expect(parties.snapshot(.bob) == before, "bit \(bit)")
-            #expect(parties.bobOneTimePreKeys.count == preKeysBefore, "bit \(bit)")
+        for flip in try Self.flips(of: second) {
+            try Self.expectRejected(flip) { try parties.receive(flip.wire, at: .bob) }
+            #expect(parties.snapshot(.bob) == before, "bit \(flip.bit)")
+            #expect(parties.bobOneTimePreKeys.count == preKeysBefore, "bit \(flip.bit)")
         }
         #expect(try parties.receive(second, at: .bob) == Array("second".utf8))
+    }
+
+    /// One single-bit flip of a wire message, and how far it moves the header's message number.
+    struct Flip {
+        let bit: Int
+        let wire: [UInt8]
+        /// |N' − N|: how many more message keys the flipped header asks the receiver to derive.
+        let skip: UInt64
+    }
+
+    /// Every single-bit flip of `wire`, those that ask for the fewest skipped message keys first.
+    /// A flip in the high bits of N asks for up to 2^31 skipped keys: with the MAX_SKIP bound that
+    /// fails at once, without it the receiver would derive them for minutes (and gigabytes). In
+    /// this order the first flip past the bound (N moved by 1024) comes before any costly one, and
+    /// ``expectRejected(_:_:)`` stops the sweep there, so such a bug fails in milliseconds.
+    static func flips(of wire: [UInt8]) throws -> [Flip] {
+        let number = try header(of: wire).messageNumber
+        return (0..<(wire.count * 8)).map { bit in
+            var flipped = wire
+            flipped[bit / 8] ^= 1 << (bit % 8)
+            let moved = (try? header(of: flipped)).map { UInt64(number.distance(to: $0.messageNumber).magnitude) } ?? 0
+            return Flip(bit: bit, wire: flipped, skip: moved)
+        }.sorted { ($0.skip, $0.bit) < ($1.skip, $1.bit) }
+    }
+
+    /// Expects `receive` to throw a ``ProtocolError``: `tooManySkipped` when the flip moves N past
+    /// MAX_SKIP. A wrong answer there throws (ending the sweep before a costlier flip runs).
+    static func expectRejected(_ flip: Flip, _ receive: () throws -> Void) throws {
+        let error = #expect(throws: ProtocolError.self, "bit \(flip.bit)") { try receive() }
+        guard flip.skip > ParleyV1.maxSkip else { return }
+        guard case .tooManySkipped = error else {
+            throw FlipSweepError.unbounded(bit: flip.bit, skip: flip.skip, got: error.map { "\($0)" } ?? "no error")
+        }
+    }
+
+    private static func header(of wire: [UInt8]) throws -> MessageHeader {
+        switch try WireMessage.parse(wire) {
+        case .message(let message): message.header
+        case .preKeyMessage(let message): message.message.header
+        }
+    }
+
+    enum FlipSweepError: Error, CustomStringConvertible {
+        case unbounded(bit: Int, skip: UInt64, got: String)
+
+        var description: String {
+            switch self {
+            case .unbounded(let bit, let skip, let got):
+                "bit \(bit) moves N by \(skip) (past MAX_SKIP \(ParleyV1.maxSkip)) but the receiver answered \(got), not tooManySkipped: the sweep stops before a costlier flip"
+            }
+        }
     }
 }

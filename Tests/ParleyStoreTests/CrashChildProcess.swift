@@ -6,6 +6,22 @@ import Foundation
     import Darwin
 #endif
 
+/// The moments at which the child can stop itself (`--stop-at`): the names of
+/// `Sources/parley-store-crashtest/CrashTestStage.swift` (a test target cannot import an
+/// executable's types; the child refuses a name it does not know, which fails the test).
+enum CrashTestStage: String, CaseIterable {
+    case setupBegun = "setup-begun"
+    case aliceCreated = "alice-created"
+    case bobCreated = "bob-created"
+    case preKeysSaved = "prekeys-saved"
+    case sessionStarted = "session-started"
+    case ready
+    case inFlight = "in-flight"
+
+    /// The stages inside a first-time setup, in the order the child reaches them.
+    static let setup: [CrashTestStage] = [.setupBegun, .aliceCreated, .bobCreated, .preKeysSaved, .sessionStarted]
+}
+
 /// The crash test's child, `parley-store-crashtest`, started with posix_spawn so that its pid
 /// stays ours (a zombie, not reused) until ``wait(timeout:)`` reaps it: a SIGKILL can only
 /// ever reach this child.
@@ -96,6 +112,33 @@ struct CrashChildProcess {
     /// Sends SIGKILL (harmless if the child has already exited: it is a zombie until reaped).
     func sendKill() {
         _ = kill(pid, SIGKILL)
+    }
+
+    /// Sends SIGCONT to a child that stopped itself.
+    func sendContinue() {
+        _ = kill(pid, SIGCONT)
+    }
+
+    /// What ``waitUntilStopped(timeout:)`` saw.
+    enum StopOutcome {
+        /// The child stopped itself (SIGSTOP) and waits to be continued or killed.
+        case stopped
+        /// The child ended instead (reaped).
+        case ended(Termination)
+    }
+
+    /// Waits until the child stops itself at its `--stop-at` stage, or ends. After `timeout` it
+    /// is killed, reaped and reported as ended with ``Termination/timedOut``.
+    func waitUntilStopped(timeout: Duration) async throws -> StopOutcome {
+        let deadline = ContinuousClock.now + timeout
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline, !Task.isCancelled {
+            let result = waitpid(pid, &status, WNOHANG | WUNTRACED)
+            if result == pid { return status & 0xff == 0x7f ? .stopped : .ended(Self.termination(status)) }
+            guard result == 0 else { throw SpawnError.wait(errno) }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return .ended(try await wait(timeout: .zero))
     }
 
     /// Waits for the child to end and reaps it. After `timeout` (or on cancellation) it is

@@ -12,7 +12,10 @@ import Testing
 #endif
 
 /// Issue 3's crash test: a child process (`parley-store-crashtest`) running a send/receive loop
-/// between two stores is SIGKILLed at seeded random moments. After each kill both stores pass
+/// between two stores is SIGKILLed at each stage of its first-time setup, between a receiver's
+/// commit and its sender's markSent, and at seeded random moments of its send/receive loop. The
+/// child stops itself (SIGSTOP) at the stage the test names (`--stop-at`), so that the kill
+/// points are the same on an idle machine and a loaded one. After each kill both stores pass
 /// SQLite's integrity check and open, and ``CrashStoreState/expectConsistent(_:)`` holds; at the
 /// end a clean run delivers what is left, every message arrives exactly once, and every wire
 /// ever delivered fails when replayed under a new envelope id (its message key was consumed
@@ -25,15 +28,9 @@ import Testing
 struct StoreCrashTests {
     static let kills = 50
     static let defaultSeed: UInt64 = 0x5EED_0003
-    /// The kill lands this long after the start.
-    static let killDelays = 30...400
-    /// Before those, kills aimed at the setup: the child pauses ``setupPause`` ms in the middle
-    /// of a first-time setup. The first kill comes the moment the setup folder appears (so at
-    /// least one lands inside it however much sleeps jitter on a loaded machine); then kills
-    /// every 20 ms from 10 ms on, until one finds the setup complete. The next run must finish
-    /// or redo what a killed setup left.
-    static let setupKillDelays = stride(from: 10, through: 2000, by: 20)
-    static let setupPause = 250
+    /// Random kills land this long after the child reports that its send/receive loop begins
+    /// (stage `ready`), so that they fall inside the loop on any machine speed.
+    static let killDelays = 0...300
     /// Wires replayed at the end: the last few before each kill (those in flight), plus retries.
     static let replaysPerKill = 3
 
@@ -53,24 +50,30 @@ struct StoreCrashTests {
             seed: seed)
         let started = ContinuousClock.now
 
-        // One kill the moment the setup has begun, then kills at growing delays until one finds
-        // the setup complete (each next run must finish or redo what a killed setup left).
-        guard let first = try await harness.killOnceTheSetupBegins(setupPause: Self.setupPause) else { return }
+        // One kill at each stage of the first-time setup, where the child stops itself: each
+        // leaves a partial setup, which the next run must throw away and redo.
         var killsDuringSetup = 0
-        if case .setUpPartly = first { killsDuringSetup += 1 }
-        for delay in Self.setupKillDelays {
-            guard let state = try await harness.kill(after: delay, setupPause: Self.setupPause) else { return }
-            if case .stores = state { break }
-            if case .setUpPartly = state { killsDuringSetup += 1 }
+        for stage in CrashTestStage.setup {
+            guard let state = try await harness.kill(at: stage) else { return }
+            if case .setUpPartly = state {
+                killsDuringSetup += 1
+            } else {
+                Issue.record("seed \(seed): a kill at \(stage.rawValue) left \(state) instead of a partial setup")
+            }
         }
-        var random = SplitMix64(seed: seed)
+        // One kill between a receiver's commit and its sender's markSent (the setup completes first).
         var killsInFlight = 0
+        guard let inFlight = try await harness.kill(at: .inFlight) else { return }
+        if case .stores(let stores) = inFlight, stores.inFlight > 0 { killsInFlight += 1 }
+        #expect(killsInFlight == 1, "seed \(seed): the kill at in-flight left \(inFlight)")
+
+        var random = SplitMix64(seed: seed)
         var logLengthsAtKills: [Int] = []
         for _ in 0..<Self.kills {
             let delay = Int.random(in: Self.killDelays, using: &random)
-            guard let state = try await harness.kill(after: delay) else { return }
+            guard let state = try await harness.kill(at: .ready, thenAfter: delay) else { return }
             guard case .stores(let stores) = state else {
-                Issue.record("seed \(seed): a kill after \(delay) ms found no stores")
+                Issue.record("seed \(seed): a kill \(delay) ms into the loop found no stores")
                 return
             }
             killsInFlight += stores.inFlight > 0 ? 1 : 0
@@ -81,7 +84,7 @@ struct StoreCrashTests {
         guard let final = try await harness.runToCompletion(maxRounds: 5) else { return }
         final.expectEverythingDelivered(context)
         try await Self.expectReplaysFail(final.log, chosenAt: logLengthsAtKills, in: harness.folder, context: context)
-        #expect(killsDuringSetup >= 1, "seed \(seed): no kill landed during the setup")
+        #expect(killsDuringSetup == CrashTestStage.setup.count, "seed \(seed): not every setup kill left a partial setup")
         print(
             "StoreCrashTests: seed \(seed), \(harness.runs - 1) kills (\(killsDuringSetup) during the setup, \(killsInFlight) between a receive and its markSent), \(final.messageCount) messages, \(final.log.entries.count) deliveries, \(ContinuousClock.now - started)"
         )
@@ -107,38 +110,26 @@ struct StoreCrashTests {
         /// Children started so far; run k gets the seed `seed + k`.
         private(set) var runs = 0
 
-        /// Starts the child, SIGKILLs it after `delay` ms and checks what it left; nil (with an
-        /// issue recorded) if the child ended on its own.
-        mutating func kill(after delay: Int, setupPause: Int = 0) async throws -> Aftermath? {
-            try await kill(setupPause: setupPause, context: "seed \(seed), run \(runs), killed after \(delay) ms") {
+        /// Starts the child with `--stop-at stage`, waits until it has stopped itself there, then
+        /// SIGKILLs it (after continuing it for `delay` ms, if given) and checks what it left; nil
+        /// (with an issue recorded) if the child ended on its own.
+        mutating func kill(at stage: CrashTestStage, thenAfter delay: Int? = nil) async throws -> Aftermath? {
+            let context = "seed \(seed), run \(runs), killed at \(stage.rawValue)" + (delay.map { " + \($0) ms" } ?? "")
+            let process = try start(["--stop-at", stage.rawValue])
+            if case .ended(let termination) = try await process.waitUntilStopped(timeout: .seconds(120)) {
+                Issue.record("\(context): the child ended with \(termination) before stopping; output: \(tail)")
+                try await CrashStoreState.read(folder, context: context)?.expectConsistent(context)  // which invariant broke
+                return nil
+            }
+            if let delay {
+                process.sendContinue()
                 try await Task.sleep(for: .milliseconds(delay))
             }
-        }
-
-        /// Starts the child on an empty folder and SIGKILLs it as soon as its setup folder
-        /// appears (polled every millisecond, at most 10 s): a kill inside the setup however much
-        /// the test's sleeps jitter under load.
-        mutating func killOnceTheSetupBegins(setupPause: Int) async throws -> Aftermath? {
-            let partial = folder.appendingPathComponent("stores.partial").path
-            return try await kill(setupPause: setupPause, context: "seed \(seed), run \(runs), killed once the setup began") {
-                let deadline = ContinuousClock.now + .seconds(10)
-                while !FileManager.default.fileExists(atPath: partial), ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(1))
-                }
-            }
-        }
-
-        /// Starts the child, SIGKILLs it once `wait` returns and checks what it left.
-        private mutating func kill(setupPause: Int, context: String, wait: () async throws -> Void) async throws
-            -> Aftermath?
-        {
-            let process = try start(setupPause > 0 ? ["--setup-pause-milliseconds", String(setupPause)] : [])
-            try await wait()
             process.sendKill()
-            let termination = try await process.wait(timeout: .seconds(10))
+            let termination = try await process.wait(timeout: .seconds(30))
             guard termination == .signaled(SIGKILL) else {
                 Issue.record("\(context): the child ended with \(termination) before the kill; output: \(tail)")
-                try await CrashStoreState.read(folder, context: context)?.expectConsistent(context)  // which invariant broke
+                try await CrashStoreState.read(folder, context: context)?.expectConsistent(context)
                 return nil
             }
             guard let state = try await CrashStoreState.read(folder, context: context) else {

@@ -37,6 +37,17 @@ public struct PostgresStorageConfiguration: Sendable, Equatable {
     public private(set) var notificationChannel: String
     /// Most connections the storage opens (per server process).
     public var maximumConnections: Int
+    /// Longest wait, in seconds, for the database to answer at start (the pool itself retries
+    /// forever); then start-up fails with ``PostgresStorageError/unreachable(seconds:)``.
+    public var startupTimeoutSeconds = 30
+    /// Longest wait, in seconds, for the schema lock at start. Servers starting together on one
+    /// database take the lock in turn, each holding it while it checks the schema (milliseconds on
+    /// an idle host, seconds on a loaded one), so the default is generous; then start-up fails
+    /// with ``PostgresStorageError/schemaLockTimedOut(seconds:)``.
+    public var schemaLockTimeoutSeconds = 300
+
+    /// Largest accepted start-up wait (a day): anything longer is a mistake.
+    public static let maximumStartupWaitSeconds = 86_400
 
     /// The channel used when none is given.
     public static let defaultNotificationChannel = "parley_mailbox"
@@ -134,6 +145,8 @@ public enum PostgresStorageError: Error, Equatable, CustomStringConvertible {
     case corruptRow(column: String)
     /// The database did not answer within this many seconds at start.
     case unreachable(seconds: Int)
+    /// Another process held the schema lock for longer than this many seconds at start.
+    case schemaLockTimedOut(seconds: Int)
     /// A mailbox notification payload that is not `user/device` (too long or malformed).
     case invalidNotification
 
@@ -142,6 +155,8 @@ public enum PostgresStorageError: Error, Equatable, CustomStringConvertible {
         case .invalidConfiguration(let reason): "invalid PostgreSQL configuration: \(reason)"
         case .corruptRow(let column): "corrupt row (column \(column))"
         case .unreachable(let seconds): "PostgreSQL did not answer within \(seconds) s"
+        case .schemaLockTimedOut(let seconds):
+            "gave up after waiting \(seconds) s for the schema lock, which another server starting on this database held; raise the schema lock timeout"
         case .invalidNotification: "malformed mailbox notification"
         }
     }

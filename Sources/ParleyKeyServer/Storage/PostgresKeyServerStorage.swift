@@ -39,13 +39,17 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
     }
 
     /// Runs the connection pool, creates the schema (idempotent), runs `body`, then closes the pool.
-    /// - Parameters:
-    ///   - startupTimeoutSeconds: how long to wait for the database at start (the pool itself
-    ///     retries forever).
-    ///   - body: everything that uses the storage.
+    ///
+    /// Start-up has two bounded waits, both from ``configuration``: for the database to answer
+    /// (``PostgresStorageConfiguration/startupTimeoutSeconds``), then for the schema lock that
+    /// servers starting together take in turn (``PostgresStorageConfiguration/schemaLockTimeoutSeconds``,
+    /// enforced by PostgreSQL's own `lock_timeout`, so that giving up rolls the transaction back
+    /// cleanly instead of abandoning it mid-query).
+    /// - Parameter body: everything that uses the storage.
     /// - Returns: what `body` returns.
-    /// - Throws: ``PostgresStorageError/unreachable(seconds:)``, schema errors, and what `body` throws.
-    public func withRunning<T: Sendable>(startupTimeoutSeconds: Int = 30, _ body: () async throws -> T) async throws -> T {
+    /// - Throws: ``PostgresStorageError/unreachable(seconds:)``,
+    ///   ``PostgresStorageError/schemaLockTimedOut(seconds:)``, schema errors, and what `body` throws.
+    public func withRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             let client = self.client
             group.addTask {
@@ -53,17 +57,22 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 return nil
             }
             defer { group.cancelAll() }
-            try await createSchema(timeoutSeconds: startupTimeoutSeconds)
+            try await waitUntilReachable()
+            try await createSchema()
             return try await body()
         }
     }
 
-    /// ``createSchema()``, or ``PostgresStorageError/unreachable(seconds:)`` after `timeoutSeconds`.
-    private func createSchema(timeoutSeconds: Int) async throws {
-        let seconds = max(1, timeoutSeconds)
+    /// Returns once a pooled connection answers `SELECT 1`; throws
+    /// ``PostgresStorageError/unreachable(seconds:)`` after the configured start-up timeout.
+    /// Nothing here is inside a transaction, so abandoning the wait leaves no state behind.
+    private func waitUntilReachable() async throws {
+        let seconds = max(1, configuration.startupTimeoutSeconds)
+        let client = self.client
+        let logger = queryLogger
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                try await self.createSchema()
+                _ = try await client.withConnection { try await $0.query("SELECT 1", logger: logger).collect() }
                 return true
             }
             group.addTask {
@@ -76,19 +85,42 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
     }
 
     /// Creates the schema (and the configured namespace) if missing; safe to run from several
-    /// processes at once.
+    /// processes at once: they take a transaction-scoped advisory lock in turn, waiting at most
+    /// the configured schema lock timeout (a PostgreSQL `lock_timeout`, so the wait ends with an
+    /// error that rolls the transaction back, never with an abandoned query).
     func createSchema() async throws {
-        try await transaction { connection in
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(\(PostgresSchema.advisoryLock))", logger: queryLogger)
-            if let schema = configuration.schema {
-                // `schema` is a checked plain identifier (PostgresStorageConfiguration.isIdentifier).
-                try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: queryLogger)
+        let seconds = max(1, configuration.schemaLockTimeoutSeconds)
+        do {
+            try await transaction { connection in
+                // The pool's 30 s statement timeout and 10 s lock timeout are for requests; the
+                // schema lock may be held in turn by several starting servers.
+                _ = try await connection.query(
+                    "SELECT set_config('lock_timeout', \("\(seconds)s"), true), set_config('statement_timeout', \("\(seconds + 60)s"), true)",
+                    logger: queryLogger
+                ).collect()
+                // Collected: an error that arrives after the row description (a lock timeout)
+                // would otherwise be dropped with the unread rows.
+                _ = try await connection.query(
+                    "SELECT pg_advisory_xact_lock(\(PostgresSchema.advisoryLock))", logger: queryLogger
+                ).collect()
+                if let schema = configuration.schema {
+                    // `schema` is a checked plain identifier (PostgresStorageConfiguration.isIdentifier).
+                    try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: queryLogger)
+                }
+                for statement in PostgresSchema.statements {
+                    try await connection.query(statement, logger: queryLogger)
+                }
             }
-            for statement in PostgresSchema.statements {
-                try await connection.query(statement, logger: queryLogger)
-            }
+        } catch let error as PSQLError where Self.isLockTimeout(error) {
+            throw PostgresStorageError.schemaLockTimedOut(seconds: seconds)
         }
+    }
+
+    /// Whether PostgreSQL ended the statement for waiting too long on a lock (`55P03`
+    /// lock_not_available) or for running past its statement timeout (`57014` query_canceled).
+    private static func isLockTimeout(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "55P03" || state == "57014"
     }
 
     // MARK: Directory
@@ -299,8 +331,9 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
             }
             // Delivered with the commit, and only if it commits.
             for recipient in recipients {
-                try await connection.query(
-                    "SELECT pg_notify(\(configuration.notificationChannel), \(recipient.description))", logger: queryLogger)
+                _ = try await connection.query(
+                    "SELECT pg_notify(\(configuration.notificationChannel), \(recipient.description))", logger: queryLogger
+                ).collect()
             }
             return ids
         }
@@ -394,8 +427,13 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 try await connection.query("COMMIT", logger: queryLogger)
                 return value
             } catch {
-                // A failed ROLLBACK means a broken connection, which the pool discards.
-                _ = try? await connection.query("ROLLBACK", logger: queryLogger)
+                // A connection whose ROLLBACK fails is closed, so the pool never hands out a
+                // connection still inside an aborted transaction.
+                do {
+                    try await connection.query("ROLLBACK", logger: queryLogger)
+                } catch {
+                    try? await connection.close()
+                }
                 throw error
             }
         }

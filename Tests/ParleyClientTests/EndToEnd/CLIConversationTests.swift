@@ -214,7 +214,8 @@ struct CLIConversationTests {
             #expect(try await chat.waitForOutput(containing: "alice -> are you there?"))
             chat.type("yes, typing live\n")
             var received = ""
-            for _ in 0..<50 where !received.contains("bob -> yes, typing live") {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !received.contains("bob -> yes, typing live"), ContinuousClock.now < deadline {
                 received += try await alice.ok("sync")
                 try await Task.sleep(for: .milliseconds(100))
             }

@@ -27,9 +27,10 @@ final class ChatSession: @unchecked Sendable {
         try process.run()
     }
 
-    /// Waits (at most 10 s) until the output contains `text`.
+    /// Waits until the output contains `text` (polled every 50 ms, at most 60 s).
     func waitForOutput(containing text: String) async throws -> Bool {
-        for _ in 0..<200 {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
             if lock.withLock({ printed.contains(text) }) { return true }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -27,7 +27,8 @@ final class LiveServer: @unchecked Sendable {
         self.port = try TestProcesses.freeLoopbackPort()
     }
 
-    /// Starts the server and waits (at most 10 s) until `/health` answers.
+    /// Starts the server and waits until `/health` answers (at most 60 s: a loaded machine may
+    /// take seconds to start a process).
     func start() async throws {
         let process = Process()
         process.executableURL = try TestProcesses.builtProduct("parley-server")
@@ -40,8 +41,8 @@ final class LiveServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
             if await healthAnswers() { return }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCrypto
+import ParleyPayload
 import ParleyProtocol
 import ParleyServerAPI
 import ParleyStore
@@ -65,6 +66,37 @@ struct ClientBehaviourTests {
             #expect(try await bob.server.fetch(limit: 10).isEmpty)
             let states = try await bob.history(with: "alice").map(\.state)
             #expect(states == [.received, .failed, .received])
+        }
+    }
+
+    /// A PreKeyMessage sent from alice/1 (the server authenticated alice's device) but made by a
+    /// session that a third identity key started from bob's bundle: bob gets no message from
+    /// it, one undecryptable event, and alice's genuine message after it still arrives.
+    @Test func aPreKeyMessageFromAnIdentityKeyTheSenderNeverCertifiedIsRefused() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            let bobAddress = PeerAddress(user: "bob", device: 1)
+            let claimed = try #require(try await alice.server.claim(user: "bob", devices: [1]).first)
+            let bobKey = try Ed25519.PublicKey(rawRepresentation: Array(try #require(Data(base64Encoded: claimed.identityKey))))
+            let intruder = SessionManager(store: InMemoryProtocolStore(identity: IdentityKeyPair(random: SystemRandomSource())))
+            try await intruder.startSession(
+                with: bobAddress, bundle: try ParleyClient.preKeyBundle(claimed, certifiedKey: bobKey, user: "bob"))
+            let forged = try MessagePayload(random: SystemRandomSource(), sentAt: 1, body: .text("forged")).encode()
+            let wire = try await intruder.encrypt(forged, for: bobAddress)
+            guard case .preKeyMessage = try WireMessage.parse(wire) else {
+                Issue.record("the intruder's first message is not a PreKeyMessage")
+                return
+            }
+            _ = try await alice.server.send([OutgoingMessageJSON(user: "bob", device: 1, body: alice.server.base64(wire))])
+            _ = try await alice.send(text: "genuine", to: "bob")
+            let events = try await bob.sync()
+            #expect(Self.texts(events) == ["genuine"])
+            let failures = events.compactMap { event -> PeerAddress? in
+                if case .undecryptable(let sender, _) = event { return sender }
+                return nil
+            }
+            #expect(failures == [PeerAddress(user: "alice", device: 1)])
         }
     }
 

@@ -5,7 +5,7 @@ import Logging
 
 /// Connects to `GET /v1/stream` on 127.0.0.1:`port` with `headers` and calls `send` until the
 /// first text frame arrives (the server subscribes right after the upgrade, so a first send may
-/// beat it): at most 50 sends, 100 ms apart. Returns whether the socket opened and the frame.
+/// beat it): at most 300 sends, 100 ms apart. Returns whether the socket opened and the frame.
 func firstPushedFrame(
     port: Int, headers: HTTPFields, send: @escaping @Sendable () async throws -> Void
 ) async throws -> (connected: Bool, frame: String?) {
@@ -16,7 +16,7 @@ func firstPushedFrame(
     ) { inbound, outbound, _ in
         seen.connect()
         let sender = Task {
-            for _ in 0..<50 where seen.all.isEmpty {
+            for _ in 0..<300 where seen.all.isEmpty {
                 try await send()
                 try await Task.sleep(for: .milliseconds(100))
             }

@@ -1,23 +1,25 @@
 import Foundation
 import ParleyKeyServer
 
-/// A clock shared by the server and the test clients: starts at the real time, never returns the
-/// same millisecond twice (so two identical requests never carry the same signature), and can be
-/// moved forward to test expiry.
+/// A clock shared by the server and the test clients: starts at the real time and then moves
+/// only when read (one millisecond per read, so two identical requests never carry the same
+/// signature) or when a test moves it forward to test expiry. It never follows the real time,
+/// so a test's time windows (signature freshness, rate-limit refills, expiry) hold however
+/// slowly a loaded machine runs it. A server in another process keeps its own real clock; a
+/// test talking to one stays far inside the 300 s window.
 final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
     private var last: Int64
-    private var offset: Int64 = 0
 
     init() {
         last = ServerClock.system.now()
     }
 
-    /// The next millisecond: at least the real time plus the offset, strictly after the last one.
+    /// The next millisecond: one after the last one read.
     func now() -> Int64 {
         lock.lock()
         defer { lock.unlock() }
-        last = max(ServerClock.system.now() + offset, last + 1)
+        last += 1
         return last
     }
 
@@ -25,7 +27,6 @@ final class TestClock: @unchecked Sendable {
     func advance(milliseconds: Int64) {
         lock.lock()
         defer { lock.unlock() }
-        offset += milliseconds
         last += milliseconds
     }
 
