@@ -17,6 +17,10 @@ public enum ProtocolError: Error, Equatable, Sendable {
     case badSignature
     /// A key is unusable: an all-zero X25519 output or an identity key that is not a valid point.
     case invalidKey
+    /// The message belongs to a session whose identity key is not the one trusted for its
+    /// address (``IdentityTrust``): a PreKeyMessage from another identity, or a Message only an
+    /// old session made with a key no longer trusted can decrypt.
+    case untrustedIdentity
     /// There is no session with this peer to encrypt with (encrypt only).
     case noSession
     /// The sending chain has used all 2^32 message numbers; a reply from the peer starts a new
@@ -33,6 +37,7 @@ public enum ProtocolError: Error, Equatable, Sendable {
         case .unknownPreKey: "unknown_prekey"
         case .badSignature: "bad_signature"
         case .invalidKey: "invalid_key"
+        case .untrustedIdentity: "untrusted_identity"
         case .noSession: "no_session"
         case .sendingChainExhausted: "sending_chain_exhausted"
         }

@@ -28,15 +28,19 @@ extension EncryptedStore {
     /// - Parameters:
     ///   - envelopeID: the server's id of the envelope (stored only as a keyed hash).
     ///   - conversation: the history this message belongs to (usually the sender's user id).
+    ///   - trust: which identity key the sender's sessions may have; by default the one pinned by
+    ///     its session record (trust on first use). A message from another identity is
+    ///     `.failed` with `untrusted_identity` and changes no session.
     public func receive(
         envelopeID: String,
         from sender: PeerAddress,
         body: [UInt8],
         conversation: String,
-        timestamp: Int64
+        timestamp: Int64,
+        trust: IdentityTrust = .pinnedByRecord
     ) async throws -> ReceiveOutcome {
         let envelope = IncomingEnvelope(
-            id: envelopeID, sender: sender, body: body, conversation: conversation, timestamp: timestamp)
+            id: envelopeID, sender: sender, body: body, conversation: conversation, timestamp: timestamp, trust: trust)
         return try await pool.write { db in try self.receive(envelope, db) }
     }
 
@@ -211,7 +215,7 @@ extension EncryptedStore {
             conversation: envelope.conversation, direction: .incoming, peerUser: envelope.sender.user,
             peerDevice: envelope.sender.device, body: [], timestamp: envelope.timestamp, state: .received)
         do {
-            let result = try decrypt(envelope.body, from: envelope.sender, random: random, db)
+            let result = try decrypt(envelope.body, from: envelope.sender, trust: envelope.trust, random: random, db)
             try apply(
                 SessionChange(
                     address: envelope.sender, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey), db)
@@ -236,11 +240,13 @@ extension EncryptedStore {
         }
     }
 
-    func decrypt(_ body: [UInt8], from sender: PeerAddress, random: any RandomSource, _ db: Database) throws -> DecryptResult {
+    func decrypt(
+        _ body: [UInt8], from sender: PeerAddress, trust: IdentityTrust, random: any RandomSource, _ db: Database
+    ) throws -> DecryptResult {
         try SessionCipher.decrypt(
             body, record: try sessionRecord(for: sender, db) ?? SessionRecord(), identity: identity, random: random,
             signedPreKey: { try self.signedPreKey(for: $0, db)?.keyPair },
-            oneTimePreKey: { try self.oneTimePreKey(for: $0, db)?.keyPair })
+            oneTimePreKey: { try self.oneTimePreKey(for: $0, db)?.keyPair }, trust: trust)
     }
 
     func insertMessage(_ message: inout StoredMessage, _ db: Database) throws {

@@ -3,6 +3,7 @@ import GRDB
 import ParleyCrypto
 import ParleyProtocol
 import ParleyStore
+import ParleyVectors
 import Testing
 
 /// Sending and receiving through two stores, each step committed with its ratchet state.
@@ -32,6 +33,42 @@ struct StoreMessagingTests {
             return try await receiver.receive(
                 envelopeID: envelopeID, from: from, body: item.wire, conversation: from.user, timestamp: 2)
         }
+    }
+
+    /// The attack on a real store file: a third party's PreKeyMessage delivered as alice/1's is
+    /// refused inside the receiving transaction (untrusted_identity, a failed history row), and
+    /// bob's session record for alice, his one-time prekeys and what he sends next are as before:
+    /// alice, not the intruder, reads it.
+    @Test func aThirdPartysPreKeyMessageForAliceIsRefusedAndChangesNoSession() async throws {
+        let pair = try await Pair(seed: 50)
+        _ = try await pair.deliver("hello", from: pair.alice, to: pair.bob, envelopeID: "e1")
+        let intruderRandom = SeededRandomSource(seed: 53)
+        let intruderIdentity = IdentityKeyPair(random: intruderRandom)
+        var intruder = SessionRecord()
+        intruder.makeCurrent(
+            try SessionCipher.initiate(
+                identity: intruderIdentity, bundle: try await StoreFixtures.publish(pair.bob, count: 1, seed: 54),
+                random: intruderRandom))
+        let forged = try SessionCipher.encrypt(
+            Array("it's alice, really".utf8), record: &intruder, identity: intruderIdentity, random: intruderRandom)
+        let recordBefore = try #require(try await pair.bob.sessionRecord(for: StoreFixtures.alice)).serialized
+        let preKeysBefore = try await pair.bob.oneTimePreKeyCount()
+
+        let outcome = try await pair.bob.receive(
+            envelopeID: "forged", from: StoreFixtures.alice, body: forged, conversation: "alice", timestamp: 3)
+        guard case .failed(let failure) = outcome else {
+            Issue.record("the forged PreKeyMessage was \(outcome)")
+            return
+        }
+        #expect(failure.failureReason == "untrusted_identity")
+        #expect(try #require(try await pair.bob.sessionRecord(for: StoreFixtures.alice)).serialized == recordBefore)
+        #expect(try await pair.bob.oneTimePreKeyCount() == preKeysBefore)
+        let next = try await pair.deliver("still only for alice", from: pair.bob, to: pair.alice, envelopeID: "e2")
+        guard case .decrypted(let message) = next else {
+            Issue.record("alice could not read bob's next message: \(next)")
+            return
+        }
+        #expect(message.body == Array("still only for alice".utf8))
     }
 
     @Test func conversationIsStoredAndSurvivesReopening() async throws {

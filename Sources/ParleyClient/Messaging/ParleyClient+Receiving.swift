@@ -79,13 +79,14 @@ extension ParleyClient {
         guard let certified = list.devices[sender.device] else {
             return [.undecryptable(sender: sender, reason: "the sending device is not certified by \(sender.user)")]
         }
-        guard try await isBound(wire, to: certified, sender: sender) else {
-            return [.undecryptable(sender: sender, reason: "the message is not from \(sender)'s certified key")]
-        }
         let ownUser = user
+        // The sender binding is decided inside the store's receiving transaction: only a session
+        // with the certified key may decrypt (a PreKeyMessage naming another identity key, or a
+        // Message only an old session can read, fails as untrusted_identity and changes nothing).
         let incoming = IncomingEnvelope(
             id: String(envelope.id), sender: sender, body: wire, conversation: sender.user, timestamp: envelope.timestamp,
-            placement: { plaintext in Self.placement(of: plaintext, from: sender, ownUser: ownUser) })
+            placement: { plaintext in Self.placement(of: plaintext, from: sender, ownUser: ownUser) },
+            trust: .only(certified))
         switch try await store.receive([incoming]).first {
         case nil:
             return []
@@ -98,19 +99,6 @@ extension ParleyClient {
                 return [.undecryptable(sender: sender, reason: "malformed payload")]
             }
             return try await interpret(payload, from: sender, trustWarning: try await trustChanged(sender.user))
-        }
-    }
-
-    /// Whether the wire message can only come from `certified`: a PreKeyMessage names its
-    /// identity key; a normal message must decrypt under a session made with that key.
-    private func isBound(_ wire: [UInt8], to certified: Ed25519.PublicKey, sender: PeerAddress) async throws -> Bool {
-        switch try? WireMessage.parse(wire) {
-        case .preKeyMessage(let message): return message.identityKey == certified
-        case .message:
-            guard let record = try await store.sessionRecord(for: sender) else { return true }  // fails as no session
-            let sessions = [record.current].compactMap { $0 } + record.archived
-            return sessions.contains { $0.remoteIdentityKey == certified }
-        case nil: return true  // the decrypt reports it as malformed
         }
     }
 

@@ -88,31 +88,49 @@ public enum SessionCipher {
     /// current (the previous one is archived). A Message tries the current session, then the
     /// archived ones, newest first.
     ///
+    /// Whichever session the message belongs to, its identity key must be one `trust` accepts
+    /// for this address, checked once the message has decrypted and before anything is returned
+    /// to commit (so a bad message gets the same category as without the check); if not, the
+    /// decrypt fails with ``ProtocolError/untrustedIdentity``.
+    ///
     /// - Throws: a ``ProtocolError`` of the first failing check; `record` is not changed.
     public static func decrypt(
         _ message: WireMessage,
         record: SessionRecord,
         identity: IdentityKeyPair,
         preKeys: PreKeyMaterial,
-        random: some RandomSource
+        random: some RandomSource,
+        trust: IdentityTrust = .pinnedByRecord
     ) throws(ProtocolError) -> DecryptResult {
         switch message {
         case .message(let inner):
-            return try decryptWithExistingSessions(inner, record: record, random: random)
+            return try decryptWithExistingSessions(inner, record: record, random: random, trust: trust)
         case .preKeyMessage(let preKeyMessage):
             if let index = record.indexOfSession(madeFrom: preKeyMessage) {
                 var next = record  // scratch copy: dropped if the decrypt fails
                 let plaintext = try next.decryptOnScratchCopy(preKeyMessage.message, at: index, random: random)
+                try requireTrusted(record.session(at: index)?.remoteIdentityKey, record: record, trust: trust)
                 return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: nil)
             }
-            return try decryptNewSession(preKeyMessage, record: record, identity: identity, preKeys: preKeys, random: random)
+            let result = try decryptNewSession(
+                preKeyMessage, record: record, identity: identity, preKeys: preKeys, random: random)
+            try requireTrusted(preKeyMessage.identityKey, record: record, trust: trust)
+            return result
         }
+    }
+
+    /// Throws ``ProtocolError/untrustedIdentity`` unless `trust` accepts `identityKey`.
+    private static func requireTrusted(
+        _ identityKey: Ed25519.PublicKey?, record: SessionRecord, trust: IdentityTrust
+    ) throws(ProtocolError) {
+        guard let identityKey, trust.trusts(identityKey, record: record) else { throw .untrustedIdentity }
     }
 
     private static func decryptWithExistingSessions(
         _ message: RatchetMessage,
         record: SessionRecord,
-        random: some RandomSource
+        random: some RandomSource,
+        trust: IdentityTrust
     ) throws(ProtocolError) -> DecryptResult {
         var firstError: ProtocolError?
         var candidate: SessionIndex? = record.current != nil ? .current : (record.archived.isEmpty ? nil : .archived(0))
@@ -120,7 +138,11 @@ public enum SessionCipher {
             var next = record  // scratch copy: dropped if the decrypt fails
             do {
                 let plaintext = try next.decryptOnScratchCopy(message, at: index, random: random)
+                // Only now is it known which session the message belongs to.
+                try requireTrusted(record.session(at: index)?.remoteIdentityKey, record: record, trust: trust)
                 return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: nil)
+            } catch .untrustedIdentity {
+                throw .untrustedIdentity
             } catch {
                 if firstError == nil { firstError = error }
             }

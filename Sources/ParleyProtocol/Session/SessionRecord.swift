@@ -43,6 +43,14 @@ public struct SessionRecord: Sendable {
 
     /// Decrypts with the session at `index`, in place. On error `self` may be partly
     /// updated: call it only on a scratch copy that is dropped on failure.
+    /// The session at `index`, if there is one.
+    func session(at index: SessionIndex) -> SessionState? {
+        switch index {
+        case .current: current
+        case .archived(let position): archived.indices.contains(position) ? archived[position] : nil
+        }
+    }
+
     mutating func decryptOnScratchCopy(
         _ message: RatchetMessage, at index: SessionIndex, random: some RandomSource
     ) throws(ProtocolError) -> [UInt8] {

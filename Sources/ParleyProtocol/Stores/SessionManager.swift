@@ -51,8 +51,14 @@ public actor SessionManager {
     /// Parses and decrypts `bytes` from `address`, committing the new session state (and the
     /// deletion of a used one-time prekey) before returning the plaintext.
     ///
-    /// - Throws: a ``ProtocolError`` (nothing changed) or the store's error.
-    public func decrypt(_ bytes: [UInt8], from address: PeerAddress) async throws -> [UInt8] {
+    /// - Parameter trust: which identity key `address`'s sessions may have; by default the one
+    ///   pinned by its record (trust on first use), so that a PreKeyMessage from another
+    ///   identity cannot take the address over.
+    /// - Throws: a ``ProtocolError`` (nothing changed; ``ProtocolError/untrustedIdentity`` for an
+    ///   identity `trust` refuses) or the store's error.
+    public func decrypt(
+        _ bytes: [UInt8], from address: PeerAddress, trust: IdentityTrust = .pinnedByRecord
+    ) async throws -> [UInt8] {
         try await lock.run {
             let message = try WireMessage.parse(bytes)
             let identity = try await store.identityKeyPair()
@@ -64,7 +70,8 @@ public actor SessionManager {
                     preKeys.oneTimePreKey = try await store.oneTimePreKey(for: oneTime)?.keyPair
                 }
             }
-            let result = try SessionCipher.decrypt(message, record: record, identity: identity, preKeys: preKeys, random: random)
+            let result = try SessionCipher.decrypt(
+                message, record: record, identity: identity, preKeys: preKeys, random: random, trust: trust)
             try await store.commit(
                 SessionChange(address: address, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey))
             return result.plaintext

@@ -83,10 +83,13 @@ public struct IncomingEnvelope: Sendable {
     /// Decides, from the decrypted plaintext, where the message goes; nil keeps it in
     /// `conversation` as an incoming message.
     public var placement: (@Sendable ([UInt8]) -> MessagePlacement)?
+    /// Which identity key the sender's sessions may have, decided inside the receiving
+    /// transaction (``IdentityTrust``); by default the one pinned by the sender's session record.
+    public var trust: IdentityTrust
 
     public init(
         id: String, sender: PeerAddress, body: [UInt8], conversation: String, timestamp: Int64,
-        placement: (@Sendable ([UInt8]) -> MessagePlacement)? = nil
+        placement: (@Sendable ([UInt8]) -> MessagePlacement)? = nil, trust: IdentityTrust = .pinnedByRecord
     ) {
         self.id = id
         self.sender = sender
@@ -94,6 +97,7 @@ public struct IncomingEnvelope: Sendable {
         self.conversation = conversation
         self.timestamp = timestamp
         self.placement = placement
+        self.trust = trust
     }
 }
 
