@@ -49,6 +49,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case messageTooLarge
     /// The store failed a check or could not be written; the message says which.
     case storeFailure(String)
+    /// A backup file is damaged, not a Parley backup, or its passphrase is wrong.
+    case invalidBackup
 
     /// One sentence for the user.
     public var description: String {
@@ -80,6 +82,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownAttachment(let id): "There is no attachment \(id) in this store."
         case .messageTooLarge: "The message is too long; send it as a file instead."
         case .storeFailure(let what): "The local store failed: \(what)."
+        case .invalidBackup:
+            "The backup cannot be read: it is not a Parley backup, it is damaged, or the backup passphrase is wrong."
         }
     }
 }

@@ -3,10 +3,14 @@ import GRDB
 import ParleyCrypto
 import ParleyProtocol
 
-/// Encrypted backups: identity, contacts and trust, settings and history — not sessions.
+/// Encrypted backups: identity, contacts and trust, settings, secrets and history — not sessions.
 extension EncryptedStore {
     /// Writes a passphrase-protected backup of this store to `path` (atomically: a complete
     /// file or none).
+    ///
+    /// - Throws: ``StoreError/invalidPassphraseSettings``; ``StoreError/unnamedSecret`` while a
+    ///   secret moved from a schema version 1 store has not been read by name since;
+    ///   ``StoreError/integrity(table:)``; a file-system error when `path` cannot be written.
     public func exportBackup(to path: String, passphrase: SecureBytes, limits: Argon2id.Limits = .moderate) async throws {
         guard passphrase.count > 0, limits.isAccepted else { throw StoreError.invalidPassphraseSettings }
         var history: [StoredMessage] = []
@@ -17,16 +21,17 @@ extension EncryptedStore {
         let attachments = try await self.attachments().map {
             BackupFile.Attachment(key: $0.key.unprotectedBytes(), metadata: $0.metadata)
         }
+        let secrets = try await allSecrets().map { BackupFile.Secret(name: $0.name, value: $0.secret.unprotectedBytes()) }
         let payload = BackupFile.Payload(
             identitySeed: identity.signingKey.seedRepresentation.unprotectedBytes(), contacts: try await contacts(),
-            settings: try await allSettings(), history: history, attachments: attachments)
+            settings: try await allSettings(), history: history, attachments: attachments, secrets: secrets)
         let random = self.random
         let file = try await offExecutor { try BackupFile.seal(payload, passphrase: passphrase, limits: limits, random: random) }
         try await offExecutor { try Data(file).write(to: URL(fileURLWithPath: path), options: .atomic) }
     }
 
     /// Creates a new store at `storePath` from a backup: the same identity, contacts, trust
-    /// decisions, settings, history and attachment records, and no sessions (new ones start on
+    /// decisions, settings, secrets, history and attachment records, and no sessions (new ones start on
     /// first contact; publish new prekeys). Messages that were still unsent at backup time are
     /// marked failed, since their encrypted copies are gone. The store appears at `storePath`
     /// only when complete.
@@ -59,6 +64,7 @@ extension EncryptedStore {
                 at: partialPath, passphrase: storePassphrase, identity: identity, limits: limits, random: random)
             for contact in payload.contacts { try await store.saveContact(contact) }
             for setting in payload.settings where setting.count == 2 { try await store.setSetting(setting[0], to: setting[1]) }
+            for secret in payload.secrets ?? [] { try await store.setSecret(secret.name, to: SecureBytes(copying: secret.value)) }
             for attachment in payload.attachments ?? [] {
                 let metadata = attachment.metadata
                 try await store.saveAttachment(

@@ -20,4 +20,10 @@ public enum StoreError: Error, Equatable, Sendable {
     case invalidBackup
     /// An attachment key is not 32 bytes.
     case invalidAttachmentKey
+    /// A secret's name is longer than 65,535 UTF-8 bytes.
+    case invalidSecretName
+    /// A backup was asked for while a secret moved from a schema version 1 store has not been
+    /// read by name (``EncryptedStore/secret(_:)``) since: version 1 kept no secret names, and a
+    /// secret without its name could not be restored. Nothing was written.
+    case unnamedSecret
 }

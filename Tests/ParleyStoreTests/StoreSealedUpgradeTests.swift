@@ -9,9 +9,12 @@ import Testing
 
 /// Opening a store whose values were sealed under an older schema version (Specs/store.md §9.3):
 /// every value is re-sealed under the current version in one transaction, or nothing changes.
-/// This build's version is 1, so the tests open with later versions as a future build would.
+/// The tests open with versions after this build's, as a future build would.
 struct StoreSealedUpgradeTests {
     private static let fixturePassphrase = SecureBytes(copying: Array("fixture passphrase".utf8))
+    /// This build's version, and the next one.
+    private static let current = StoreSchema.currentVersion
+    private static let later = StoreSchema.currentVersion + 1
     private static let unchanged: SealedValueUpgrade.Step = { _, plaintext in plaintext }
 
     @Test func everyTableWithASealedColumnIsResealed() async throws {
@@ -35,22 +38,22 @@ struct StoreSealedUpgradeTests {
         #expect(!before.contains { $0.hasSuffix(" -") })
         #expect(before.contains { $0.hasPrefix("attachment ") } && before.contains { $0.hasPrefix("outbox ") })
 
-        let upgraded = try await Self.open(path, version: 2, steps: [1: Self.unchanged])
+        let upgraded = try await Self.open(path, version: Self.later, steps: [Self.current: Self.unchanged])
         #expect(try await Self.content(upgraded) == before)
-        #expect(try await upgraded.pool.read { try SealedValueUpgrade.storedVersion($0) } == 2)
-        // Written afterwards under version 2 as well, and read back.
-        try await upgraded.setSetting("after-upgrade", to: "v2")
+        #expect(try await upgraded.pool.read { try SealedValueUpgrade.storedVersion($0) } == Self.later)
+        // Written afterwards under the later version as well, and read back.
+        try await upgraded.setSetting("after-upgrade", to: "later")
         try upgraded.close()
 
-        // This build (version 1) no longer opens it: it cannot read version 2 values.
+        // This build no longer opens it: it cannot read the later version's values.
         await #expect(throws: StoreError.newerSchema) {
             _ = try await EncryptedStore.open(at: path, passphrase: Self.fixturePassphrase)
         }
-        let reopened = try await Self.open(path, version: 2, steps: [:])
-        #expect(try await reopened.setting("after-upgrade") == "v2")
+        let reopened = try await Self.open(path, version: Self.later, steps: [:])
+        #expect(try await reopened.setting("after-upgrade") == "later")
         #expect(try await Self.content(reopened) == before)
-        // The values themselves are version 2: marked version 1 again, they no longer open.
-        try await reopened.pool.write { db in try SealedValueUpgrade.setStoredVersion(1, db) }
+        // The values themselves are of the later version: marked as this build's again, they no longer open.
+        try await reopened.pool.write { db in try SealedValueUpgrade.setStoredVersion(Self.current, db) }
         try reopened.close()
         await #expect(throws: StoreError.integrity(table: "identity")) {
             _ = try await EncryptedStore.open(at: path, passphrase: Self.fixturePassphrase)
@@ -60,8 +63,8 @@ struct StoreSealedUpgradeTests {
     @Test func stepsChangePlaintextsOneVersionAtATime() async throws {
         let directory = TemporaryDirectory()
         let path = try await Self.fixtureWithEveryKindOfRow(directory)
-        // Version 1 -> 2 keeps values; 2 -> 3 rewrites every setting's value (a JSON [name, value];
-        // secrets share the table as raw bytes and stay as they are).
+        // This build's version -> the next keeps values; the one after rewrites every setting's
+        // value (a JSON [name, value]); secrets, in their own table, stay as they are.
         let rewriteSettings: SealedValueUpgrade.Step = { purpose, plaintext in
             guard purpose == .settings,
                 let pair = try? plaintext.withUnsafeBytes({ try JSONDecoder().decode([String].self, from: Data($0)) }),
@@ -70,11 +73,12 @@ struct StoreSealedUpgradeTests {
             var json = try Array(JSONEncoder().encode([pair[0], pair[1] + "-v3"]))
             return SecureBytes(zeroingAfterCopy: &json)
         }
-        let store = try await Self.open(path, version: 3, steps: [1: Self.unchanged, 2: rewriteSettings])
+        let store = try await Self.open(
+            path, version: Self.later + 1, steps: [Self.current: Self.unchanged, Self.later: rewriteSettings])
         #expect(try await store.setting("fixture-setting") == "value-1-v3")
         #expect(try await store.secret("fixture-secret")?.unprotectedBytes() == [9, 9, 9])
         #expect(try await store.contact("fixture-contact")?.displayName == "Fixture Contact")
-        #expect(try await store.pool.read { try SealedValueUpgrade.storedVersion($0) } == 3)
+        #expect(try await store.pool.read { try SealedValueUpgrade.storedVersion($0) } == Self.later + 1)
         try store.close()
     }
 
@@ -88,11 +92,13 @@ struct StoreSealedUpgradeTests {
             if purpose == .messages { throw StepFailed() }
             return plaintext
         }
-        await #expect(throws: StepFailed.self) { _ = try await Self.open(path, version: 2, steps: [1: failing]) }
-        // Still wholly version 1: this build opens it with everything in it.
+        await #expect(throws: StepFailed.self) {
+            _ = try await Self.open(path, version: Self.later, steps: [Self.current: failing])
+        }
+        // Still wholly this build's version: it opens with everything in it.
         let store = try await EncryptedStore.open(at: path, passphrase: Self.fixturePassphrase)
         #expect(try await Self.content(store) == before)
-        #expect(try await store.pool.read { try SealedValueUpgrade.storedVersion($0) } == 1)
+        #expect(try await store.pool.read { try SealedValueUpgrade.storedVersion($0) } == Self.current)
         try store.close()
     }
 

@@ -72,6 +72,14 @@ extension ParleyClient {
         try await store.setSetting(Self.signedPreKeyState, to: String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
     }
 
+    /// Forgets the signed prekeys this device published (a restored store holds none of their
+    /// private keys): the next ``maintainPreKeys()`` makes a new one and uploads it, replacing the
+    /// server's.
+    func forgetSignedPreKeys() async throws {
+        let state = SignedPreKeyState(current: nil, createdAt: 0, retired: [])
+        try await store.setSetting(Self.signedPreKeyState, to: String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
+    }
+
     /// Uploads the current signed prekey again (`PUT` replaces it with itself): a linked device
     /// does so when its link completes, in case the primary registered the device without the
     /// prekey from the code (the registration's `signed_prekey` is optional).

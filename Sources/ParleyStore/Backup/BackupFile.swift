@@ -6,8 +6,8 @@ import ParleyCrypto
 ///     "PARLEY-BACKUP" || u8 version (1) || salt (16) || u64 ops limit || u64 mem limit
 ///     || nonce (24) || XChaCha20-Poly1305(Argon2id(passphrase, salt, limits), payload, AD = all bytes before the nonce)
 ///
-/// The payload is JSON: identity seed, contacts with trust decisions, settings, message
-/// history and attachment records. Ratchet sessions and prekeys are deliberately absent: restoring old ratchet state
+/// The payload is JSON: identity seed, contacts with trust decisions, settings, secrets,
+/// message history and attachment records. Ratchet sessions and prekeys are deliberately absent: restoring old ratchet state
 /// would reuse message keys, so a restored client starts new sessions.
 enum BackupFile {
     static let magic = Array("PARLEY-BACKUP".utf8)
@@ -20,6 +20,14 @@ enum BackupFile {
         var history: [StoredMessage]
         /// Absent in backups written before attachment records were included.
         var attachments: [Attachment]?
+        /// Absent in backups written before secrets were included.
+        var secrets: [Secret]?
+    }
+
+    /// A named secret (the account key, say); the payload is sealed as a whole.
+    struct Secret: Codable {
+        var name: String
+        var value: [UInt8]
     }
 
     /// An attachment record with its key (the payload is sealed as a whole).

@@ -13,6 +13,8 @@ enum StorePurpose: UInt64, Sendable, CaseIterable {
     case attachments = 9
     case settings = 10
     case processedEnvelopes = 11
+    /// Named secrets of the app (schema version 2 on; version 1 kept them in `settings`).
+    case secrets = 12
     /// Keyed BLAKE2b for lookup columns (peer ids, conversation ids, envelope ids, key ids).
     case lookup = 100
 
@@ -30,6 +32,7 @@ enum StorePurpose: UInt64, Sendable, CaseIterable {
         case .attachments: "attachments"
         case .settings: "settings"
         case .processedEnvelopes: "processed_envelopes"
+        case .secrets: "secrets"
         case .lookup: "lookup"
         }
     }

@@ -15,10 +15,18 @@ struct SealedValueUpgrade {
     /// step that throws fails the whole upgrade and changes nothing.
     typealias Step = @Sendable (StorePurpose, SecureBytes) throws -> SecureBytes
 
-    /// The steps of this build, by the version they start from. None yet: version 1 is the only
-    /// schema version so far. A version without a step keeps every plaintext as it is (only
-    /// the associated data changes).
+    /// The steps of this build, by the version they start from. None so far: a version without
+    /// a step keeps every plaintext as it is (only the associated data changes).
     static let steps: [UInt32: Step] = [:]
+
+    /// What moves rows between tables from one version to the next; it runs after every value
+    /// was re-sealed under the next version, with a keyring of that version, in the same
+    /// transaction. A step that throws fails the whole upgrade and changes nothing.
+    typealias TableStep = @Sendable (Database, StoreKeyring) throws -> Void
+
+    /// The table steps of this build, by the version they start from: 1 -> 2 moves secrets out
+    /// of `settings` into their own table.
+    static let tableSteps: [UInt32: TableStep] = [1: SecretsTableUpgrade.moveSecretsOutOfSettings]
 
     /// A table whose rows hold a sealed value, and how a row's key column gives the row key
     /// bound into that value's associated data.
@@ -40,6 +48,7 @@ struct SealedValueUpgrade {
         idKeyed(.outbox),
         hashKeyed(.attachments, "attachment_hash"),
         hashKeyed(.settings, "setting_hash"),
+        hashKeyed(.secrets, "secret_hash"),
     ]
 
     /// The version the store's sealed values were written under.
@@ -61,7 +70,10 @@ struct SealedValueUpgrade {
     /// time, then records the new version. Inside the caller's write transaction.
     /// - Throws: ``StoreError/integrity(table:)`` for a value that does not open under the
     ///   version it should have been written with; what a step throws.
-    static func upgrade(_ db: Database, from stored: UInt32, keyring: StoreKeyring, steps: [UInt32: Step]) throws {
+    static func upgrade(
+        _ db: Database, from stored: UInt32, keyring: StoreKeyring, steps: [UInt32: Step],
+        tableSteps: [UInt32: TableStep] = tableSteps
+    ) throws {
         var version = stored
         while version < keyring.version {
             let old = keyring.atVersion(version)
@@ -69,6 +81,7 @@ struct SealedValueUpgrade {
             for table in sealedTables {
                 try reseal(table, db, from: old, to: new, step: steps[version])
             }
+            try tableSteps[version]?(db, new)
             version += 1
         }
         try setStoredVersion(version, db)

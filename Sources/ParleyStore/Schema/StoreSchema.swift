@@ -4,7 +4,8 @@ import GRDB
 /// lookup hashes and row ids; nothing secret or revealing is stored in the clear.
 enum StoreSchema {
     /// The schema version bound into every sealed value's associated data.
-    static let currentVersion: UInt32 = 1
+    /// Version 2 moved secrets out of `settings` into `secrets` (``SecretsTableUpgrade``).
+    static let currentVersion: UInt32 = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -46,6 +47,11 @@ enum StoreSchema {
                     CREATE TABLE sealed_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
                     INSERT INTO sealed_version (id, version) VALUES (1, 1);
                     """)
+        }
+        // Secrets in their own table (Specs/store.md §9.4); the rows of version 1 secrets are
+        // moved here from `settings` by the sealed-value upgrade to version 2, which has the key.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: "CREATE TABLE secrets (secret_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL)")
         }
         return migrator
     }
