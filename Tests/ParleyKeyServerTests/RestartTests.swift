@@ -144,15 +144,17 @@ struct RestartTests {
 struct ServerProcess {
     private var process: Process?
 
-    init(port: Int, database: String, dataDirectory: String) throws {
+    /// Starts the server on `port`; `extraArguments` come after the fixed ones (later flags win).
+    init(port: Int, database: String, dataDirectory: String, extraArguments: [String] = []) throws {
         let binary = try TestProcesses.builtProduct("parley-server")
         let process = Process()
         process.executableURL = binary
         // Send limits out of the way: the load must still be running when the kill lands.
-        process.arguments = [
-            "--listen", "127.0.0.1:\(port)", "--database", database, "--data-dir", dataDirectory, "--log-level", "error",
-            "--send-burst", "100000", "--send-per-minute", "1000000",
-        ]
+        process.arguments =
+            [
+                "--listen", "127.0.0.1:\(port)", "--database", database, "--data-dir", dataDirectory, "--log-level", "error",
+                "--send-burst", "100000", "--send-per-minute", "1000000",
+            ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
