@@ -68,4 +68,23 @@ struct OutboxDeferralTests {
             #expect(try await alice.store.outbox().count == 1)
         }
     }
+
+    @Test func aRateLimitedSenderKeepsEverythingQueuedAndStillReceives() async throws {
+        // One send call, then one a minute: alice's second send is refused with 429.
+        try await ClientWorld.run(serverArguments: ["--send-burst", "1", "--send-per-minute", "1"]) { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            _ = try await world.client("carol")
+            try await alice.send(text: "one", to: "carol")
+            await #expect(throws: ClientError.deliveryDeferred(user: "carol", code: "rate_limited")) {
+                try await alice.send(text: "two", to: "carol")
+            }
+            try await bob.send(text: "from bob", to: "alice")
+            let events = try await alice.sync()
+            #expect(ClientBehaviourTests.texts(events) == ["from bob"])
+            // Carol's envelope and the receipt to bob both wait; each device is reported once.
+            #expect(Set(Self.deferred(events)) == [PeerAddress(user: "carol", device: 1), PeerAddress(user: "bob", device: 1)])
+            #expect(Set(try await alice.store.outbox().map(\.recipientUser)) == ["carol", "bob"])
+        }
+    }
 }
