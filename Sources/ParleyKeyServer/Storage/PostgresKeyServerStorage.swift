@@ -80,8 +80,13 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
     /// processes at once.
     func createSchema() async throws {
         try await transaction { connection in
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(\(PostgresSchema.advisoryLock))", logger: queryLogger)
+            // One lock per namespace: processes creating the same schema wait for each other,
+            // those of other schemas (one per test storage) do not. Collected, so that a lock
+            // timeout is thrown here rather than as "transaction aborted" by the next statement.
+            _ = try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(PostgresSchema.advisoryLock) # hashtext(\(configuration.schema ?? ""))::bigint)",
+                logger: queryLogger
+            ).collect()
             if let schema = configuration.schema {
                 // `schema` is a checked plain identifier (PostgresStorageConfiguration.isIdentifier).
                 try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: queryLogger)

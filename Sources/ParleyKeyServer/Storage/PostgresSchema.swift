@@ -7,7 +7,8 @@ enum PostgresSchema {
     /// Schema version recorded in `parley_schema`; later versions add statements, never edit these.
     static let version: Int64 = 2
 
-    /// Arbitrary constant naming the advisory lock held while the schema is created.
+    /// Arbitrary constant naming the advisory lock held while the schema is created (combined
+    /// with a hash of the configured namespace, so that each namespace has its own lock).
     static let advisoryLock: Int64 = 0x5061_726C_6579_0001
 
     static let statements: [PostgresQuery] = [
