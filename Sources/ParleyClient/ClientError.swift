@@ -13,6 +13,9 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case serverUnreachable(String)
     /// The key server refused a request: HTTP status, error code and the server's message.
     case serverRejected(status: Int, code: String, message: String)
+    /// The message to `user` is in the outbox, but the server refused it for now (`code`:
+    /// `mailbox_full`, `sender_quota`, `rate_limited`); it is sent again on the next send or sync.
+    case deliveryDeferred(user: String, code: String)
     /// The key server answered with something that is not the documented API.
     case malformedServerResponse(String)
     /// Not a user id (3 to 32 characters of a-z, 0-9, '.', '_' and '-').
@@ -60,6 +63,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongPassphrase: "The passphrase does not open this store."
         case .serverUnreachable(let url): "The server at \(url) cannot be reached."
         case .serverRejected(let status, let code, let message): "The server refused the request (\(status) \(code)): \(message)"
+        case .deliveryDeferred(let user, let code):
+            "The server did not take your message to \(user) for now (\(code)); it stays queued and is sent again on the next send or sync."
         case .malformedServerResponse(let what): "The server sent a malformed response (\(what))."
         case .invalidUserID(let user):
             "\"\(user)\" is not a user id (3 to 32 characters of a-z, 0-9, '.', '_' and '-')."
@@ -85,5 +90,13 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidBackup:
             "The backup cannot be read: it is not a Parley backup, it is damaged, or the backup passphrase is wrong."
         }
+    }
+}
+
+extension ClientError {
+    /// The server's error code, for a ``serverRejected(status:code:message:)``.
+    var serverCode: String? {
+        guard case .serverRejected(_, let code, _) = self else { return nil }
+        return code
     }
 }

@@ -36,6 +36,10 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "Most messages pending per device (env PARLEY_MAILBOX_LIMIT; default 10000).")
     var mailboxLimit: Int?
 
+    @Option(
+        help: "Most messages one sender device may have pending per recipient device (env PARLEY_SENDER_QUOTA; default 1000).")
+    var senderQuota: Int?
+
     @Option(help: "Days an unacknowledged message is kept (env PARLEY_MESSAGE_TTL_DAYS; default 30).")
     var messageTTLDays: Int?
 
@@ -72,6 +76,7 @@ struct ParleyServer: AsyncParsableCommand {
         var limits = ServerLimits()
         if let value = try positive(maxMessageBytes, "PARLEY_MAX_MESSAGE_BYTES", environment) { limits.maxMessageBytes = value }
         if let value = try positive(mailboxLimit, "PARLEY_MAILBOX_LIMIT", environment) { limits.maxMailboxDepth = value }
+        if let value = try positive(senderQuota, "PARLEY_SENDER_QUOTA", environment) { limits.maxPendingPerSender = value }
         if let value = try positive(messageTTLDays, "PARLEY_MESSAGE_TTL_DAYS", environment) {
             limits.messageTTLMilliseconds = Int64(value) * 24 * 3600 * 1000
         }

@@ -47,6 +47,10 @@ struct Output: Sendable {
             emit(
                 warn("could not read a message from \(sender): \(reason)"),
                 ["event": "undecryptable", "from": sender.description, "reason": reason])
+        case .deliveryDeferred(let recipient, let reason):
+            emit(
+                warn("messages to \(recipient) wait in the outbox: \(reason)"),
+                ["event": "deferred", "to": recipient.description, "reason": reason.description])
         case .warning(let text):
             emit(warn(text), ["event": "warning", "message": text])
         }

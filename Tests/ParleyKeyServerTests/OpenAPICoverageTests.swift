@@ -60,7 +60,8 @@ struct OpenAPICoverageTests {
             .invalidSignature, .deviceMismatch, .tooManyKeys(limit: 0), .tooManyItems(limit: 0), .invalidParameter(name: ""),
             .emptyMessage, .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature,
             .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment, .userTaken, .deviceTaken, .preKeyLimit(limit: 0),
-            .mailboxFull(limit: 0), .bodyTooLarge(limit: 0), .messageTooLarge(limit: 0), .rateLimited(retryAfterSeconds: 1),
+            .mailboxFull(limit: 0), .senderQuota(limit: 0), .bodyTooLarge(limit: 0), .messageTooLarge(limit: 0),
+            .rateLimited(retryAfterSeconds: 1),
             .internalError,
         ]
         for error in errors {

@@ -23,8 +23,11 @@ struct RestartTests {
         let database = "sqlite:" + directory.appendingPathComponent("server.sqlite").path
         let port = try TestProcesses.freeLoopbackPort()
 
+        // Alice's up to 2,020 messages to bob must not stop at her per-sender quota (default 1000).
+        let unlimited = ["--sender-quota", "100000"]
         var server = try ServerProcess(
-            port: port, database: database, dataDirectory: directory.appendingPathComponent("data").path)
+            port: port, database: database, dataDirectory: directory.appendingPathComponent("data").path,
+            extraArguments: unlimited)
         defer { server.kill() }
         let client = ExternalClient(port: port)
         try await server.waitUntilReady(client)
@@ -64,7 +67,9 @@ struct RestartTests {
             !duringLoad.isEmpty && duringLoad.count < 2000,
             "the kill must land in the middle of the load (\(duringLoad.count) sent)")
 
-        server = try ServerProcess(port: port, database: database, dataDirectory: directory.appendingPathComponent("data").path)
+        server = try ServerProcess(
+            port: port, database: database, dataDirectory: directory.appendingPathComponent("data").path,
+            extraArguments: unlimited)
         try await server.waitUntilReady(client)
         let afterRestart = try await client.fetch(as: bobDevice)
         let texts = afterRestart.map(\.text)

@@ -10,6 +10,10 @@ public enum ClientEvent: Sendable {
     /// An envelope that could not be used: who sent it and why (it was acknowledged so that it
     /// does not block the mailbox, and kept in the history as failed when it reached decryption).
     case undecryptable(sender: PeerAddress, reason: String)
+    /// Envelopes for `recipient` stay in the outbox because the server refused them for now
+    /// (`reason`: its mailbox is full, this device is over its quota there, or this device sends
+    /// too fast); they are sent again, in order, on the next send or sync.
+    case deliveryDeferred(recipient: PeerAddress, reason: ClientError)
     /// Live receiving hit a problem that did not stop it (a failed catch-up, say).
     case warning(String)
 }

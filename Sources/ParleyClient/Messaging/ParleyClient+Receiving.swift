@@ -11,20 +11,35 @@ extension ParleyClient {
     static let fetchPage = 100
 
     /// Keeps prekeys stocked, delivers the outbox, then fetches and processes every pending
-    /// envelope.
-    /// - Returns: the events, in mailbox order.
+    /// envelope. Nothing the outbox meets stops receiving: envelopes the server refuses for now
+    /// are reported as ``ClientEvent/deliveryDeferred(recipient:reason:)`` (once per recipient
+    /// device), any other failure to deliver as a ``ClientEvent/warning(_:)``.
+    /// - Returns: the outbox's events, then the received ones in mailbox order.
     public func sync() async throws -> [ClientEvent] {
         try await completeLinkIfNeeded()
         try await maintainPreKeys()
-        try await flushOutbox()
-        var events: [ClientEvent] = []
+        var events: [ClientEvent]
+        do {
+            events = try await flushOutbox()
+        } catch {
+            events = [.warning("outgoing messages are not delivered yet: \(error)")]
+        }
         while true {
             let page = try await server.fetch(limit: Self.fetchPage)
             if page.isEmpty { break }
             events += try await process(page)
             if page.count < Self.fetchPage { break }
         }
-        return events
+        return Self.withoutRepeatedDeferrals(events)
+    }
+
+    /// `events` with each recipient device's deferral kept only the first time.
+    static func withoutRepeatedDeferrals(_ events: [ClientEvent]) -> [ClientEvent] {
+        var seen: Set<PeerAddress> = []
+        return events.filter { event in
+            guard case .deliveryDeferred(let recipient, _) = event else { return true }
+            return seen.insert(recipient).inserted
+        }
     }
 
     /// Decrypts and commits `envelopes`, acknowledges them, sends receipts.
@@ -47,7 +62,7 @@ extension ParleyClient {
             for (address, ids) in receipts.sorted(by: { $0.key.description < $1.key.description }) {
                 try await sendReceipt(ids, to: address)
             }
-            if !receipts.isEmpty { try await flushOutbox() }
+            if !receipts.isEmpty { events += try await flushOutbox() }
         } catch {
             // The messages are committed and acknowledged: report them anyway. Receipts already
             // in the outbox go out with the next send or sync.

@@ -7,14 +7,13 @@ import ParleyStore
 /// Sending: one payload to every certified device of the recipient and to this user's other
 /// devices, each over its own session, through the outbox.
 extension ParleyClient {
-    /// Most envelopes in one `PUT /v1/messages` call.
-    static let sendBatch = 100
-
     /// Sends a text message to `user`.
     /// - Returns: the message id (delivery receipts refer to it).
     /// - Throws: ``ClientError/safetyNumberChanged(_:)`` when `user`'s account key changed and was
-    ///   not accepted; ``ClientError/unknownUser(_:)``; ``ClientError/noDevices(_:)``; transport
-    ///   errors after the message was committed to the outbox (it is retried on the next send or sync).
+    ///   not accepted; ``ClientError/unknownUser(_:)``; ``ClientError/noDevices(_:)``; after the
+    ///   message was committed to the outbox (it is retried on the next send or sync):
+    ///   ``ClientError/deliveryDeferred(user:code:)`` when the server refused it for now (a full
+    ///   mailbox, this device's quota there, too many sends), and transport errors.
     @discardableResult
     public func send(text: String, to user: String) async throws -> MessageID {
         try await send(.text(text), to: user)
@@ -43,7 +42,10 @@ extension ParleyClient {
         // The whole fan-out in one transaction (all envelopes in the outbox, or none after a
         // crash), with one history row tied to the first recipient device's envelope.
         _ = try await store.send(envelopes, conversation: user, historyBody: encoded, timestamp: sentAt)
-        try await flushOutbox()
+        // Envelopes refused for now stay queued; only this message's recipient concerns the caller.
+        if let refused = try await deliverOutbox().entries.first(where: { $0.recipient.user == user }) {
+            throw ClientError.deliveryDeferred(user: user, code: refused.reason.serverCode ?? "unknown")
+        }
         return payload.id
     }
 
@@ -106,35 +108,5 @@ extension ParleyClient {
         } catch {
             throw ClientError.malformedServerResponse("claimed bundle")
         }
-    }
-
-    /// Delivers every outbox envelope, oldest first, and marks each accepted one sent. What the
-    /// server does not accept for now (unreachable, rate limited, mailbox full) stays in the
-    /// outbox for the next attempt; an envelope for a device that no longer exists is dropped.
-    public func flushOutbox() async throws {
-        let items = try await store.outbox()
-        for start in stride(from: 0, to: items.count, by: Self.sendBatch) {
-            let batch = Array(items[start..<min(start + Self.sendBatch, items.count)])
-            do {
-                _ = try await server.send(batch.map(outgoing))
-                for item in batch { try await store.markSent(item) }
-            } catch ClientError.serverRejected(404, _, _) {
-                // All or nothing on the server: find the envelopes whose recipient is gone.
-                for item in batch { try await deliverAlone(item) }
-            }
-        }
-    }
-
-    private func deliverAlone(_ item: OutboxItem) async throws {
-        do {
-            _ = try await server.send([outgoing(item)])
-            try await store.markSent(item)
-        } catch ClientError.serverRejected(404, _, _) {
-            try await store.discardFromOutbox(item)
-        }
-    }
-
-    private func outgoing(_ item: OutboxItem) -> OutgoingMessageJSON {
-        OutgoingMessageJSON(user: item.recipientUser, device: item.recipientDevice, body: server.base64(item.wire))
     }
 }

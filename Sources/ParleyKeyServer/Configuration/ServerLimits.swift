@@ -9,6 +9,14 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxMessageBytes = 256 * 1024
     /// Messages pending per recipient device: 10,000. Bounds one device's storage while offline.
     public var maxMailboxDepth = 10_000
+    /// Messages one sender device may have pending in one recipient device's mailbox: 1000, a
+    /// tenth of the mailbox (`409 sender_quota` beyond it; `--sender-quota`,
+    /// `PARLEY_SENDER_QUOTA`). Without it one device with no contacts could fill a mailbox with
+    /// ten calls and every other sender would get `mailbox_full` until the victim drained it;
+    /// with it, filling a mailbox takes ten sending devices, and a sender past its share waits
+    /// (its client keeps the envelope queued) until the recipient acknowledges or the messages
+    /// expire. Still far above what a person sends one device while it is offline.
+    public var maxPendingPerSender = 1000
     /// How long an unacknowledged message is kept, in milliseconds: 30 days.
     public var messageTTLMilliseconds: Int64 = 30 * 24 * 3600 * 1000
     /// Largest accepted request body: 4 MiB. Fits a batch of messages plus base64 overhead

@@ -15,4 +15,6 @@ public enum DirectoryError: Error, Sendable, Equatable {
     case preKeyLimit(limit: Int)
     /// A recipient mailbox would hold more messages than the limit.
     case mailboxFull(limit: Int)
+    /// The sender device would hold more messages in a recipient mailbox than its quota.
+    case senderQuota(limit: Int)
 }

@@ -20,6 +20,7 @@ extension ServerError {
             case .unknownDevice: self = .unknownDevice
             case .preKeyLimit(let limit): self = .preKeyLimit(limit: limit)
             case .mailboxFull(let limit): self = .mailboxFull(limit: limit)
+            case .senderQuota(let limit): self = .senderQuota(limit: limit)
             }
         case is DecodingError:
             self = .malformedJSON

@@ -60,6 +60,8 @@ public enum ServerError: Error, Sendable, Equatable {
     case preKeyLimit(limit: Int)
     /// A recipient mailbox is full.
     case mailboxFull(limit: Int)
+    /// The calling device holds its whole share of a recipient mailbox.
+    case senderQuota(limit: Int)
     // 413
     /// The request body is larger than the server accepts.
     case bodyTooLarge(limit: Int)
@@ -82,7 +84,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:
             .unauthorized
         case .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment: .notFound
-        case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull: .conflict
+        case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull, .senderQuota: .conflict
         case .bodyTooLarge, .messageTooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
@@ -117,6 +119,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .deviceTaken: "device_taken"
         case .preKeyLimit: "prekey_limit"
         case .mailboxFull: "mailbox_full"
+        case .senderQuota: "sender_quota"
         case .bodyTooLarge: "body_too_large"
         case .messageTooLarge: "message_too_large"
         case .rateLimited: "rate_limited"
@@ -152,6 +155,8 @@ public enum ServerError: Error, Sendable, Equatable {
         case .deviceTaken: "This device id is taken for this user."
         case .preKeyLimit(let limit): "A device holds at most \(limit) one-time prekeys."
         case .mailboxFull(let limit): "A recipient mailbox is full (at most \(limit) messages)."
+        case .senderQuota(let limit):
+            "This device has \(limit) messages pending in a recipient mailbox, its most; retry once they are fetched."
         case .bodyTooLarge(let limit): "The request body is larger than \(limit) bytes."
         case .messageTooLarge(let limit): "A message body is larger than \(limit) bytes."
         case .rateLimited(let seconds): "Too many requests of this kind from this device; retry after \(seconds) s."

@@ -19,7 +19,9 @@ extension KeyServerRoutes {
             outgoing.append(OutgoingEnvelope(recipient: DeviceAddress(user: user, device: message.device), body: bytes))
         }
         let now = clock.now()
-        let ids = try await storage.enqueue(outgoing, from: caller.address, at: now, mailboxLimit: limits.maxMailboxDepth)
+        let ids = try await storage.enqueue(
+            outgoing, from: caller.address, at: now, mailboxLimit: limits.maxMailboxDepth, senderQuota: limits.maxPendingPerSender
+        )
         // After the commit: a pushed envelope is always one a fetch returns.
         await notifier.publish(
             zip(ids, outgoing).map { id, message in

@@ -52,10 +52,16 @@ public protocol KeyServerStorage: Sendable {
     // MARK: Mailbox
 
     /// Stores messages all or nothing, stamped with sender and time.
+    /// - Parameters:
+    ///   - mailboxLimit: the most messages a recipient device's mailbox may hold afterwards.
+    ///   - senderQuota: the most messages from `sender` a recipient device's mailbox may hold
+    ///     afterwards (acknowledgements and expiry free them again).
     /// - Returns: the new ids, in the order of `messages`.
-    /// - Throws: ``DirectoryError/unknownDevice``, ``DirectoryError/mailboxFull(limit:)``.
-    func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
-        async throws -> [Int64]
+    /// - Throws: ``DirectoryError/unknownDevice``, ``DirectoryError/mailboxFull(limit:)``,
+    ///   ``DirectoryError/senderQuota(limit:)`` (nothing stored).
+    func enqueue(
+        _ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int, senderQuota: Int
+    ) async throws -> [Int64]
 
     /// The device's pending envelopes not older than `notBefore` and with an id above `after`
     /// (0 for all), oldest first.
@@ -90,6 +96,16 @@ public protocol KeyServerStorage: Sendable {
 
     /// Totals for `/metrics`.
     func statistics() async throws -> StorageStatistics
+}
+
+extension KeyServerStorage {
+    /// ``enqueue(_:from:at:mailboxLimit:senderQuota:)`` with no quota tighter than the mailbox
+    /// itself (for storage tests and tools; the send route always passes its quota).
+    func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
+        async throws -> [Int64]
+    {
+        try await enqueue(messages, from: sender, at: timestamp, mailboxLimit: mailboxLimit, senderQuota: mailboxLimit)
+    }
 }
 
 /// Totals reported on `/metrics`; no per-user numbers.

@@ -91,9 +91,9 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         return bundles
     }
 
-    public func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
-        throws -> [Int64]
-    {
+    public func enqueue(
+        _ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int, senderQuota: Int
+    ) throws -> [Int64] {
         // Check everything first: all or nothing.
         var incoming: [DeviceAddress: Int] = [:]
         for message in messages {
@@ -103,6 +103,10 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
             let count = incoming[message.recipient, default: 0] + 1
             guard device.mailbox.count + count <= mailboxLimit else { throw DirectoryError.mailboxFull(limit: mailboxLimit) }
             incoming[message.recipient] = count
+        }
+        for (recipient, count) in incoming {
+            let held = accounts[recipient.user]?.devices[recipient.device]?.mailbox.lazy.filter { $0.sender == sender }.count ?? 0
+            guard held + count <= senderQuota else { throw DirectoryError.senderQuota(limit: senderQuota) }
         }
         var ids: [Int64] = []
         for message in messages {

@@ -12,19 +12,20 @@ import PostgresNIO
 ///   and none is handed out twice;
 /// - uploads lock the device row (`FOR NO KEY UPDATE`) so the held-keys limit holds;
 /// - sends lock each recipient device row, in a fixed order (no deadlock), so the mailbox limit
-///   holds and ids are taken in commit order per recipient (order per sender device is kept).
+///   and the per-sender quota hold and ids are taken in commit order per recipient (order per
+///   sender device is kept).
 ///
 /// Each stored message sends `NOTIFY channel, 'user/device'` in the same transaction, for
 /// ``PostgresMailboxNotifications`` in other processes.
 ///
 /// The connection pool runs only inside ``withRunning(_:)``; call every other method from its body.
 public final class PostgresKeyServerStorage: KeyServerStorage {
-    private let client: PostgresClient
+    let client: PostgresClient
     /// Where it connects (the notification listener uses the same).
     let configuration: PostgresStorageConfiguration
     /// postgres-nio's per-query logger: kept quiet, since its messages can carry SQL text; our own
     /// logs name error types only (never bodies or keys).
-    private let queryLogger: Logger
+    let queryLogger: Logger
 
     /// Creates the storage; nothing connects until ``withRunning(_:)``.
     /// - Parameters:
@@ -292,94 +293,6 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
         }
     }
 
-    // MARK: Mailbox
-
-    public func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
-        async throws -> [Int64]
-    {
-        try await transaction { connection in
-            var incoming: [DeviceAddress: Int] = [:]
-            for message in messages {
-                incoming[message.recipient, default: 0] += 1
-            }
-            // A fixed lock order (user, device) keeps two concurrent sends from deadlocking.
-            let recipients = incoming.keys.sorted { ($0.user, $0.device) < ($1.user, $1.device) }
-            for recipient in recipients {
-                guard try await lockDevice(recipient, connection: connection) else { throw DirectoryError.unknownDevice }
-                let depth = try await count(
-                    """
-                    SELECT COUNT(*) FROM messages
-                    WHERE user_id = \(recipient.user.rawValue) AND device = \(Int64(recipient.device))
-                    """, connection: connection)
-                guard depth + (incoming[recipient] ?? 0) <= mailboxLimit else {
-                    throw DirectoryError.mailboxFull(limit: mailboxLimit)
-                }
-            }
-            var ids: [Int64] = []
-            ids.reserveCapacity(messages.count)
-            for message in messages {
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO messages (user_id, device, sender_user, sender_device, timestamp, body)
-                    VALUES (\(message.recipient.user.rawValue), \(Int64(message.recipient.device)),
-                            \(sender.user.rawValue), \(Int64(sender.device)), \(timestamp), \(Self.buffer(message.body)))
-                    RETURNING id
-                    """, logger: queryLogger
-                ).collect()
-                guard let row = rows.first else { throw PostgresStorageError.corruptRow(column: "id") }
-                ids.append(try row.decode(Int64.self))
-            }
-            // Delivered with the commit, and only if it commits.
-            for recipient in recipients {
-                _ = try await connection.query(
-                    "SELECT pg_notify(\(configuration.notificationChannel), \(recipient.description))", logger: queryLogger
-                ).collect()
-            }
-            return ids
-        }
-    }
-
-    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64, after: Int64) async throws
-        -> [Envelope]
-    {
-        let rows = try await client.query(
-            """
-            SELECT id, sender_user, sender_device, timestamp, body FROM messages
-            WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device)) AND id > \(after)
-                AND timestamp >= \(notBefore)
-            ORDER BY id LIMIT \(Int64(max(0, limit)))
-            """, logger: queryLogger
-        ).collect()
-        return try rows.map { row in
-            let (id, senderUser, senderDevice, timestamp, body) = try row.decode(
-                (Int64, String, Int64, Int64, ByteBuffer).self)
-            return Envelope(
-                id: id, recipient: address,
-                sender: DeviceAddress(user: try UserID(validating: senderUser), device: UInt32(truncatingIfNeeded: senderDevice)),
-                timestamp: timestamp, body: Self.bytes(body))
-        }
-    }
-
-    public func newestEnvelopeID(for address: DeviceAddress) async throws -> Int64? {
-        let rows = try await client.query(
-            "SELECT MAX(id) FROM messages WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device))",
-            logger: queryLogger
-        ).collect()
-        return try rows.first?.decode(Int64?.self) ?? nil
-    }
-
-    public func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int {
-        guard !ids.isEmpty else { return 0 }
-        let unique = Array(Set(ids))
-        return try await client.query(
-            """
-            DELETE FROM messages
-            WHERE user_id = \(address.user.rawValue) AND device = \(Int64(address.device)) AND id = ANY(\(unique)::bigint[])
-            RETURNING 1
-            """, logger: queryLogger
-        ).collect().count
-    }
-
     // MARK: Maintenance
 
     public func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) async throws
@@ -419,7 +332,7 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
 
     /// Runs `body` between BEGIN and COMMIT on one connection; rolls back and rethrows its error
     /// unchanged (so a ``DirectoryError`` reaches the routes as itself).
-    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: queryLogger)
             do {
@@ -440,7 +353,7 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
     }
 
     /// Locks the device's row for this transaction; false if there is no such device.
-    private func lockDevice(_ address: DeviceAddress, connection: PostgresConnection) async throws -> Bool {
+    func lockDevice(_ address: DeviceAddress, connection: PostgresConnection) async throws -> Bool {
         try await !connection.query(
             """
             SELECT 1 FROM devices WHERE user_id = \(address.user.rawValue) AND id = \(Int64(address.device))
@@ -457,7 +370,7 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
             """, connection: connection)
     }
 
-    private func count(_ query: PostgresQuery, connection: PostgresConnection) async throws -> Int {
+    func count(_ query: PostgresQuery, connection: PostgresConnection) async throws -> Int {
         let rows = try await connection.query(query, logger: queryLogger).collect()
         guard let row = rows.first else { throw PostgresStorageError.corruptRow(column: "count") }
         return Int(try row.decode(Int64.self))
@@ -484,9 +397,9 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
             certificate: bytes(try certificateCell.decode(ByteBuffer.self)))
     }
 
-    private static func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
+    static func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
 
-    private static func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
+    static func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
 
     private static func clientConfiguration(_ configuration: PostgresStorageConfiguration) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS

@@ -5,7 +5,7 @@ import PostgresNIO
 /// server processes starting at once serialise on an advisory lock.
 enum PostgresSchema {
     /// Schema version recorded in `parley_schema`; later versions add statements, never edit these.
-    static let version: Int64 = 1
+    static let version: Int64 = 2
 
     /// Arbitrary constant naming the advisory lock held while the schema is created.
     static let advisoryLock: Int64 = 0x5061_726C_6579_0001
@@ -63,6 +63,9 @@ enum PostgresSchema {
         )
         """,
         "CREATE INDEX IF NOT EXISTS seen_signatures_expiry ON seen_signatures(expires_at)",
+        // Version 2: a send counts the sender device's messages in each recipient mailbox
+        // (Specs/server-api.md §4: per-sender quota).
+        "CREATE INDEX IF NOT EXISTS messages_sender ON messages(user_id, device, sender_user, sender_device)",
         "INSERT INTO parley_schema (version) VALUES (\(version)) ON CONFLICT DO NOTHING",
     ]
 }

@@ -23,9 +23,9 @@ import ParleyCrypto
 public final class SQLiteKeyServerStorage: KeyServerStorage {
     private let pool: DatabasePool
     /// The single-statement reads of signed routes, run on the caller's thread.
-    private let readers: SQLiteReaders
+    let readers: SQLiteReaders
     /// Every write of a request goes through here (group commit).
-    private let writes: SQLiteWriteBatcher
+    let writes: SQLiteWriteBatcher
     /// Copies the WAL back beside the writer.
     private let checkpointer: SQLiteCheckpointer
     /// The replay cache and identity keys, shared with this process's other storages on the file.
@@ -218,89 +218,6 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         }
     }
 
-    public func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)
-        async throws -> [Int64]
-    {
-        try await writes.write { db in
-            var incoming: [DeviceAddress: Int] = [:]
-            for message in messages {
-                incoming[message.recipient, default: 0] += 1
-            }
-            for (recipient, count) in incoming {
-                // No row: no such device. Otherwise its mailbox depth.
-                let select = try SQLiteRawStatement(db, "SELECT pending FROM devices WHERE user = ? AND id = ?")
-                select.bind(1, recipient.user.rawValue)
-                select.bind(2, Int64(recipient.device))
-                guard let depth = try select.rows({ $0.int64(0) }).first else { throw DirectoryError.unknownDevice }
-                guard depth + Int64(count) <= Int64(mailboxLimit) else { throw DirectoryError.mailboxFull(limit: mailboxLimit) }
-            }
-            var ids: [Int64] = []
-            ids.reserveCapacity(messages.count)
-            for message in messages {
-                let insert = try SQLiteRawStatement(
-                    db,
-                    """
-                    INSERT INTO messages (user, device, sender_user, sender_device, timestamp, body)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-                insert.bind(1, message.recipient.user.rawValue)
-                insert.bind(2, Int64(message.recipient.device))
-                insert.bind(3, sender.user.rawValue)
-                insert.bind(4, Int64(sender.device))
-                insert.bind(5, timestamp)
-                insert.bind(6, message.body)
-                try insert.run()
-                ids.append(db.lastInsertedRowID)
-            }
-            return ids
-        }
-    }
-
-    public func pendingEnvelopes(for address: DeviceAddress, limit: Int, notBefore: Int64, after: Int64) async throws
-        -> [Envelope]
-    {
-        try readers.read { connection in
-            let select = try connection.statement(
-                """
-                SELECT id, sender_user, sender_device, timestamp, body FROM messages
-                WHERE user = ? AND device = ? AND id > ? AND timestamp >= ? ORDER BY id LIMIT ?
-                """)
-            Self.bind(address, to: select)
-            select.bind(3, after)
-            select.bind(4, notBefore)
-            select.bind(5, Int64(max(0, limit)))
-            return try select.rows { row in
-                Envelope(
-                    id: row.int64(0), recipient: address,
-                    sender: DeviceAddress(
-                        user: try UserID(validating: try Self.required(row.text(1), "sender_user")),
-                        device: UInt32(truncatingIfNeeded: row.int64(2))),
-                    timestamp: row.int64(3), body: try Self.required(row.bytes(4), "body"))
-            }
-        }
-    }
-
-    public func newestEnvelopeID(for address: DeviceAddress) async throws -> Int64? {
-        try readers.read { connection in
-            let select = try connection.statement("SELECT MAX(id) FROM messages WHERE user = ? AND device = ?")
-            Self.bind(address, to: select)
-            return try select.rows { $0.isNull(0) ? nil : $0.int64(0) }.first ?? nil
-        }
-    }
-
-    public func acknowledge(_ ids: [Int64], for address: DeviceAddress) async throws -> Int {
-        guard !ids.isEmpty else { return 0 }
-        return try await writes.write { db in
-            var deleted = 0
-            for id in Set(ids) {
-                try db.cachedStatement(sql: "DELETE FROM messages WHERE id = ? AND user = ? AND device = ?").execute(
-                    arguments: [id, address.user.rawValue, Int64(address.device)])
-                deleted += db.changesCount
-            }
-            return deleted
-        }
-    }
-
     public func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) throws
         -> Bool
     {
@@ -353,7 +270,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     /// A column the schema declares NOT NULL; a NULL is a corrupt row.
-    private static func required<Value>(_ value: Value?, _ column: String) throws -> Value {
+    static func required<Value>(_ value: Value?, _ column: String) throws -> Value {
         guard let value else { throw SQLiteStorageError.corruptRow(column: column) }
         return value
     }
@@ -364,7 +281,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     /// Binds the device's user and id to parameters 1 and 2.
-    private static func bind(_ address: DeviceAddress, to statement: SQLiteRawStatement) {
+    static func bind(_ address: DeviceAddress, to statement: SQLiteRawStatement) {
         statement.bind(1, address.user.rawValue)
         statement.bind(2, Int64(address.device))
     }

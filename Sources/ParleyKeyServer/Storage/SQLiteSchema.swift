@@ -68,6 +68,39 @@ enum SQLiteSchema {
                     END;
                     """)
         }
+        // Each sender device's share of each mailbox, kept by triggers like the depth above, so
+        // that a send reads one number for the per-sender quota (Specs/server-api.md §4). A row
+        // lives while the sender has messages there; it goes with the recipient device.
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE mailbox_senders (
+                        user TEXT NOT NULL,
+                        device INTEGER NOT NULL,
+                        sender_user TEXT NOT NULL,
+                        sender_device INTEGER NOT NULL,
+                        pending INTEGER NOT NULL,
+                        PRIMARY KEY (user, device, sender_user, sender_device),
+                        FOREIGN KEY (user, device) REFERENCES devices(user, id) ON DELETE CASCADE
+                    ) WITHOUT ROWID;
+                    INSERT INTO mailbox_senders (user, device, sender_user, sender_device, pending)
+                        SELECT user, device, sender_user, sender_device, COUNT(*) FROM messages
+                        GROUP BY user, device, sender_user, sender_device;
+                    CREATE TRIGGER messages_sender_insert AFTER INSERT ON messages BEGIN
+                        INSERT INTO mailbox_senders (user, device, sender_user, sender_device, pending)
+                            VALUES (NEW.user, NEW.device, NEW.sender_user, NEW.sender_device, 1)
+                            ON CONFLICT DO UPDATE SET pending = pending + 1;
+                    END;
+                    CREATE TRIGGER messages_sender_delete AFTER DELETE ON messages BEGIN
+                        UPDATE mailbox_senders SET pending = pending - 1
+                            WHERE user = OLD.user AND device = OLD.device
+                                AND sender_user = OLD.sender_user AND sender_device = OLD.sender_device;
+                        DELETE FROM mailbox_senders
+                            WHERE user = OLD.user AND device = OLD.device
+                                AND sender_user = OLD.sender_user AND sender_device = OLD.sender_device AND pending <= 0;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

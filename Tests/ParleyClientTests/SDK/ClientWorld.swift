@@ -9,12 +9,13 @@ struct ClientWorld {
     let server: LiveServer
     let folder: String
 
-    static func run(_ body: (ClientWorld) async throws -> Void) async throws {
+    /// Runs `body` with a fresh server; `serverArguments` are added to its command line.
+    static func run(serverArguments: [String] = [], _ body: (ClientWorld) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-sdk-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // Claims limited far above what a test does: the prekey test claims 81 bundles at once.
-        let server = try LiveServer(folder: folder, extraArguments: ["--claim-burst", "1000"])
+        let server = try LiveServer(folder: folder, extraArguments: ["--claim-burst", "1000"] + serverArguments)
         try await server.start()
         defer { server.stop() }
         try await body(ClientWorld(server: server, folder: folder))
