@@ -136,7 +136,7 @@ let clientTargets: [Target] = [
     // The `parley` command-line messenger: a thin layer over ParleyClient.
     .executableTarget(
         name: "parley",
-        dependencies: ["ParleyClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        dependencies: ["ParleyClient", "ParleyPayload", .product(name: "ArgumentParser", package: "swift-argument-parser")],
         swiftSettings: strictSettings
     ),
     .testTarget(

@@ -24,7 +24,8 @@ public struct AttachmentPointer: Sendable, Equatable, CustomStringConvertible {
     public let ciphertextSize: Int64
     /// SHA-256 of the encrypted file (32 bytes).
     public let ciphertextSHA256: [UInt8]
-    /// The sender's file name: UTF-8, at most 255 bytes, one path component (no `/`, no NUL, not
+    /// The sender's file name: UTF-8, at most 255 bytes, one path component (no `/`, no control or
+    /// bidirectional formatting character (``DisplayControls``; NUL included), not
     /// `.` or `..`), possibly empty.
     public let fileName: String
     /// The media type, e.g. `image/png`: printable ASCII, at most 255 bytes, possibly empty.
@@ -47,7 +48,7 @@ public struct AttachmentPointer: Sendable, Equatable, CustomStringConvertible {
         guard ciphertextSHA256.count == SHA256.byteCount else { throw .invalidDigestLength(ciphertextSHA256.count) }
         let nameBytes = Array(fileName.utf8)
         guard nameBytes.count <= Self.maximumFileNameByteCount, !nameBytes.contains(UInt8(ascii: "/")),
-            !nameBytes.contains(0), fileName != ".", fileName != ".."
+            !DisplayControls.occur(in: fileName), fileName != ".", fileName != ".."
         else { throw .invalidFileName }
         let typeBytes = Array(mediaType.utf8)
         guard typeBytes.count <= Self.maximumMediaTypeByteCount, typeBytes.allSatisfy({ (0x20...0x7E).contains($0) }) else {

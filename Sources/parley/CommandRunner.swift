@@ -11,7 +11,7 @@ enum CommandRunner {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("parley: \(sentence(for: error))\n".utf8))
+            FileHandle.standardError.write(Data("parley: \(TerminalText.escaped(sentence(for: error)))\n".utf8))
             throw ExitCode.failure
         }
     }

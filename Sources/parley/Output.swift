@@ -12,7 +12,7 @@ struct Output: Sendable {
         if json {
             let data =
                 (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            Self.line(String(decoding: data, as: UTF8.self))
+            Self.line(TerminalText.jsonSafe(String(decoding: data, as: UTF8.self)))
         } else {
             Self.line(text)
         }
@@ -31,7 +31,9 @@ struct Output: Sendable {
     func show(_ event: ClientEvent) {
         switch event {
         case .message(let message):
-            let arrow = message.direction == .incoming ? "\(message.sender.user) ->" : "-> \(message.conversation)"
+            let arrow =
+                message.direction == .incoming
+                ? "\(TerminalText.escaped(message.sender.user)) ->" : "-> \(TerminalText.escaped(message.conversation))"
             let warning = message.trustWarning ? warn(" [safety number changed]") : ""
             let (text, fields) = describe(message.content)
             emit(
@@ -42,30 +44,34 @@ struct Output: Sendable {
                     "trust_warning": message.trustWarning,
                 ].merging(fields) { $1 })
         case .delivered(let user, let ids):
-            emit(dim("delivered to \(user): \(ids.count) message(s)"), ["event": "delivered", "user": user, "count": ids.count])
+            emit(
+                dim("delivered to \(TerminalText.escaped(user)): \(ids.count) message(s)"),
+                ["event": "delivered", "user": user, "count": ids.count])
         case .undecryptable(let sender, let reason):
             emit(
-                warn("could not read a message from \(sender): \(reason)"),
+                warn("could not read a message from \(sender): \(TerminalText.escaped(reason))"),
                 ["event": "undecryptable", "from": sender.description, "reason": reason])
         case .deliveryDeferred(let recipient, let reason):
             emit(
-                warn("messages to \(recipient) wait in the outbox: \(reason)"),
+                warn("messages to \(recipient) wait in the outbox: \(TerminalText.escaped(reason.description))"),
                 ["event": "deferred", "to": recipient.description, "reason": reason.description])
         case .warning(let text):
-            emit(warn(text), ["event": "warning", "message": text])
+            emit(warn(TerminalText.escaped(text)), ["event": "warning", "message": text])
         }
     }
 
     func describe(_ content: MessageContent) -> (String, [String: any Sendable]) {
         switch content {
         case .text(let text):
-            return (text, ["text": text])
+            return (TerminalText.escaped(text), ["text": text])
         case .file(let name, let size, let savedAt, let error):
             var fields: [String: any Sendable] = ["file": name, "size": size]
             if let savedAt { fields["saved_at"] = savedAt }
             if let error { fields["error"] = error }
-            let location = savedAt.map { " saved to \($0)" } ?? error.map { " not saved: \($0)" } ?? ""
-            return ("[file] \(name) (\(size) bytes)\(location)", fields)
+            let location =
+                savedAt.map { " saved to \(TerminalText.escaped($0))" } ?? error.map { " not saved: \(TerminalText.escaped($0))" }
+                ?? ""
+            return ("[file] \(TerminalText.escaped(name)) (\(size) bytes)\(location)", fields)
         }
     }
 }

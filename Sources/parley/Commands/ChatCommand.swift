@@ -24,7 +24,7 @@ struct ChatCommand: ClientCommand {
             do {
                 try await client.send(text: text, to: user)
             } catch {
-                FileHandle.standardError.write(Data("parley: \(CommandRunner.sentence(for: error))\n".utf8))
+                FileHandle.standardError.write(Data("parley: \(TerminalText.escaped(CommandRunner.sentence(for: error)))\n".utf8))
             }
         }
     }

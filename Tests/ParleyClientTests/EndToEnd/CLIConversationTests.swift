@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCrypto
+import ParleyPayload
 import ParleyProtocol
 import ParleyServerAPI
 import Testing
@@ -31,6 +32,31 @@ struct CLIConversationTests {
             try await alice.initialize(on: server)
             try await bob.initialize(on: server)
             try await body(server, alice, bob, user)
+        }
+    }
+
+    /// A message built to act on the recipient's terminal (retitle the window, clear the screen,
+    /// draw a fake second line, reorder text) is shown with its control characters escaped:
+    /// the output holds no control character but the line ends, and no line of its own.
+    @Test func controlCharactersInAMessageAreShownEscaped() async throws {
+        try await Self.withAliceAndBob { _, alice, bob, _ in
+            let hostile = "hi\u{1B}]0;pwned\u{7}\u{1B}[2J\nbank -> Your account is locked\u{9B}1A \u{202E}txt.exe \\u{1B}"
+            try await alice.ok("send", ["bob", hostile])
+            let shown = try await bob.ok("sync")
+            let controls = shown.unicodeScalars.filter { $0 != "\n" && DisplayControls.contains($0) }
+            #expect(controls.isEmpty, "control characters reached the terminal: \(controls.map(\.value))")
+            #expect(!shown.split(separator: "\n").contains { $0.hasPrefix("bank ->") }, "the message drew a line of its own")
+            #expect(
+                shown.contains(
+                    #"alice -> hi\u{1B}]0;pwned\u{7}\u{1B}[2J\u{A}bank -> Your account is locked\u{9B}1A \u{202E}txt.exe \\u{1B}"#
+                ), "output: \(shown)")
+            // JSON lines carry the text as it was written (JSON escapes controls itself).
+            try await alice.ok("send", ["bob", hostile])
+            let json = try await bob.ok("sync", ["--json"])
+            #expect(!json.unicodeScalars.contains { $0 != "\n" && DisplayControls.contains($0) })
+            let line = try #require(json.split(separator: "\n").first { $0.contains("\"event\":\"message\"") })
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["text"] as? String == hostile)
         }
     }
 

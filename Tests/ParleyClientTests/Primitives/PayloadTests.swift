@@ -210,7 +210,10 @@ import Testing
                 cipher: AttachmentFormat.ciphertextSize(plaintextSize: AttachmentFormat.maximumPlaintextByteCount + 1))
         }
         #expect(throws: PayloadError.invalidDigestLength(31)) { try make(digest: Array(digest.prefix(31))) }
-        for name in ["a/b", ".", "..", "a\u{0}b", String(repeating: "é", count: 128)] {
+        // Control and bidirectional formatting characters: a name that retitles the terminal,
+        // draws a second line, or shows "photo‮gpj.exe" as "photoexe.jpg".
+        let displayTricks = ["a\u{1B}]0;pwned\u{7}", "a\nbank -> locked", "a\u{9B}2J", "photo\u{202E}gpj.exe", "a\u{7F}", "a\tb"]
+        for name in ["a/b", ".", "..", "a\u{0}b", String(repeating: "é", count: 128)] + displayTricks {
             #expect(throws: PayloadError.invalidFileName) { try make(name: name) }
         }
         for type in ["text/\u{7F}", "bild/großes", String(repeating: "a", count: 256)] {
