@@ -42,6 +42,9 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case linkConfirmationMismatch
     /// A local file could not be read or written.
     case fileAccess(String)
+    /// The store directory may be written by other users (group or world write permission), who
+    /// could replace the store or its files: it is not opened.
+    case insecureStoreDirectory(String)
     /// An attachment failed its hash or chunk checks; nothing was written.
     case attachmentCorrupt(String)
     /// The attachment is larger than the server accepts.
@@ -82,6 +85,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .linkConfirmationMismatch:
             "The server presents an account key that your primary device did not confirm; this device did not join. Do not use it with this server."
         case .fileAccess(let path): "The file \(path) cannot be read or written."
+        case .insecureStoreDirectory(let path):
+            "The store directory \(path) is writable by other users; make it private (chmod 700) before using it."
         case .attachmentCorrupt(let id): "The attachment \(id) failed its integrity check; nothing was saved."
         case .attachmentTooLarge(let size): "The file is too large to send (\(size) bytes)."
         case .unknownAttachment(let id): "There is no attachment \(id) in this store."

@@ -27,7 +27,10 @@ extension EncryptedStore {
             settings: try await allSettings(), history: history, attachments: attachments, secrets: secrets)
         let random = self.random
         let file = try await offExecutor { try BackupFile.seal(payload, passphrase: passphrase, limits: limits, random: random) }
-        try await offExecutor { try Data(file).write(to: URL(fileURLWithPath: path), options: .atomic) }
+        try await offExecutor {
+            try Data(file).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try StoreFilePermissions.restrict(fileAt: path)
+        }
     }
 
     /// Creates a new store at `storePath` from a backup: the same identity, contacts, trust

@@ -160,6 +160,7 @@ public final class EncryptedStore: Sendable {
                 // there once a checkpoint has moved the change out of the WAL.
                 try db.execute(sql: "PRAGMA secure_delete = ON")
             }
+            try StoreFilePermissions.restrict(databaseAt: path)
             let pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB sets synchronous = NORMAL for WAL, which can roll back the last commits on a
             // power cut or OS crash; after a message was sent or an envelope acknowledged that

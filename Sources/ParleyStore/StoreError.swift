@@ -26,4 +26,6 @@ public enum StoreError: Error, Equatable, Sendable {
     /// read by name (``EncryptedStore/secret(_:)``) since: version 1 kept no secret names, and a
     /// secret without its name could not be restored. Nothing was written.
     case unnamedSecret
+    /// A store or backup file could not be created or given owner-only permissions (0600).
+    case fileAccess(String)
 }

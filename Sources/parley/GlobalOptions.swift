@@ -29,7 +29,10 @@ struct GlobalOptions: ParsableArguments {
     var storeDirectory: String {
         if let store { return store }
         if let fromEnvironment = ProcessInfo.processInfo.environment["PARLEY_STORE"] { return fromEnvironment }
-        return (NSHomeDirectory() as NSString).appendingPathComponent(".parley")
+        // HOME first, as every Unix tool does (NSHomeDirectory() reads the password database).
+        let environment = ProcessInfo.processInfo.environment
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".parley")
     }
 
     /// The passphrase from the file, the environment or a no-echo prompt, in that order.

@@ -49,11 +49,7 @@ extension ParleyClient {
         let path = storePath(in: storeDirectory)
         guard !FileManager.default.fileExists(atPath: path) else { throw ClientError.storeExists(storeDirectory) }
         guard FileManager.default.isReadableFile(atPath: backupPath) else { throw ClientError.fileAccess(backupPath) }
-        do {
-            try FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ClientError.fileAccess(storeDirectory)
-        }
+        try StoreDirectory.prepare(storeDirectory)
         let store: EncryptedStore
         do {
             store = try await EncryptedStore.restoreBackup(

@@ -54,11 +54,7 @@ extension ParleyClient {
     ) async throws -> (ParleyClient, EncryptedStore) {
         let path = storePath(in: storeDirectory)
         guard !FileManager.default.fileExists(atPath: path) else { throw ClientError.storeExists(storeDirectory) }
-        do {
-            try FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ClientError.fileAccess(storeDirectory)
-        }
+        try StoreDirectory.prepare(storeDirectory)
         let identity = IdentityKeyPair(random: InjectedRandom(source: random))
         let store = try await EncryptedStore.create(
             at: path, passphrase: passphrase, identity: identity, limits: limits, random: random)
@@ -87,6 +83,7 @@ extension ParleyClient {
     ) async throws -> ParleyClient {
         let path = storePath(in: storeDirectory)
         guard FileManager.default.fileExists(atPath: path) else { throw ClientError.storeNotFound(storeDirectory) }
+        try StoreDirectory.requirePrivate(storeDirectory)
         let store: EncryptedStore
         do {
             store = try await EncryptedStore.open(at: path, passphrase: passphrase, random: random)

@@ -78,18 +78,14 @@ extension ParleyClient {
     /// A fresh file name in the store directory's `tmp` folder.
     private func temporaryPath(_ purpose: String) throws -> String {
         let directory = (storeDirectory as NSString).appendingPathComponent("tmp")
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ClientError.fileAccess(directory)
-        }
+        try StoreDirectory.createPrivate(directory)
         return (directory as NSString).appendingPathComponent("\(purpose)-\(Hex.encode(random.bytes(8)))")
     }
 
     /// `downloads/NAME`, or `downloads/NAME (2)` and so on when taken. The name was checked by
     /// the payload parser (no `/`, not `.` or `..`).
     private func uniqueDownloadPath(for name: String) -> String {
-        try? FileManager.default.createDirectory(atPath: downloadsDirectory, withIntermediateDirectories: true)
+        try? StoreDirectory.createPrivate(downloadsDirectory)
         let base = name.isEmpty ? "attachment" : name
         var candidate = (downloadsDirectory as NSString).appendingPathComponent(base)
         var counter = 2

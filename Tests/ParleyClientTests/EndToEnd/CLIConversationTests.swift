@@ -60,6 +60,37 @@ struct CLIConversationTests {
         }
     }
 
+    /// The store folder is the owner's (0700) and the store file too (0600); a store in a folder
+    /// that other users may write is refused with one sentence; with neither `--store` nor
+    /// `PARLEY_STORE` the store is `$HOME/.parley`.
+    @Test func theStoreIsPrivateAndFoundUnderHOME() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            try await alice.initialize(on: server)
+            func mode(_ path: String) throws -> Int {
+                let attributes = try FileManager.default.attributesOfItem(atPath: path)
+                return try #require((attributes[.posixPermissions] as? NSNumber)?.intValue) & 0o777
+            }
+            #expect(try mode(alice.store) == 0o700)
+            #expect(try mode(alice.store + "/store.sqlite") == 0o600)
+
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: alice.store)
+            let refused = try await alice.run("status")
+            #expect(refused.status == 1)
+            #expect(
+                refused.stderr
+                    == "parley: The store directory \(alice.store) is writable by other users; make it private (chmod 700) before using it.\n"
+            )
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: alice.store)
+            #expect(try await alice.run("status").status == 0)
+
+            let home = (alice.store as NSString).deletingLastPathComponent + "/home"
+            let homeless = try await alice.launchParley(["status"], environment: ["HOME": home, "PARLEY_STORE": nil])
+            #expect(homeless.status == 1)
+            #expect(homeless.stderr.contains("No Parley store in \(home)/.parley;"), "stderr: \(homeless.stderr)")
+        }
+    }
+
     @Test func firstContactThenOfflineRecipient() async throws {
         try await Self.withAliceAndBob { server, alice, bob, user in
             #expect(try await alice.ok("send", ["bob", "Hello Bob 👋"]) == "sent to bob\n")

@@ -19,9 +19,10 @@ struct CLIUser: Sendable {
         try await launch(try TestProcesses.builtProduct("parley"), [command, "--store", store] + arguments, stdin: stdin)
     }
 
-    /// Runs `parley ARGS...` exactly as given (with this user's passphrase).
-    func launchParley(_ arguments: [String]) async throws -> Run {
-        try await launch(try TestProcesses.builtProduct("parley"), arguments, stdin: nil)
+    /// Runs `parley ARGS...` exactly as given (with this user's passphrase), with environment
+    /// variables set or (nil) removed by `environment`.
+    func launchParley(_ arguments: [String], environment: [String: String?] = [:]) async throws -> Run {
+        try await launch(try TestProcesses.builtProduct("parley"), arguments, stdin: nil, environment: environment)
     }
 
     /// Runs a command that must succeed under a Python wrapper that reports the command's own
@@ -91,21 +92,29 @@ struct CLIUser: Sendable {
 
     /// Runs the process on a Dispatch thread: waiting for it must not hold one of the few
     /// threads that every other concurrently running test needs for its own timers and I/O.
-    private func launch(_ executable: URL, _ arguments: [String], stdin: String?) async throws -> Run {
+    private func launch(_ executable: URL, _ arguments: [String], stdin: String?, environment: [String: String?] = [:])
+        async throws -> Run
+    {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try launchBlocking(executable, arguments, stdin: stdin) })
+                continuation.resume(
+                    with: Result { try launchBlocking(executable, arguments, stdin: stdin, environment: environment) })
             }
         }
     }
 
-    private func launchBlocking(_ executable: URL, _ arguments: [String], stdin: String?) throws -> Run {
+    private func launchBlocking(
+        _ executable: URL, _ arguments: [String], stdin: String?, environment overrides: [String: String?]
+    )
+        throws -> Run
+    {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PARLEY_PASSPHRASE"] = passphrase
         environment["NO_COLOR"] = "1"
+        for (name, value) in overrides { environment[name] = value }
         process.environment = environment
         let output = Pipe()
         let errors = Pipe()
