@@ -55,10 +55,17 @@ public enum PassphraseSource: Sendable {
         silent.c_lflag &= ~tcflag_t(ECHO)
         // Echo off before the prompt shows: what is typed as soon as it appears is neither echoed
         // nor flushed away.
-        guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent) == 0 else { throw .noTerminal }
+        // A signal that ends the process while echo is off (Ctrl-C, Ctrl-\\, a hang-up, kill)
+        // would skip the `defer` below and leave the terminal silent: restore it first.
+        let handlers = TerminalRestoringSignals.install(restoring: original)
+        guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent) == 0 else {
+            handlers.uninstall()
+            throw .noTerminal
+        }
         FileHandle.standardError.write(Data(prompt.utf8))
         defer {
             _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
+            handlers.uninstall()
             FileHandle.standardError.write(Data("\n".utf8))
         }
         var bytes: [UInt8] = []

@@ -91,6 +91,18 @@ struct CLIConversationTests {
         }
     }
 
+    /// Ctrl-C at the passphrase prompt (echo off) ends `parley` by SIGINT and leaves the
+    /// terminal echoing again, as it was before the prompt.
+    @Test func ctrlCAtThePassphrasePromptRestoresTheTerminal() async throws {
+        try await Self.withWorld { server, user in
+            let alice = user("alice")
+            try await alice.initialize(on: server)
+            let interrupted = try await alice.interruptAtPrompt("status")
+            #expect(
+                interrupted.stdout.contains("prompt_echo=off status=-2 echo=on"), "\(interrupted.stdout) \(interrupted.stderr)")
+        }
+    }
+
     @Test func firstContactThenOfflineRecipient() async throws {
         try await Self.withAliceAndBob { server, alice, bob, user in
             #expect(try await alice.ok("send", ["bob", "Hello Bob 👋"]) == "sent to bob\n")

@@ -90,6 +90,41 @@ struct CLIUser: Sendable {
             stdin: nil)
     }
 
+    /// Runs `parley COMMAND --store STORE` on a pseudo-terminal without `PARLEY_PASSPHRASE`,
+    /// presses Ctrl-C at the passphrase prompt, waits for the process to end and reports what a
+    /// person would find: `stdout` is `status=N echo=on|off`, N the exit code (negative: the
+    /// signal), `echo` the terminal's echo flag afterwards. The driver keeps its own descriptor of
+    /// the terminal open, so its settings can be read after the process is gone.
+    func interruptAtPrompt(_ command: String) async throws -> Run {
+        let driver = """
+            import fcntl, os, select, signal, sys, termios, time
+            os.environ.pop("PARLEY_PASSPHRASE", None)
+            master, slave = os.openpty()
+            pid = os.fork()
+            if pid == 0:
+                os.setsid()
+                fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+                for target in (0, 1, 2):
+                    os.dup2(slave, target)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                os.execv(sys.argv[1], sys.argv[1:])
+            shown = b""
+            deadline = time.time() + 60
+            while b"Passphrase" not in shown and time.time() < deadline:
+                ready, _, _ = select.select([master], [], [], 1)
+                if ready:
+                    shown += os.read(master, 4096)
+            echo_at_prompt = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+            os.write(master, b"\\x03")
+            _, status = os.waitpid(pid, 0)
+            echo = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+            print("prompt_echo=%s status=%d echo=%s" % ("on" if echo_at_prompt else "off", os.waitstatus_to_exitcode(status), "on" if echo else "off"))
+            """
+        return try await launch(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", "-c", driver, try TestProcesses.builtProduct("parley").path, command, "--store", store], stdin: nil)
+    }
+
     /// Runs the process on a Dispatch thread: waiting for it must not hold one of the few
     /// threads that every other concurrently running test needs for its own timers and I/O.
     private func launch(_ executable: URL, _ arguments: [String], stdin: String?, environment: [String: String?] = [:])
