@@ -63,12 +63,14 @@ extension ParleyClient {
         return SafetyNumber(localKey: ours, localUser: localUser, remoteKey: theirs.accountKey, remoteUser: remoteUser)
     }
 
-    /// Marks `user` verified, pinning the account key the server shows now (also accepting a
-    /// changed key). Call after comparing ``safetyNumber(with:)`` with the contact.
-    public func verify(_ user: String) async throws {
+    /// Marks the number's user verified, pinning exactly the account key `number` was computed
+    /// from (also accepting a changed key), not whatever the server shows now: a server or proxy
+    /// that answers differently after the number was shown cannot get its own key verified.
+    /// Call after comparing `number` (from ``safetyNumber(with:)``) with the contact.
+    public func verify(_ number: SafetyNumber) async throws {
+        let user = number.remoteUser.rawValue
         deviceListCache[user] = nil
-        let list = try await verifiedDevices(of: user, requireTrusted: false)
-        try await store.saveContact(Contact(user: user, accountKey: list.accountKey.rawRepresentation, trust: .verified))
+        try await store.saveContact(Contact(user: user, accountKey: number.remoteKey.rawRepresentation, trust: .verified))
     }
 
     /// This account's public account key (pinned in the store at creation or link time).

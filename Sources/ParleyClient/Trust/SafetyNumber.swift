@@ -26,6 +26,10 @@ public struct SafetyNumber: Sendable {
     public let remoteFingerprint: [UInt8]
     /// The 60 digits, identical on both sides.
     public let digits: String
+    /// The other user, and the account key this number was computed from: what
+    /// ``ParleyClient/verify(_:)`` pins, so that the key confirmed is the key whose number was shown.
+    public let remoteUser: UserID
+    public let remoteKey: Ed25519.PublicKey
 
     /// Computes the safety number between this user and another.
     /// - Parameters:
@@ -41,6 +45,8 @@ public struct SafetyNumber: Sendable {
         let localDigits = Self.digits(of: local)
         let remoteDigits = Self.digits(of: remote)
         digits = localDigits < remoteDigits ? localDigits + remoteDigits : remoteDigits + localDigits
+        self.remoteUser = remoteUser
+        self.remoteKey = remoteKey
     }
 
     /// The digits as 12 groups of 5, separated by single spaces.

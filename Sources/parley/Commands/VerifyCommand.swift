@@ -39,7 +39,7 @@ struct VerifyCommand: ClientCommand {
             if !matches { throw ExitCode.failure }
         }
         if confirm {
-            try await client.verify(user)
+            try await client.verify(number)
             output.emit("\(user) is now verified.", ["event": "verified", "user": user])
         }
     }

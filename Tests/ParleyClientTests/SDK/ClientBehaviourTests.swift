@@ -100,6 +100,30 @@ struct ClientBehaviourTests {
         }
     }
 
+    /// The key confirmed is the key whose number was shown: bob's account is replaced on the
+    /// server (same user id, another account key) between alice's look at the safety number
+    /// and her confirmation, as a server or proxy answering differently the second time would;
+    /// alice pins the key she saw, and sending to the new "bob" stops as a changed number.
+    @Test func verifyPinsTheKeyTheShownNumberWasComputedFrom() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            let shown = try await alice.safetyNumber(with: "bob")
+            try await bob.removeDevice(1)  // bob's last device: the account and its user id go
+            let impostor = try await ParleyClient.create(
+                user: "bob", server: world.server.url, storeDirectory: "\(world.folder)/impostor",
+                passphrase: SecureBytes(copying: Array("pw".utf8)), limits: .minimumForTesting)
+            let impostorKey = try await impostor.ownAccountKey()
+            #expect(impostorKey != shown.remoteKey)
+
+            try await alice.verify(shown)
+            let pinned = try #require(try await alice.store.contact("bob"))
+            #expect(pinned.accountKey == shown.remoteKey.rawRepresentation)
+            #expect(pinned.trust == .verified)
+            await #expect(throws: ClientError.safetyNumberChanged("bob")) { try await alice.send(text: "hi", to: "bob") }
+        }
+    }
+
     @Test func receiptsMarkSentMessagesDelivered() async throws {
         try await ClientWorld.run { world in
             let alice = try await world.client("alice")
