@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -29,7 +31,11 @@ final class AttachmentFile {
     /// Creates a new, empty, owner-only file with a unique name in the directory of `sibling`
     /// (`mkstemp`), so that a rename onto `sibling` stays on one file system and is atomic.
     static func createTemporary(nextTo sibling: String) throws(AttachmentCipherError) -> AttachmentFile {
-        var template = Array((sibling + ".parley-XXXXXX").utf8CString)
+        // A short name of its own in the same folder (so the final rename stays on one file
+        // system): a name derived from the sibling's would exceed the 255-byte limit of a path
+        // component whenever the sibling's name is longer than 241 bytes.
+        let directory = (sibling as NSString).deletingLastPathComponent
+        var template = Array(((directory.isEmpty ? "." : directory) + "/.parley-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress.map { mkstemp($0) } ?? -1
         }

@@ -90,9 +90,20 @@ extension ParleyClient {
         var candidate = (downloadsDirectory as NSString).appendingPathComponent(base)
         var counter = 2
         while FileManager.default.fileExists(atPath: candidate) {
-            candidate = (downloadsDirectory as NSString).appendingPathComponent("\(base) (\(counter))")
+            candidate = (downloadsDirectory as NSString).appendingPathComponent(Self.numbered(base, counter))
             counter += 1
         }
         return candidate
+    }
+
+    /// `NAME (N)`, with NAME shortened (whole characters from its end) so that the result stays
+    /// within the 255 bytes a path component may have.
+    static func numbered(_ name: String, _ counter: Int) -> String {
+        let suffix = " (\(counter))"
+        var stem = Substring(name)
+        while stem.utf8.count + suffix.utf8.count > AttachmentPointer.maximumFileNameByteCount, !stem.isEmpty {
+            stem.removeLast()
+        }
+        return stem + suffix
     }
 }

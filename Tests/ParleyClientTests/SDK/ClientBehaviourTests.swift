@@ -313,6 +313,34 @@ struct ClientBehaviourTests {
         }
     }
 
+    /// A file whose name has the 255 bytes the format allows arrives, twice: the temporary file
+    /// and the numbered second copy both fit a path component (before, the temporary name was
+    /// the name plus 14 bytes, and the message was acknowledged with the file lost).
+    @Test func filesWithTheLongestNamesAreSaved() async throws {
+        try await ClientWorld.run { world in
+            let alice = try await world.client("alice")
+            let bob = try await world.client("bob")
+            let longest = String(repeating: "é", count: 124) + ".bin.gz"  // 248 + 7 bytes
+            #expect(longest.utf8.count == AttachmentPointer.maximumFileNameByteCount)
+            let path = "\(world.folder)/\(longest)"
+            try Data("contents".utf8).write(to: URL(fileURLWithPath: path))
+            try await alice.send(fileAt: path, to: "bob")
+            try await alice.send(fileAt: path, to: "bob")
+            let saved = try await bob.sync().compactMap { event -> String? in
+                if case .message(let message) = event, case .file(_, _, let savedAt, let error) = message.content {
+                    #expect(error == nil)
+                    return savedAt
+                }
+                return nil
+            }
+            #expect(saved.count == 2 && Set(saved).count == 2, "\(saved)")
+            for file in saved {
+                #expect((file as NSString).lastPathComponent.utf8.count <= 255)
+                #expect(FileManager.default.contentsEqual(atPath: path, andPath: file))
+            }
+        }
+    }
+
     @Test func liveStreamDeliversWhileConnected() async throws {
         try await ClientWorld.run { world in
             let alice = try await world.client("alice")
