@@ -92,7 +92,7 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
         bytes += identityKey.rawRepresentation + proof + signedPreKey.rawRepresentation + signedPreKeySignature
         bytes += secret.withUnsafeBytes { Array($0) }
         bytes += Self.check(bytes)
-        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { bytes.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         return Self.prefix + Self.base64URLEncode(bytes)
     }
 
