@@ -143,6 +143,8 @@ let clientTargets: [Target] = [
         name: "ParleyClientTests",
         dependencies: [
             "ParleyClient", "ParleyKeyServer", "ParleyTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            // Only to play a malicious server: the tests edit the stopped server's database.
+            .product(name: "GRDB", package: "GRDB.swift"),
         ],
         swiftSettings: strictSettings
     ),

@@ -28,6 +28,9 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case safetyNumberChanged(String)
     /// A device list or bundle from the server fails certificate or signature checks.
     case invalidCertificate(String)
+    /// The server's device list for the user is not one the user's account key signed, is older
+    /// than one seen before, or brings back a device the user removed: it is not used.
+    case untrustedDeviceList(String)
     /// The user has no certified device to send to.
     case noDevices(String)
     /// Not a link code printed by `parley link` on a new device.
@@ -76,6 +79,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .safetyNumberChanged(let user):
             "The safety number with \(user) has changed; compare it and run `parley verify \(user) --confirm` to accept it."
         case .invalidCertificate(let user): "The server sent device keys for \(user) that \(user)'s account key did not sign."
+        case .untrustedDeviceList(let user):
+            "The server sent a list of \(user)'s devices that \(user)'s account did not sign, that is older than one seen before, or that brings back a removed device; it is not used."
         case .noDevices(let user): "\(user) has no devices to send to."
         case .invalidLinkCode: "That is not a link code printed by `parley init --link` on a new device."
         case .notRegistered: "This device is not registered yet; run `parley link CODE` on your primary device first."

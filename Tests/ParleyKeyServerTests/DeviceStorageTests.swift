@@ -61,3 +61,38 @@ struct DeviceStorageTests {
         try await storage.claimBundles(of: user, devices: [device]).first?.signedPreKey.key
     }
 }
+
+/// Removed devices at the storage level, on every backend: a removed identity key is never
+/// added to its user again, also after the account was deleted and registered anew.
+@Suite("Removed device tombstones")
+struct RemovedDeviceStorageTests {
+    @Test(arguments: Backend.allCases)
+    func aRemovedKeyIsNeverAddedAgain(backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let frank = try UserID("frank")
+            let key = Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
+            let first = DeviceRecord(
+                id: 1, identityKey: Ed25519.PrivateKey(random: SystemRandomSource()).publicKey, certificate: [1])
+            try await storage.createAccount(user: frank, accountKey: key, device: first)
+            try await storage.addDevice(DeviceRecord(id: 2, identityKey: key, certificate: [2]), signedPreKey: nil, to: frank)
+            try await storage.removeDevice(DeviceAddress(user: frank, device: 2))
+            for id: UInt32 in [2, 3] {
+                await #expect(throws: DirectoryError.deviceRemoved) {
+                    try await storage.addDevice(
+                        DeviceRecord(id: id, identityKey: key, certificate: [3]), signedPreKey: nil, to: frank)
+                }
+            }
+            #expect(try await storage.account(frank)?.devices.map(\.id) == [1])
+            // The account goes with its last device; a new account of that user id cannot take
+            // the removed key either.
+            try await storage.removeDevice(DeviceAddress(user: frank, device: 1))
+            try await storage.createAccount(
+                user: frank, accountKey: key,
+                device: DeviceRecord(
+                    id: 1, identityKey: Ed25519.PrivateKey(random: SystemRandomSource()).publicKey, certificate: [4]))
+            await #expect(throws: DirectoryError.deviceRemoved) {
+                try await storage.addDevice(DeviceRecord(id: 2, identityKey: key, certificate: [5]), signedPreKey: nil, to: frank)
+            }
+        }
+    }
+}

@@ -11,7 +11,8 @@ struct MalformedRequestTests {
         try await withServer(backend) { api in
             let (account, dev) = try await api.readyUser("ivan")
             let routes: [(HTTPRequest.Method, String)] = [
-                (.post, "/v1/devices"), (.put, "/v1/keys/signed-prekey"), (.post, "/v1/keys/one-time"),
+                (.post, "/v1/devices"), (.put, "/v1/devices/list"), (.put, "/v1/keys/signed-prekey"),
+                (.post, "/v1/keys/one-time"),
                 (.post, "/v1/keys/claim"), (.put, "/v1/messages"), (.post, "/v1/messages/ack"),
             ]
             let bodies: [[UInt8]] = [

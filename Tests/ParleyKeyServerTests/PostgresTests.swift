@@ -46,7 +46,7 @@ struct SharedDatabaseTests {
         try await withTwoLiveInstances(backend) { first, second in
             let (account, device) = try await first.readyUser("gina")
             let other = try account.device(2)
-            #expect(try await first.call(.post, "/v1/devices", json: other.json, as: other).status == 201)
+            #expect(try await first.call(.post, "/v1/devices", json: try other.linkJSON(), as: device).status == 201)
             #expect(try await second.call(.get, "/v1/keys/count", as: other).status == 200)
             #expect(try await first.call(.delete, "/v1/devices/2", as: device).status == 204)
             #expect(try await second.call(.get, "/v1/keys/count", as: other).errorCode == "auth_unknown_device")

@@ -87,7 +87,7 @@ struct PreKeyTests {
             let (hank, first) = try await api.readyUser("hank", oneTime: 2)
             // A second device without a signed prekey is left out of bundles.
             let second = try hank.device(2)
-            #expect(try await api.call(.post, "/v1/devices", json: second.json, as: second).status == 201)
+            #expect(try await api.call(.post, "/v1/devices", json: try second.linkJSON(), as: first).status == 201)
             let all = try await api.call(.post, "/v1/keys/claim", json: ["user": "hank"], as: first)
             #expect((all.json["bundles"] as? [[String: Any]])?.compactMap { $0["device"] as? Int } == [1])
             let unknownDevice = try await api.call(.post, "/v1/keys/claim", json: ["user": "hank", "devices": [5]], as: first)

@@ -73,23 +73,24 @@ struct RegistrationTests {
             let first = try carol.device(1)
             try await api.register(carol, first)
             let second = try carol.device(2)
-            let added = try await api.call(.post, "/v1/devices", json: second.json, as: second)
+            // A new device cannot register itself: it joins through a registered device.
+            let selfSigned = try await api.call(.post, "/v1/devices", json: try second.linkJSON(), as: second)
+            #expect(selfSigned.errorCode == "auth_unknown_device")
+            #expect(try await api.call(.post, "/v1/devices", json: second.json, as: first).errorCode == "link_proof_required")
+            let added = try await api.call(.post, "/v1/devices", json: try second.linkJSON(), as: first)
             #expect(added.status == 201)
 
             // A device certified by another account key is refused and not listed.
             let eve = TestAccount("eve")
             let planted = try carol.device(3, certifiedBy: eve.accountKey)
-            let refused = try await api.call(.post, "/v1/devices", json: planted.json, as: planted)
+            let refused = try await api.call(.post, "/v1/devices", json: try planted.linkJSON(), as: first)
             #expect(refused.status == 400)
             #expect(refused.errorCode == "invalid_certificate")
             // The same id twice.
             let duplicate = try carol.device(2)
-            let taken = try await api.call(.post, "/v1/devices", json: duplicate.json, as: duplicate)
+            let taken = try await api.call(.post, "/v1/devices", json: try duplicate.linkJSON(), as: first)
             #expect(taken.status == 409)
             #expect(taken.errorCode == "device_taken")
-            // A device of an unknown user.
-            let ghost = try TestAccount("ghost").device(1)
-            #expect(try await api.call(.post, "/v1/devices", json: ghost.json, as: ghost).errorCode == "unknown_user")
 
             var ids = try await deviceIDs(api, "carol", as: first)
             #expect(ids == [1, 2])

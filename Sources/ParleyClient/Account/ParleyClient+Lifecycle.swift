@@ -29,14 +29,21 @@ extension ParleyClient {
         do {
             try await store.setSecret(ClientSettings.accountSecretKey, to: accountKey.seedRepresentation)
             try await store.setSetting(ClientSettings.accountPublicKey, to: Hex.encode(accountKey.publicKey.rawRepresentation))
-            try await store.saveContact(Contact(user: user, accountKey: accountKey.publicKey.rawRepresentation, trust: .verified))
             let certificate = accountKey.signature(
                 for: DeviceCertificate.signedMessage(user: userID, device: device, identityKey: identity.publicKey))
+            let deviceList = try SignedDeviceList.sign(
+                user: userID, version: 1, devices: [SignedDeviceList.Entry(id: device, identityKey: identity.publicKey)],
+                with: accountKey)
+            try await store.saveContact(
+                Contact(
+                    user: user, accountKey: accountKey.publicKey.rawRepresentation, trust: .verified,
+                    deviceList: DeviceListPin(deviceList)))
             let body = CreateAccountRequest(
                 user: user, accountKey: client.server.base64(accountKey.publicKey.rawRepresentation),
                 device: DeviceJSON(
                     id: device, identityKey: client.server.base64(identity.publicKey.rawRepresentation),
-                    certificate: client.server.base64(certificate)))
+                    certificate: client.server.base64(certificate)),
+                deviceList: DeviceListJSON(deviceList))
             try await client.server.createAccount(body)
         } catch {
             try? store.close()

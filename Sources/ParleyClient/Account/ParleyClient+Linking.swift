@@ -54,11 +54,11 @@ extension ParleyClient {
     ///   ``ClientError/notPrimaryDevice`` without the account key, server errors.
     public func link(_ code: LinkCode) async throws {
         guard code.user == user, let userID = try? UserID(user) else { throw ClientError.invalidLinkCode }
-        guard let seed = try await store.secret(ClientSettings.accountSecretKey),
-            let accountKey = try? Ed25519.PrivateKey(seed: seed)
-        else { throw ClientError.notPrimaryDevice }
+        guard let accountKey = try await accountSigningKey() else { throw ClientError.notPrimaryDevice }
         let certificate = accountKey.signature(
             for: DeviceCertificate.signedMessage(user: userID, device: code.device, identityKey: code.identityKey))
+        let deviceList = try await nextDeviceList(
+            signedBy: accountKey, adding: SignedDeviceList.Entry(id: code.device, identityKey: code.identityKey))
         do {
             try await server.addDevice(
                 AddDeviceRequest(
@@ -66,15 +66,18 @@ extension ParleyClient {
                     certificate: server.base64(certificate), linkProof: server.base64(code.proof),
                     signedPreKey: SignedPreKeyRequest(
                         key: server.base64(code.signedPreKey.rawRepresentation),
-                        signature: server.base64(code.signedPreKeySignature))))
+                        signature: server.base64(code.signedPreKeySignature)),
+                    deviceList: DeviceListJSON(deviceList)))
         } catch ClientError.serverRejected(status: 409, let errorCode, let message) {
             // Linked before with this code (the confirmation was lost, say): confirm again. A
-            // device id taken by another key stays an error.
-            let list = try VerifiedDeviceList(try await server.deviceList(of: user), for: user)
+            // device id taken by another key, or a removed device, stays an error.
+            deviceListCache[user] = nil
+            let list = try await verifiedDevices(of: user, requireTrusted: true)
             guard list.devices[code.device] == code.identityKey else {
                 throw ClientError.serverRejected(status: 409, code: errorCode, message: message)
             }
         }
+        deviceListCache[user] = nil
         let confirmation = LinkConfirmation.body(
             secret: code.secret, user: userID, device: code.device, accountKey: accountKey.publicKey)
         _ = try await server.send([OutgoingMessageJSON(user: user, device: code.device, body: server.base64(confirmation))])
@@ -100,7 +103,10 @@ extension ParleyClient {
         try await checkLinkConfirmation(of: list.accountKey)
         try await reuploadCurrentSignedPreKey()
         try await store.setSetting(ClientSettings.accountPublicKey, to: Hex.encode(list.accountKey.rawRepresentation))
-        try await store.saveContact(Contact(user: user, accountKey: list.accountKey.rawRepresentation, trust: .verified))
+        try await store.saveContact(
+            Contact(
+                user: user, accountKey: list.accountKey.rawRepresentation, trust: .verified,
+                deviceList: DeviceListPin(list.signedList)))
         try await store.setSetting(Self.awaitingLinkSetting, to: "0")
     }
 

@@ -67,8 +67,18 @@ extension ParleyClient {
     }
 
     /// Removes one of this account's devices from the server (this one included). Removing the
-    /// last device deletes the account on the server; the user id becomes free.
+    /// last device deletes the account on the server; the user id becomes free. On the primary
+    /// device the account's signed device list without it is published first, so that contacts
+    /// stop trusting the device even before the server forgets it, and never take it back; a
+    /// linked device only asks the server, and the primary publishes the new list on its next
+    /// ``sync()``.
     public func removeDevice(_ id: UInt32) async throws {
+        if let accountKey = try await accountSigningKey() {
+            let list = try await nextDeviceList(signedBy: accountKey, removing: id)
+            // The last device takes the account with it: no list to publish.
+            if !list.devices.isEmpty { try await publish(list) }
+        }
         try await server.removeDevice(id)
+        deviceListCache[user] = nil
     }
 }

@@ -18,11 +18,16 @@ extension ParleyClient {
     public func sync() async throws -> [ClientEvent] {
         try await completeLinkIfNeeded()
         try await maintainPreKeys()
-        var events: [ClientEvent]
+        var events: [ClientEvent] = []
         do {
-            events = try await flushOutbox()
+            try await pruneDeviceList()
         } catch {
-            events = [.warning("outgoing messages are not delivered yet: \(error)")]
+            events.append(.warning("the account's device list is not updated yet: \(error)"))
+        }
+        do {
+            events += try await flushOutbox()
+        } catch {
+            events.append(.warning("outgoing messages are not delivered yet: \(error)"))
         }
         while true {
             let page = try await server.fetch(limit: Self.fetchPage)
@@ -87,7 +92,8 @@ extension ParleyClient {
             // A sender that is gone or whose device list is forged can never be read: report and
             // acknowledge. A transport failure is thrown, so nothing is acknowledged unread.
             switch error {
-            case .unknownUser, .invalidCertificate: return [.undecryptable(sender: sender, reason: "\(error)")]
+            case .unknownUser, .invalidCertificate, .untrustedDeviceList:
+                return [.undecryptable(sender: sender, reason: "\(error)")]
             default: throw error
             }
         }

@@ -16,6 +16,10 @@ extension KeyServerConnection {
         _ = try await json(.POST, "/v1/devices", body: device, as: RegisteredResponse.self)
     }
 
+    func setDeviceList(_ list: DeviceListJSON) async throws {
+        try await call(.PUT, "/v1/devices/list", body: list)
+    }
+
     func removeDevice(_ id: UInt32) async throws {
         _ = try await execute(.DELETE, "/v1/devices/\(id)", body: [])
     }

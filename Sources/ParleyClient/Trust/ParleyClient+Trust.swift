@@ -15,27 +15,47 @@ extension ParleyClient {
     }
 
     /// The user's certified devices, checked against the pinned account key (pinning it on
-    /// first contact). A changed key marks the contact ``TrustState/changed``.
+    /// first contact) and against the newest signed device list seen under that key (pinned the
+    /// same way: an older list, or one that brings back a removed device, is refused). A changed
+    /// account key marks the contact ``TrustState/changed``.
     /// - Parameter requireTrusted: throw ``ClientError/safetyNumberChanged(_:)`` for a changed
     ///   key (for sending); false returns the list anyway (for showing incoming messages with a
     ///   warning).
+    /// - Throws: ``ClientError/untrustedDeviceList(_:)`` for a list the pin refuses (under the
+    ///   pinned account key), the errors of ``VerifiedDeviceList/init(_:for:)``.
     func verifiedDevices(of user: String, requireTrusted: Bool) async throws -> VerifiedDeviceList {
         let list: VerifiedDeviceList
         if let cached = deviceListCache[user] {
             list = cached
         } else {
-            list = try VerifiedDeviceList(try await server.deviceList(of: user), for: user)
+            list = try await fetchAndPinDevices(of: user)
             deviceListCache[user] = list
         }
+        if requireTrusted, try await trustChanged(user) { throw ClientError.safetyNumberChanged(user) }
+        return list
+    }
+
+    /// Fetches and verifies the user's device list and checks it against the contact's pins,
+    /// advancing the device list pin (or pinning both on first contact).
+    private func fetchAndPinDevices(of user: String) async throws -> VerifiedDeviceList {
+        let list = try VerifiedDeviceList(try await server.deviceList(of: user), for: user)
         let fetchedKey = list.accountKey.rawRepresentation
-        if var contact = try await store.contact(user), let pinned = contact.accountKey {
-            if !ConstantTime.equals(pinned, fetchedKey), contact.trust != .changed {
+        guard var contact = try await store.contact(user), let pinned = contact.accountKey else {
+            try await store.saveContact(
+                Contact(user: user, accountKey: fetchedKey, trust: .unverified, deviceList: DeviceListPin(list.signedList)))
+            return list
+        }
+        if !ConstantTime.equals(pinned, fetchedKey) {
+            if contact.trust != .changed {
                 contact.trust = .changed
                 try await store.saveContact(contact)
             }
-            if contact.trust == .changed, requireTrusted { throw ClientError.safetyNumberChanged(user) }
-        } else {
-            try await store.saveContact(Contact(user: user, accountKey: fetchedKey, trust: .unverified))
+            return list
+        }
+        let pin = try contact.deviceList.map { try $0.advanced(to: list.signedList) } ?? DeviceListPin(list.signedList)
+        if pin != contact.deviceList {
+            contact.deviceList = pin
+            try await store.saveContact(contact)
         }
         return list
     }
@@ -70,7 +90,14 @@ extension ParleyClient {
     public func verify(_ number: SafetyNumber) async throws {
         let user = number.remoteUser.rawValue
         deviceListCache[user] = nil
-        try await store.saveContact(Contact(user: user, accountKey: number.remoteKey.rawRepresentation, trust: .verified))
+        let key = number.remoteKey.rawRepresentation
+        var contact = try await store.contact(user) ?? Contact(user: user)
+        // The device list pin belongs to the account key it was seen under: kept when that key
+        // is confirmed, started again for a newly accepted one.
+        if contact.accountKey.map({ !ConstantTime.equals($0, key) }) ?? true { contact.deviceList = nil }
+        contact.accountKey = key
+        contact.trust = .verified
+        try await store.saveContact(contact)
     }
 
     /// This account's public account key (pinned in the store at creation or link time).

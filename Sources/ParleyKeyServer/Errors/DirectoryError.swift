@@ -17,4 +17,10 @@ public enum DirectoryError: Error, Sendable, Equatable {
     case mailboxFull(limit: Int)
     /// The sender device would hold more messages in a recipient mailbox than its quota.
     case senderQuota(limit: Int)
+    /// The identity key belongs to a device the user removed; it is never added again.
+    case deviceRemoved
+    /// A signed device list is not newer than the one stored.
+    case staleDeviceList
+    /// A signed device list names a device that is not registered with that identity key.
+    case deviceListMismatch
 }

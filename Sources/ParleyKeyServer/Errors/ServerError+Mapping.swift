@@ -21,6 +21,9 @@ extension ServerError {
             case .preKeyLimit(let limit): self = .preKeyLimit(limit: limit)
             case .mailboxFull(let limit): self = .mailboxFull(limit: limit)
             case .senderQuota(let limit): self = .senderQuota(limit: limit)
+            case .deviceRemoved: self = .deviceRemoved
+            case .staleDeviceList: self = .staleDeviceList
+            case .deviceListMismatch: self = .deviceListMismatch
             }
         case is DecodingError:
             self = .malformedJSON

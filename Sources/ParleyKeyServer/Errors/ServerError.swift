@@ -23,6 +23,11 @@ public enum ServerError: Error, Sendable, Equatable {
     case invalidLinkProof
     /// The `Parley-Device` header names another device than the body registers.
     case deviceMismatch
+    /// A new device must be registered by an existing device of its user, with its link proof.
+    case linkProofRequired
+    /// A signed device list is malformed, not signed by the account key, or does not name the
+    /// device the request registers.
+    case invalidDeviceList
     /// More one-time prekeys in one call than allowed.
     case tooManyKeys(limit: Int)
     /// More items in one call than allowed (messages, ids, devices).
@@ -62,6 +67,12 @@ public enum ServerError: Error, Sendable, Equatable {
     case mailboxFull(limit: Int)
     /// The calling device holds its whole share of a recipient mailbox.
     case senderQuota(limit: Int)
+    /// The identity key belongs to a device the user removed; it never comes back.
+    case deviceRemoved
+    /// The signed device list is not newer than the stored one.
+    case staleDeviceList
+    /// The signed device list names a device that is not registered with that key.
+    case deviceListMismatch
     // 413
     /// The request body is larger than the server accepts.
     case bodyTooLarge(limit: Int)
@@ -78,13 +89,15 @@ public enum ServerError: Error, Sendable, Equatable {
     public var status: HTTPResponse.Status {
         switch self {
         case .malformedJSON, .invalidUserID, .invalidBase64, .invalidKey, .invalidCertificate, .invalidSignature,
-            .invalidLinkProof,
+            .invalidLinkProof, .linkProofRequired, .invalidDeviceList,
             .deviceMismatch, .tooManyKeys, .tooManyItems, .invalidParameter, .emptyMessage:
             .badRequest
         case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:
             .unauthorized
         case .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment: .notFound
-        case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull, .senderQuota: .conflict
+        case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull, .senderQuota, .deviceRemoved, .staleDeviceList,
+            .deviceListMismatch:
+            .conflict
         case .bodyTooLarge, .messageTooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
@@ -102,6 +115,8 @@ public enum ServerError: Error, Sendable, Equatable {
         case .invalidLinkProof: "invalid_link_proof"
         case .invalidSignature: "invalid_signature"
         case .deviceMismatch: "device_mismatch"
+        case .linkProofRequired: "link_proof_required"
+        case .invalidDeviceList: "invalid_device_list"
         case .tooManyKeys: "too_many_keys"
         case .tooManyItems: "too_many_items"
         case .invalidParameter: "invalid_parameter"
@@ -120,6 +135,9 @@ public enum ServerError: Error, Sendable, Equatable {
         case .preKeyLimit: "prekey_limit"
         case .mailboxFull: "mailbox_full"
         case .senderQuota: "sender_quota"
+        case .deviceRemoved: "device_removed"
+        case .staleDeviceList: "stale_device_list"
+        case .deviceListMismatch: "device_list_mismatch"
         case .bodyTooLarge: "body_too_large"
         case .messageTooLarge: "message_too_large"
         case .rateLimited: "rate_limited"
@@ -138,6 +156,10 @@ public enum ServerError: Error, Sendable, Equatable {
         case .invalidLinkProof: "The link proof does not verify under the new device's identity key."
         case .invalidSignature: "The signed prekey signature does not verify under the device identity key."
         case .deviceMismatch: "The Parley-Device header does not name the device in the body."
+        case .linkProofRequired:
+            "A new device is registered by an existing device of its user, with the new device's link_proof."
+        case .invalidDeviceList:
+            "The device list is malformed, not signed by the account key, or does not name the registered device."
         case .tooManyKeys(let limit): "At most \(limit) one-time prekeys per call."
         case .tooManyItems(let limit): "At most \(limit) items per call."
         case .invalidParameter(let name): "Parameter '\(name)' is malformed or out of range."
@@ -157,6 +179,9 @@ public enum ServerError: Error, Sendable, Equatable {
         case .mailboxFull(let limit): "A recipient mailbox is full (at most \(limit) messages)."
         case .senderQuota(let limit):
             "This device has \(limit) messages pending in a recipient mailbox, its most; retry once they are fetched."
+        case .deviceRemoved: "A device with this identity key was removed from this user; it cannot be added again."
+        case .staleDeviceList: "The device list's version is not higher than the stored list's."
+        case .deviceListMismatch: "The device list names a device that is not registered with that identity key."
         case .bodyTooLarge(let limit): "The request body is larger than \(limit) bytes."
         case .messageTooLarge(let limit): "A message body is larger than \(limit) bytes."
         case .rateLimited(let seconds): "Too many requests of this kind from this device; retry after \(seconds) s."

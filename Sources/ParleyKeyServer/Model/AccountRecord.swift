@@ -8,15 +8,19 @@ public struct AccountRecord: Sendable, Equatable {
     public let accountKey: Ed25519.PublicKey
     /// The devices, by ascending id.
     public let devices: [DeviceRecord]
+    /// The newest device list the account key signed, if the account has one.
+    public let deviceList: SignedDeviceList?
 
     /// Creates a record.
     /// - Parameters:
     ///   - user: the user.
     ///   - accountKey: the account key.
     ///   - devices: the devices, by ascending id.
-    public init(user: UserID, accountKey: Ed25519.PublicKey, devices: [DeviceRecord]) {
+    ///   - deviceList: the newest signed device list.
+    public init(user: UserID, accountKey: Ed25519.PublicKey, devices: [DeviceRecord], deviceList: SignedDeviceList? = nil) {
         self.user = user
         self.accountKey = accountKey
         self.devices = devices
+        self.deviceList = deviceList
     }
 }

@@ -3,7 +3,8 @@ import Logging
 import ParleyCrypto
 
 extension KeyServerRoutes {
-    /// `POST /v1/accounts`: a new user with its first device, signed by that device's key.
+    /// `POST /v1/accounts`: a new user with its first device, signed by that device's key, and its
+    /// first signed device list when the body carries one.
     func createAccount(_ request: Request, logger: Logger) async throws -> Response {
         let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
         let input = try JSONInput.decode(CreateAccountRequest.self, from: body)
@@ -16,7 +17,13 @@ extension KeyServerRoutes {
             DeviceCertificate.isValid(
                 device.certificate, accountKey: accountKey, user: user, device: device.id, identityKey: device.identityKey)
         else { throw ServerError.invalidCertificate }
-        try await storage.createAccount(user: user, accountKey: accountKey, device: device)
+        let deviceList = try input.deviceList.map { json throws(ServerError) in
+            let list = try Self.signedDeviceList(json, of: user, accountKey: accountKey, naming: device)
+            // The first list names the first device and nothing else.
+            guard list.devices.count == 1 else { throw ServerError.invalidDeviceList }
+            return list
+        }
+        try await storage.createAccount(user: user, accountKey: accountKey, device: device, deviceList: deviceList)
         logger.info(
             "account registered",
             metadata: ["user": "\(user)", "device": "\(device.id)", "account_key": "\(Fingerprint.of(accountKey))"])
@@ -24,23 +31,20 @@ extension KeyServerRoutes {
     }
 
     /// `POST /v1/devices`: a new device of an existing user, certified by the account key. Signed
-    /// either by the new device's key, or by an existing device of the user when the body carries
-    /// the new device's `link_proof` (its proof of possession, from the link code).
+    /// by an existing device of the user, with the new device's `link_proof` (its proof of
+    /// possession, from the link code): a device joins only through one already registered, so a
+    /// removed device cannot add itself back. A device key the user removed before is refused
+    /// (`device_removed`). The account's next signed device list, when the body carries one, is
+    /// stored with the device.
     func addDevice(_ request: Request, logger: Logger) async throws -> Response {
         let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
         let input = try JSONInput.decode(AddDeviceRequest.self, from: body)
         let device = try input.device.record()
-        let user: UserID
-        if let linkProof = input.linkProof {
-            let proof = try JSONInput.signature(linkProof, field: "link_proof", error: .invalidLinkProof)
-            user = try await authenticator.authenticate(request, body: body).address.user
-            guard DeviceLinkProof.isValid(proof, user: user, device: device.id, identityKey: device.identityKey) else {
-                throw ServerError.invalidLinkProof
-            }
-        } else {
-            let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey)
-            guard caller.address.device == device.id else { throw ServerError.deviceMismatch }
-            user = caller.address.user
+        let user = try await authenticator.authenticate(request, body: body).address.user
+        guard let linkProof = input.linkProof else { throw ServerError.linkProofRequired }
+        let proof = try JSONInput.signature(linkProof, field: "link_proof", error: .invalidLinkProof)
+        guard DeviceLinkProof.isValid(proof, user: user, device: device.id, identityKey: device.identityKey) else {
+            throw ServerError.invalidLinkProof
         }
         guard let account = try await storage.account(user) else { throw ServerError.unknownUser }
         guard
@@ -48,9 +52,12 @@ extension KeyServerRoutes {
                 device.certificate, accountKey: account.accountKey, user: user, device: device.id,
                 identityKey: device.identityKey)
         else { throw ServerError.invalidCertificate }
-        // Checked before anything is stored: a bad signed prekey adds nothing.
+        // Checked before anything is stored: a bad signed prekey or device list adds nothing.
         let signedPreKey = try input.signedPreKey.map { try Self.signedPreKey($0, signedBy: device.identityKey) }
-        try await storage.addDevice(device, signedPreKey: signedPreKey, to: user)
+        let deviceList = try input.deviceList.map { json throws(ServerError) in
+            try Self.signedDeviceList(json, of: user, accountKey: account.accountKey, naming: device)
+        }
+        try await storage.addDevice(device, signedPreKey: signedPreKey, to: user, deviceList: deviceList)
         logger.info(
             "device added",
             metadata: ["user": "\(user)", "device": "\(device.id)", "identity_key": "\(Fingerprint.of(device.identityKey))"])
@@ -66,7 +73,8 @@ extension KeyServerRoutes {
         return Response(status: .noContent)
     }
 
-    /// `GET /v1/users/{user}/devices`: account key and certified devices, for clients to verify.
+    /// `GET /v1/users/{user}/devices`: account key, certified devices and the newest signed device
+    /// list, for clients to verify.
     func listDevices(_ request: Request, user text: String?) async throws -> Response {
         _ = try await authenticated(request)
         let user = try UserID(validating: text ?? "")
@@ -74,7 +82,7 @@ extension KeyServerRoutes {
         return JSONOutput.response(
             DeviceListResponse(
                 user: user.rawValue, accountKey: JSONOutput.base64(account.accountKey.rawRepresentation),
-                devices: account.devices.map(DeviceJSON.init)))
+                devices: account.devices.map(DeviceJSON.init), deviceList: account.deviceList.map(DeviceListJSON.init)))
     }
 
     /// A decimal `u32` with no sign and at most 10 digits.

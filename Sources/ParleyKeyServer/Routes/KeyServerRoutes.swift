@@ -42,6 +42,7 @@ struct KeyServerRoutes: Sendable {
         router.get("/metrics") { _, _ in try await metricsText() }
         router.post("/v1/accounts") { request, context in try await createAccount(request, logger: context.logger) }
         router.post("/v1/devices") { request, context in try await addDevice(request, logger: context.logger) }
+        router.put("/v1/devices/list") { request, context in try await setDeviceList(request, logger: context.logger) }
         router.delete("/v1/devices/{id}") { request, context in
             try await removeDevice(request, id: context.parameters.get("id"), logger: context.logger)
         }

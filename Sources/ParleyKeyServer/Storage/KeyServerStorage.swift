@@ -10,9 +10,12 @@ import ParleyCrypto
 public protocol KeyServerStorage: Sendable {
     // MARK: Directory
 
-    /// Registers a new user with its first device.
+    /// Registers a new user with its first device and, when given, its first signed device list
+    /// (the caller has checked that `accountKey` signed it and that it names exactly `device`).
     /// - Throws: ``DirectoryError/userTaken``.
-    func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws
+    func createAccount(
+        user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord, deviceList: SignedDeviceList?
+    ) async throws
 
     /// The user's account key and devices, or nil for an unknown user.
     func account(_ user: UserID) async throws -> AccountRecord?
@@ -23,12 +26,28 @@ public protocol KeyServerStorage: Sendable {
     /// Adds a device to an existing user, with its first signed prekey when given, in one
     /// transaction (the device is never stored without the signed prekey it came with); the
     /// caller has verified the certificate and the prekey's signature.
-    /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/deviceTaken`` (nothing changed).
-    func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) async throws
+    /// A `deviceList`, when given, is stored in the same transaction under the rules of
+    /// ``setDeviceList(_:signedBy:)`` (checked after the device is added, so it must name it).
+    /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/deviceTaken``,
+    ///   ``DirectoryError/deviceRemoved`` (the user removed a device with this identity key
+    ///   before), the errors of ``setDeviceList(_:signedBy:)`` (nothing changed).
+    func addDevice(
+        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?
+    ) async throws
 
-    /// Removes a device with its prekeys and its pending messages.
+    /// Removes a device with its prekeys and its pending messages, and remembers its identity key
+    /// as removed for its user (a tombstone): ``addDevice(_:signedPreKey:to:deviceList:)`` never
+    /// adds that key to that user again, also after the account was deleted.
     /// - Throws: ``DirectoryError/unknownDevice``.
     func removeDevice(_ address: DeviceAddress) async throws
+
+    /// Replaces the user's signed device list with `list` (the caller has verified its signature
+    /// under `accountKey`).
+    /// - Throws: ``DirectoryError/unknownUser`` (also when the user's account key is no longer
+    ///   `accountKey`), ``DirectoryError/staleDeviceList`` when the stored list's version is not
+    ///   lower, ``DirectoryError/deviceListMismatch`` when the list names a device that is not
+    ///   registered with that identity key (nothing changed).
+    func setDeviceList(_ list: SignedDeviceList, signedBy accountKey: Ed25519.PublicKey) async throws
 
     /// Replaces the device's signed prekey.
     /// - Throws: ``DirectoryError/unknownDevice``.
@@ -125,5 +144,17 @@ public struct StorageStatistics: Sendable, Equatable {
         self.devices = devices
         self.pendingMessages = pendingMessages
         self.oneTimePreKeys = oneTimePreKeys
+    }
+}
+
+extension KeyServerStorage {
+    /// Registers a new user with its first device and no signed device list.
+    public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws {
+        try await createAccount(user: user, accountKey: accountKey, device: device, deviceList: nil)
+    }
+
+    /// Adds a device to an existing user without a new signed device list.
+    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) async throws {
+        try await addDevice(device, signedPreKey: signedPreKey, to: user, deviceList: nil)
     }
 }

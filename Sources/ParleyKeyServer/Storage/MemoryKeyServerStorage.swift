@@ -13,9 +13,12 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
     private struct AccountState {
         var accountKey: Ed25519.PublicKey
         var devices: [UInt32: DeviceState]
+        var deviceList: SignedDeviceList?
     }
 
     private var accounts: [UserID: AccountState] = [:]
+    /// Identity keys of removed devices, per user: never added to that user again.
+    private var removedKeys: [UserID: Set<Ed25519.PublicKey>] = [:]
     /// Accepted request signatures (thread-safe on its own, so no hop onto the actor).
     private let replay: ReplayCache
     private var nextMessageID: Int64 = 1
@@ -26,34 +29,54 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         replay = ReplayCache(limits: limits.replayCache)
     }
 
-    public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) throws {
+    public func createAccount(
+        user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord, deviceList: SignedDeviceList?
+    ) throws {
         guard accounts[user] == nil else { throw DirectoryError.userTaken }
-        accounts[user] = AccountState(accountKey: accountKey, devices: [device.id: DeviceState(record: device)])
+        accounts[user] = AccountState(
+            accountKey: accountKey, devices: [device.id: DeviceState(record: device)], deviceList: deviceList)
     }
 
     public func account(_ user: UserID) -> AccountRecord? {
         guard let state = accounts[user] else { return nil }
         let devices = state.devices.values.map(\.record).sorted { $0.id < $1.id }
-        return AccountRecord(user: user, accountKey: state.accountKey, devices: devices)
+        return AccountRecord(user: user, accountKey: state.accountKey, devices: devices, deviceList: state.deviceList)
     }
 
     public func identityKey(of address: DeviceAddress) -> Ed25519.PublicKey? {
         accounts[address.user]?.devices[address.device]?.record.identityKey
     }
 
-    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) throws {
+    public func addDevice(
+        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?
+    ) throws {
         guard var state = accounts[user] else { throw DirectoryError.unknownUser }
         guard state.devices[device.id] == nil else { throw DirectoryError.deviceTaken }
+        guard removedKeys[user]?.contains(device.identityKey) != true else { throw DirectoryError.deviceRemoved }
         state.devices[device.id] = DeviceState(record: device, signedPreKey: signedPreKey)
+        if let deviceList {
+            try DeviceListRules.check(deviceList, storedVersion: state.deviceList?.version) {
+                state.devices[$0]?.record.identityKey
+            }
+            state.deviceList = deviceList
+        }
         accounts[user] = state
     }
 
     public func removeDevice(_ address: DeviceAddress) throws {
-        guard accounts[address.user]?.devices.removeValue(forKey: address.device) != nil else {
+        guard let removed = accounts[address.user]?.devices.removeValue(forKey: address.device) else {
             throw DirectoryError.unknownDevice
         }
+        removedKeys[address.user, default: []].insert(removed.record.identityKey)
         // The last device takes the account with it: the user id is free again.
         if accounts[address.user]?.devices.isEmpty == true { accounts[address.user] = nil }
+    }
+
+    public func setDeviceList(_ list: SignedDeviceList, signedBy accountKey: Ed25519.PublicKey) throws {
+        guard var state = accounts[list.user], state.accountKey == accountKey else { throw DirectoryError.unknownUser }
+        try DeviceListRules.check(list, storedVersion: state.deviceList?.version) { state.devices[$0]?.record.identityKey }
+        state.deviceList = list
+        accounts[list.user] = state
     }
 
     public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) throws {

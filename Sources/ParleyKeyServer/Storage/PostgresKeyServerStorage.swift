@@ -126,7 +126,9 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
 
     // MARK: Directory
 
-    public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws {
+    public func createAccount(
+        user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord, deviceList: SignedDeviceList?
+    ) async throws {
         try await transaction { connection in
             let inserted = try await connection.query(
                 """
@@ -136,6 +138,7 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
             ).collect()
             guard inserted.count == 1 else { throw DirectoryError.userTaken }
             try await insert(device, user: user, connection: connection)
+            if let deviceList { try await store(deviceList, connection: connection) }
         }
     }
 
@@ -150,7 +153,9 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 "SELECT id, identity_key, certificate FROM devices WHERE user_id = \(user.rawValue) ORDER BY id",
                 logger: queryLogger
             ).collect().map(Self.deviceRecord)
-            return AccountRecord(user: user, accountKey: accountKey, devices: devices)
+            return AccountRecord(
+                user: user, accountKey: accountKey, devices: devices,
+                deviceList: try await deviceList(of: user, connection: connection))
         }
     }
 
@@ -162,12 +167,24 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
         return try rows.first.map { try Ed25519.PublicKey(rawRepresentation: Self.bytes($0.decode(ByteBuffer.self))) }
     }
 
-    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) async throws {
+    public func addDevice(
+        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?
+    ) async throws {
         try await transaction { connection in
+            // A new device list is compared with the stored one: the account row is locked for
+            // that, so that two lists cannot both pass against the same stored version.
             let account = try await connection.query(
-                "SELECT 1 FROM accounts WHERE user_id = \(user.rawValue) FOR KEY SHARE", logger: queryLogger
+                deviceList == nil
+                    ? "SELECT 1 FROM accounts WHERE user_id = \(user.rawValue) FOR KEY SHARE"
+                    : "SELECT 1 FROM accounts WHERE user_id = \(user.rawValue) FOR UPDATE", logger: queryLogger
             ).collect()
             guard !account.isEmpty else { throw DirectoryError.unknownUser }
+            let removed = try await connection.query(
+                """
+                SELECT 1 FROM removed_devices
+                WHERE user_id = \(user.rawValue) AND identity_key = \(Self.buffer(device.identityKey.rawRepresentation))
+                """, logger: queryLogger
+            ).collect()
             let inserted = try await connection.query(
                 """
                 INSERT INTO devices (user_id, id, identity_key, certificate, signed_prekey, signed_prekey_signature)
@@ -178,6 +195,9 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 """, logger: queryLogger
             ).collect()
             guard inserted.count == 1 else { throw DirectoryError.deviceTaken }
+            // Checked after the id (as the other storages do), before anything is committed.
+            guard removed.isEmpty else { throw DirectoryError.deviceRemoved }
+            if let deviceList { try await replace(with: deviceList, connection: connection) }
         }
     }
 
@@ -188,13 +208,21 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
             _ = try await connection.query(
                 "SELECT 1 FROM accounts WHERE user_id = \(address.user.rawValue) FOR UPDATE", logger: queryLogger
             ).collect()
-            // Prekeys and messages go with it (ON DELETE CASCADE).
+            // Prekeys and messages go with it (ON DELETE CASCADE); its identity key stays
+            // remembered as removed.
             let deleted = try await connection.query(
                 """
-                DELETE FROM devices WHERE user_id = \(address.user.rawValue) AND id = \(Int64(address.device)) RETURNING 1
+                DELETE FROM devices WHERE user_id = \(address.user.rawValue) AND id = \(Int64(address.device))
+                RETURNING identity_key
                 """, logger: queryLogger
             ).collect()
-            guard deleted.count == 1 else { throw DirectoryError.unknownDevice }
+            guard let row = deleted.first, deleted.count == 1 else { throw DirectoryError.unknownDevice }
+            _ = try await connection.query(
+                """
+                INSERT INTO removed_devices (user_id, identity_key)
+                VALUES (\(address.user.rawValue), \(try row.decode(ByteBuffer.self))) ON CONFLICT DO NOTHING
+                """, logger: queryLogger
+            ).collect()
             // The last device takes the account with it: the user id is free again.
             _ = try await connection.query(
                 """
@@ -203,6 +231,63 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 """, logger: queryLogger
             ).collect()
         }
+    }
+
+    public func setDeviceList(_ list: SignedDeviceList, signedBy accountKey: Ed25519.PublicKey) async throws {
+        try await transaction { connection in
+            let account = try await connection.query(
+                """
+                SELECT 1 FROM accounts
+                WHERE user_id = \(list.user.rawValue) AND account_key = \(Self.buffer(accountKey.rawRepresentation))
+                FOR UPDATE
+                """, logger: queryLogger
+            ).collect()
+            guard !account.isEmpty else { throw DirectoryError.unknownUser }
+            try await replace(with: list, connection: connection)
+        }
+    }
+
+    /// Checks `list` against the stored one and the registered devices, then stores it; the
+    /// caller holds the account row's lock.
+    private func replace(with list: SignedDeviceList, connection: PostgresConnection) async throws {
+        let stored = try await connection.query(
+            "SELECT version FROM device_lists WHERE user_id = \(list.user.rawValue)", logger: queryLogger
+        ).collect().first.map { UInt64(clamping: try $0.decode(Int64.self)) }
+        let registered = try await connection.query(
+            "SELECT id, identity_key FROM devices WHERE user_id = \(list.user.rawValue)", logger: queryLogger
+        ).collect()
+        var keys: [UInt32: Ed25519.PublicKey] = [:]
+        for row in registered {
+            let (id, key) = try row.decode((Int64, ByteBuffer).self)
+            keys[UInt32(truncatingIfNeeded: id)] = try Ed25519.PublicKey(rawRepresentation: Self.bytes(key))
+        }
+        try DeviceListRules.check(list, storedVersion: stored) { keys[$0] }
+        try await store(list, connection: connection)
+    }
+
+    private func store(_ list: SignedDeviceList, connection: PostgresConnection) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO device_lists (user_id, version, devices, signature)
+            VALUES (\(list.user.rawValue), \(Int64(list.version)), \(Self.buffer(DeviceListRules.storedDevices(list))),
+                    \(Self.buffer(list.signature)))
+            ON CONFLICT (user_id) DO UPDATE SET
+                version = EXCLUDED.version, devices = EXCLUDED.devices, signature = EXCLUDED.signature
+            """, logger: queryLogger
+        ).collect()
+    }
+
+    private func deviceList(of user: UserID, connection: PostgresConnection) async throws -> SignedDeviceList? {
+        let rows = try await connection.query(
+            "SELECT version, devices, signature FROM device_lists WHERE user_id = \(user.rawValue)", logger: queryLogger
+        ).collect()
+        guard let row = rows.first else { return nil }
+        let (version, devices, signature) = try row.decode((Int64, ByteBuffer, ByteBuffer).self)
+        guard
+            let list = DeviceListRules.storedList(
+                user: user, version: version, devices: Self.bytes(devices), signature: Self.bytes(signature))
+        else { throw PostgresStorageError.corruptRow(column: "device_lists") }
+        return list
     }
 
     public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws {

@@ -5,7 +5,7 @@ import PostgresNIO
 /// server processes starting at once serialise on an advisory lock.
 enum PostgresSchema {
     /// Schema version recorded in `parley_schema`; later versions add statements, never edit these.
-    static let version: Int64 = 2
+    static let version: Int64 = 3
 
     /// Arbitrary constant naming the advisory lock held while the schema is created.
     static let advisoryLock: Int64 = 0x5061_726C_6579_0001
@@ -66,6 +66,23 @@ enum PostgresSchema {
         // Version 2: a send counts the sender device's messages in each recipient mailbox
         // (Specs/server-api.md §4: per-sender quota).
         "CREATE INDEX IF NOT EXISTS messages_sender ON messages(user_id, device, sender_user, sender_device)",
+        // Version 3: removed devices' identity keys (never added to their user again) and each
+        // account's newest signed device list (Specs/server-api.md §5.2).
+        """
+        CREATE TABLE IF NOT EXISTS removed_devices (
+            user_id TEXT NOT NULL,
+            identity_key BYTEA NOT NULL,
+            PRIMARY KEY (user_id, identity_key)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS device_lists (
+            user_id TEXT PRIMARY KEY REFERENCES accounts(user_id) ON DELETE CASCADE,
+            version BIGINT NOT NULL,
+            devices BYTEA NOT NULL,
+            signature BYTEA NOT NULL
+        )
+        """,
         "INSERT INTO parley_schema (version) VALUES (\(version)) ON CONFLICT DO NOTHING",
     ]
 }

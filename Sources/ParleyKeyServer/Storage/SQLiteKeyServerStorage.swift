@@ -69,13 +69,16 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         try pool.close()
     }
 
-    public func createAccount(user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord) async throws {
+    public func createAccount(
+        user: UserID, accountKey: Ed25519.PublicKey, device: DeviceRecord, deviceList: SignedDeviceList?
+    ) async throws {
         try await writes.write { db in
             try db.execute(
                 sql: "INSERT INTO accounts (user, account_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 arguments: [user.rawValue, Data(accountKey.rawRepresentation)])
             guard db.changesCount == 1 else { throw DirectoryError.userTaken }
             try Self.insert(device, user: user, db: db)
+            if let deviceList { try Self.store(deviceList, db: db) }
         }
     }
 
@@ -90,7 +93,8 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
                 db, sql: "SELECT id, identity_key, certificate FROM devices WHERE user = ? ORDER BY id",
                 arguments: [user.rawValue]
             ).map(Self.deviceRecord)
-            return AccountRecord(user: user, accountKey: accountKey, devices: devices)
+            return AccountRecord(
+                user: user, accountKey: accountKey, devices: devices, deviceList: try Self.deviceList(of: user, db: db))
         }
     }
 
@@ -107,20 +111,36 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         return key
     }
 
-    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) async throws {
+    public func addDevice(
+        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?
+    ) async throws {
         try await writes.write { db in
             guard try Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) else {
                 throw DirectoryError.unknownUser
             }
             guard try !Self.exists(db, "SELECT 1 FROM devices WHERE user = ? AND id = ?", [user.rawValue, Int64(device.id)])
             else { throw DirectoryError.deviceTaken }
+            guard
+                try !Self.exists(
+                    db, "SELECT 1 FROM removed_devices WHERE user = ? AND identity_key = ?",
+                    [user.rawValue, Data(device.identityKey.rawRepresentation)])
+            else { throw DirectoryError.deviceRemoved }
             try Self.insert(device, user: user, db: db)
             if let signedPreKey { try Self.update(signedPreKey, of: DeviceAddress(user: user, device: device.id), db: db) }
+            if let deviceList { try Self.replace(with: deviceList, db: db) }
         }
     }
 
     public func removeDevice(_ address: DeviceAddress) async throws {
         try await writes.write { db in
+            // The tombstone first, from the row about to go: nothing is remembered for a device
+            // that is not there.
+            try db.execute(
+                sql: """
+                    INSERT INTO removed_devices (user, identity_key)
+                        SELECT user, identity_key FROM devices WHERE user = ? AND id = ? ON CONFLICT DO NOTHING
+                    """,
+                arguments: Self.arguments(address))
             // Prekeys and messages go with it (ON DELETE CASCADE).
             try db.execute(
                 sql: "DELETE FROM devices WHERE user = ? AND id = ?", arguments: Self.arguments(address))
@@ -132,6 +152,54 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         }
         // After the commit: from here on the device's requests fail authentication.
         state.identityKeys.invalidate(address)
+    }
+
+    public func setDeviceList(_ list: SignedDeviceList, signedBy accountKey: Ed25519.PublicKey) async throws {
+        try await writes.write { db in
+            guard
+                try Self.exists(
+                    db, "SELECT 1 FROM accounts WHERE user = ? AND account_key = ?",
+                    [list.user.rawValue, Data(accountKey.rawRepresentation)])
+            else { throw DirectoryError.unknownUser }
+            try Self.replace(with: list, db: db)
+        }
+    }
+
+    /// Checks `list` against the stored one and the registered devices, then stores it.
+    private static func replace(with list: SignedDeviceList, db: Database) throws {
+        let stored = try Int64.fetchOne(
+            db, sql: "SELECT version FROM device_lists WHERE user = ?", arguments: [list.user.rawValue])
+        try DeviceListRules.check(list, storedVersion: stored.map { UInt64(clamping: $0) }) { id in
+            try Data.fetchOne(
+                db, sql: "SELECT identity_key FROM devices WHERE user = ? AND id = ?",
+                arguments: [list.user.rawValue, Int64(id)]
+            ).flatMap { try? Ed25519.PublicKey(rawRepresentation: Array($0)) }
+        }
+        try store(list, db: db)
+    }
+
+    private static func store(_ list: SignedDeviceList, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO device_lists (user, version, devices, signature) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (user) DO UPDATE SET
+                        version = excluded.version, devices = excluded.devices, signature = excluded.signature
+                """,
+            arguments: [
+                list.user.rawValue, Int64(list.version), Data(DeviceListRules.storedDevices(list)), Data(list.signature),
+            ])
+    }
+
+    private static func deviceList(of user: UserID, db: Database) throws -> SignedDeviceList? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT version, devices, signature FROM device_lists WHERE user = ?", arguments: [user.rawValue])
+        else { return nil }
+        guard
+            let list = DeviceListRules.storedList(
+                user: user, version: row["version"], devices: try bytes(row, "devices"), signature: try bytes(row, "signature"))
+        else { throw SQLiteStorageError.corruptRow(column: "device_lists") }
+        return list
     }
 
     public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws {

@@ -101,6 +101,24 @@ enum SQLiteSchema {
                     END;
                     """)
         }
+        // Removed devices' identity keys (never added to their user again) and each account's
+        // newest signed device list (Specs/server-api.md §5.2).
+        migrator.registerMigration("v5") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE removed_devices (
+                        user TEXT NOT NULL,
+                        identity_key BLOB NOT NULL,
+                        PRIMARY KEY (user, identity_key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE device_lists (
+                        user TEXT PRIMARY KEY NOT NULL REFERENCES accounts(user) ON DELETE CASCADE,
+                        version INTEGER NOT NULL,
+                        devices BLOB NOT NULL,
+                        signature BLOB NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -25,17 +25,22 @@ public struct CreateAccountRequest: Codable, Sendable {
     public let user: String
     public let accountKey: String
     public let device: DeviceJSON
+    /// The account's first signed device list (version 1, naming `device`); a client uses an
+    /// account only once it has one.
+    public let deviceList: DeviceListJSON?
 
-    public init(user: String, accountKey: String, device: DeviceJSON) {
+    public init(user: String, accountKey: String, device: DeviceJSON, deviceList: DeviceListJSON? = nil) {
         self.user = user
         self.accountKey = accountKey
         self.device = device
+        self.deviceList = deviceList
     }
 
     enum CodingKeys: String, CodingKey {
         case user
         case accountKey = "account_key"
         case device
+        case deviceList = "device_list"
     }
 }
 
@@ -48,15 +53,19 @@ public struct AddDeviceRequest: Codable, Sendable {
     public let linkProof: String?
     /// The new device's first signed prekey, so that it can be reached before it first syncs.
     public let signedPreKey: SignedPreKeyRequest?
+    /// The account's next signed device list, naming the new device, stored with it.
+    public let deviceList: DeviceListJSON?
 
     public init(
-        id: UInt32, identityKey: String, certificate: String, linkProof: String?, signedPreKey: SignedPreKeyRequest? = nil
+        id: UInt32, identityKey: String, certificate: String, linkProof: String?, signedPreKey: SignedPreKeyRequest? = nil,
+        deviceList: DeviceListJSON? = nil
     ) {
         self.id = id
         self.identityKey = identityKey
         self.certificate = certificate
         self.linkProof = linkProof
         self.signedPreKey = signedPreKey
+        self.deviceList = deviceList
     }
 
     enum CodingKeys: String, CodingKey {
@@ -65,6 +74,7 @@ public struct AddDeviceRequest: Codable, Sendable {
         case certificate
         case linkProof = "link_proof"
         case signedPreKey = "signed_prekey"
+        case deviceList = "device_list"
     }
 
     /// The device part of the body.
@@ -76,17 +86,21 @@ public struct DeviceListResponse: Codable, Sendable {
     public let user: String
     public let accountKey: String
     public let devices: [DeviceJSON]
+    /// The newest device list the account key signed, absent when the account has none.
+    public let deviceList: DeviceListJSON?
 
-    public init(user: String, accountKey: String, devices: [DeviceJSON]) {
+    public init(user: String, accountKey: String, devices: [DeviceJSON], deviceList: DeviceListJSON? = nil) {
         self.user = user
         self.accountKey = accountKey
         self.devices = devices
+        self.deviceList = deviceList
     }
 
     enum CodingKeys: String, CodingKey {
         case user
         case accountKey = "account_key"
         case devices
+        case deviceList = "device_list"
     }
 }
 

@@ -16,12 +16,37 @@ public struct Contact: Codable, Sendable, Equatable {
     /// The pinned Ed25519 account key.
     public var accountKey: [UInt8]?
     public var trust: TrustState
+    /// The newest signed device list seen under ``accountKey`` (nil until one was seen, and again
+    /// after a new account key is accepted).
+    public var deviceList: DeviceListPin?
 
-    public init(user: String, displayName: String? = nil, accountKey: [UInt8]? = nil, trust: TrustState = .unverified) {
+    public init(
+        user: String, displayName: String? = nil, accountKey: [UInt8]? = nil, trust: TrustState = .unverified,
+        deviceList: DeviceListPin? = nil
+    ) {
         self.user = user
         self.displayName = displayName
         self.accountKey = accountKey
         self.trust = trust
+        self.deviceList = deviceList
+    }
+}
+
+/// What a client remembers of a contact's signed device lists, so that a server can neither
+/// show it an older list nor bring back a device the contact removed (Specs/client.md, "Device
+/// lists").
+public struct DeviceListPin: Codable, Sendable, Equatable {
+    /// The highest list version seen.
+    public var version: UInt64
+    /// The identity keys that list names.
+    public var keys: [[UInt8]]
+    /// Identity keys that were in an earlier list and left a later one: never accepted again.
+    public var removedKeys: [[UInt8]]
+
+    public init(version: UInt64, keys: [[UInt8]], removedKeys: [[UInt8]] = []) {
+        self.version = version
+        self.keys = keys
+        self.removedKeys = removedKeys
     }
 }
 

@@ -281,7 +281,10 @@ struct ClientBehaviourTests {
             try await bob.server.addDevice(
                 AddDeviceRequest(
                     id: 2, identityKey: bob.server.base64(code.identityKey.rawRepresentation),
-                    certificate: bob.server.base64(certificate), linkProof: bob.server.base64(code.proof)))
+                    certificate: bob.server.base64(certificate), linkProof: bob.server.base64(code.proof),
+                    deviceList: DeviceListJSON(
+                        try await bob.nextDeviceList(
+                            signedBy: accountKey, adding: SignedDeviceList.Entry(id: 2, identityKey: code.identityKey)))))
             let confirmation = LinkConfirmation.body(
                 secret: code.secret, user: bobUser, device: 2, accountKey: accountKey.publicKey)
             _ = try await bob.server.send([OutgoingMessageJSON(user: "bob", device: 2, body: bob.server.base64(confirmation))])

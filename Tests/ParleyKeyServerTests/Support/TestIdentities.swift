@@ -39,6 +39,15 @@ struct TestDevice: Sendable {
         ["id": Int(id), "identity_key": b64(key.publicKey.rawRepresentation), "certificate": b64(certificate)]
     }
 
+    /// The `POST /v1/devices` body with which an existing device of the user registers this one:
+    /// the device and its own link proof.
+    func linkJSON() throws -> [String: Any] {
+        var body = json
+        body["link_proof"] = b64(
+            key.signature(for: DeviceLinkProof.signedMessage(user: try UserID(user), device: id, identityKey: key.publicKey)))
+        return body
+    }
+
     /// A signed prekey body `{key, signature}` signed by this device, with the key.
     func signedPreKey() -> (body: [String: Any], key: X25519.PublicKey) {
         let spk = X25519.PrivateKey(random: SystemRandomSource()).publicKey
