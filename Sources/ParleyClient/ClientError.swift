@@ -31,6 +31,9 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The server's device list for the user is not one the user's account key signed, is older
     /// than one seen before, or brings back a device the user removed: it is not used.
     case untrustedDeviceList(String)
+    /// The server shows another account key for this device's own account than the one pinned
+    /// when the device was set up: messages from and copies to this account's other devices stop.
+    case ownAccountKeyChanged
     /// The user has no certified device to send to.
     case noDevices(String)
     /// Not a link code printed by `parley link` on a new device.
@@ -81,6 +84,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidCertificate(let user): "The server sent device keys for \(user) that \(user)'s account key did not sign."
         case .untrustedDeviceList(let user):
             "The server sent a list of \(user)'s devices that \(user)'s account did not sign, that is older than one seen before, or that brings back a removed device; it is not used."
+        case .ownAccountKeyChanged:
+            "The server shows another account key for your own account than the one this device was set up with, so messages from and copies to your other devices are refused; someone may control your account on the server (a new account under your name, or a server that lies)."
         case .noDevices(let user): "\(user) has no devices to send to."
         case .invalidLinkCode: "That is not a link code printed by `parley init --link` on a new device."
         case .notRegistered: "This device is not registered yet; run `parley link CODE` on your primary device first."

@@ -7,7 +7,7 @@ import Testing
         let errors: [ClientError] = [
             .storeNotFound("/tmp/x"), .wrongPassphrase, .serverUnreachable("http://127.0.0.1:1"),
             .unknownUser("bob"), .safetyNumberChanged("bob"), .invalidLinkCode, .linkNotConfirmed, .linkConfirmationMismatch,
-            .invalidBackup,
+            .invalidBackup, .untrustedDeviceList("bob"), .ownAccountKeyChanged,
         ]
         for error in errors {
             let text = error.description

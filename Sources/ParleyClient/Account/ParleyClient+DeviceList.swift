@@ -57,3 +57,20 @@ extension ParleyClient {
         return try await verifiedDevices(of: user, requireTrusted: true)
     }
 }
+
+extension ParleyClient {
+    /// Whether the server shows another account key for this account than the pinned one
+    /// (fetched now; the contact is marked changed when it does). Other failures count as no:
+    /// they surface where the list is used.
+    func ownAccountKeyChanged() async -> Bool {
+        deviceListCache[user] = nil
+        do {
+            _ = try await verifiedDevices(of: user, requireTrusted: true)
+            return false
+        } catch ClientError.ownAccountKeyChanged {
+            return true
+        } catch {
+            return false
+        }
+    }
+}

@@ -19,6 +19,7 @@ extension ParleyClient {
         try await completeLinkIfNeeded()
         try await maintainPreKeys()
         var events: [ClientEvent] = []
+        if await ownAccountKeyChanged() { events.append(.warning(ClientError.ownAccountKeyChanged.description)) }
         do {
             try await pruneDeviceList()
         } catch {
@@ -99,6 +100,11 @@ extension ParleyClient {
         }
         guard let certified = list.devices[sender.device] else {
             return [.undecryptable(sender: sender, reason: "the sending device is not certified by \(sender.user)")]
+        }
+        // "Sent from my other device" under an account key this device never accepted: whoever
+        // holds that key could make messages appear as one's own in any conversation.
+        if sender.user == user, try await trustChanged(user) {
+            return [.undecryptable(sender: sender, reason: ClientError.ownAccountKeyChanged.description)]
         }
         let ownUser = user
         // The sender binding is decided inside the store's receiving transaction: only a session

@@ -26,14 +26,21 @@ extension ParleyClient {
         try await completeLinkIfNeeded()
         defer { deviceListCache = [:] }
         let theirs = try await verifiedDevices(of: user, requireTrusted: true)
-        let ours = try await verifiedDevices(of: self.user, requireTrusted: true)
+        // With this account's own key changed on the server, copies to "our" other devices would
+        // go to devices that key certified: none are sent (sync says so on every run).
+        let ours: VerifiedDeviceList?
+        do {
+            ours = try await verifiedDevices(of: self.user, requireTrusted: true)
+        } catch ClientError.ownAccountKeyChanged {
+            ours = nil
+        }
         let sentAt = now()
         let payload = try makePayload(body, sentAt: sentAt, syncedTo: nil)
         let encoded = payload.encode()
         let recipients = try await ensureSessions(with: theirs)
         guard !recipients.isEmpty else { throw ClientError.noDevices(user) }
         var envelopes = recipients.map { OutgoingPlaintext(encoded, to: $0) }
-        if user != self.user {
+        if user != self.user, let ours {
             let copy = try makePayload(body, sentAt: sentAt, syncedTo: recipient, id: payload.id).encode()
             envelopes += try await ensureSessions(with: ours).filter { $0 != self.address }.map {
                 OutgoingPlaintext(copy, to: $0)

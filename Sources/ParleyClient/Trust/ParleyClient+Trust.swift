@@ -19,8 +19,8 @@ extension ParleyClient {
     /// same way: an older list, or one that brings back a removed device, is refused). A changed
     /// account key marks the contact ``TrustState/changed``.
     /// - Parameter requireTrusted: throw ``ClientError/safetyNumberChanged(_:)`` for a changed
-    ///   key (for sending); false returns the list anyway (for showing incoming messages with a
-    ///   warning).
+    ///   key (``ClientError/ownAccountKeyChanged`` for this account's own), for sending; false
+    ///   returns the list anyway (for showing incoming messages with a warning).
     /// - Throws: ``ClientError/untrustedDeviceList(_:)`` for a list the pin refuses (under the
     ///   pinned account key), the errors of ``VerifiedDeviceList/init(_:for:)``.
     func verifiedDevices(of user: String, requireTrusted: Bool) async throws -> VerifiedDeviceList {
@@ -31,7 +31,9 @@ extension ParleyClient {
             list = try await fetchAndPinDevices(of: user)
             deviceListCache[user] = list
         }
-        if requireTrusted, try await trustChanged(user) { throw ClientError.safetyNumberChanged(user) }
+        if requireTrusted, try await trustChanged(user) {
+            throw user == self.user ? ClientError.ownAccountKeyChanged : ClientError.safetyNumberChanged(user)
+        }
         return list
     }
 
@@ -86,9 +88,13 @@ extension ParleyClient {
     /// Marks the number's user verified, pinning exactly the account key `number` was computed
     /// from (also accepting a changed key), not whatever the server shows now: a server or proxy
     /// that answers differently after the number was shown cannot get its own key verified.
-    /// Call after comparing `number` (from ``safetyNumber(with:)``) with the contact.
+    /// Call after comparing `number` (from ``safetyNumber(with:)``) with the contact. This
+    /// account's own user is refused (``ClientError/ownAccountKeyChanged``): its key is pinned
+    /// when the device is set up and never replaced.
     public func verify(_ number: SafetyNumber) async throws {
         let user = number.remoteUser.rawValue
+        // This account's own key is pinned at set-up and never replaced (Specs/client.md).
+        guard user != self.user else { throw ClientError.ownAccountKeyChanged }
         deviceListCache[user] = nil
         let key = number.remoteKey.rawRepresentation
         var contact = try await store.contact(user) ?? Contact(user: user)
