@@ -60,6 +60,7 @@ let serverTargets: [Target] = [
         dependencies: [
             "ParleyCrypto", "ParleyServerAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -11,6 +11,9 @@ public enum RequestSignature {
     public static let timestampHeader = "Parley-Timestamp"
     /// Header with the base64 signature.
     public static let signatureHeader = "Parley-Signature"
+    /// Header of an attachment upload with the body's SHA-256 in lowercase hex: the server
+    /// verifies the signature over it before reading the body, then checks the body against it.
+    public static let contentDigestHeader = "Parley-Content-SHA256"
 
     /// The exact string a device signs for one request.
     /// - Parameters:

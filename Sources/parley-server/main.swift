@@ -30,6 +30,22 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "Days an attachment is kept (env PARLEY_ATTACHMENT_TTL_DAYS; default 30).")
     var attachmentTTLDays: Int?
 
+    @Option(help: "Attachment bytes one device may upload per day (env PARLEY_ATTACHMENT_BYTES_PER_DAY; default 1073741824).")
+    var attachmentBytesPerDay: Int?
+
+    @Option(help: "Attachment uploads in progress at once, all devices (env PARLEY_MAX_CONCURRENT_UPLOADS; default 32).")
+    var maxConcurrentUploads: Int?
+
+    @Option(
+        help: "Attachment uploads in progress at once per device (env PARLEY_MAX_CONCURRENT_UPLOADS_PER_DEVICE; default 2).")
+    var maxConcurrentUploadsPerDevice: Int?
+
+    @Option(help: "Slowest accepted upload in bytes per second (env PARLEY_MIN_UPLOAD_RATE; default 8192).")
+    var minUploadRate: Int?
+
+    @Option(help: "Seconds an upload may take before the minimum rate applies (env PARLEY_UPLOAD_GRACE_SECONDS; default 30).")
+    var uploadGraceSeconds: Int?
+
     @Option(help: "Largest message body in bytes (env PARLEY_MAX_MESSAGE_BYTES; default 262144).")
     var maxMessageBytes: Int?
 
@@ -85,6 +101,21 @@ struct ParleyServer: AsyncParsableCommand {
         }
         if let value = try positive(attachmentTTLDays, "PARLEY_ATTACHMENT_TTL_DAYS", environment) {
             limits.attachmentTTLMilliseconds = Int64(value) * 24 * 3600 * 1000
+        }
+        if let value = try positive(attachmentBytesPerDay, "PARLEY_ATTACHMENT_BYTES_PER_DAY", environment) {
+            limits.attachmentBytesPerDay = Int64(value)
+        }
+        if let value = try positive(maxConcurrentUploads, "PARLEY_MAX_CONCURRENT_UPLOADS", environment) {
+            limits.maxConcurrentUploads = value
+        }
+        if let value = try positive(maxConcurrentUploadsPerDevice, "PARLEY_MAX_CONCURRENT_UPLOADS_PER_DEVICE", environment) {
+            limits.maxConcurrentUploadsPerDevice = value
+        }
+        if let value = try positive(minUploadRate, "PARLEY_MIN_UPLOAD_RATE", environment) {
+            limits.minUploadBytesPerSecond = value
+        }
+        if let value = try positive(uploadGraceSeconds, "PARLEY_UPLOAD_GRACE_SECONDS", environment) {
+            limits.uploadGraceMilliseconds = Int64(value) * 1000
         }
         if let value = try positive(claimBurst, "PARLEY_CLAIM_BURST", environment) { limits.claimRate.capacity = value }
         if let value = try positive(claimPerMinute, "PARLEY_CLAIM_PER_MINUTE", environment) {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ParleyCrypto
 import Testing
 
 @testable import ParleyKeyServer
@@ -71,7 +72,8 @@ struct AttachmentTests {
         let chunks = (0..<8).map { _ in ByteBuffer(bytes: Self.payload(1000)) }
         let body = RequestBody(asyncSequence: ChunkSequence(chunks: chunks))
         await #expect(throws: ServerError.bodyTooLarge(limit: 5000)) {
-            try await store.receive(body, limit: 5000, context: LoggerContext(source: LoggerSource()))
+            try await store.receive(
+                body, limit: 5000, minimumRate: 1, graceMilliseconds: 60_000, context: LoggerContext(source: LoggerSource()))
         }
         #expect(Self.files(in: data).parts.isEmpty)
     }
@@ -129,7 +131,9 @@ struct AttachmentTests {
             #expect(forged.errorCode == "auth_bad_signature")
             let unsigned = try await api.call(.put, "/v1/attachments", raw: bytes)
             #expect(unsigned.errorCode == "auth_required")
-            // A signature over other bytes than those sent: streamed to disk, then rejected and deleted.
+            // A signature over other bytes than those sent, naming the digest it covers: the
+            // body does not have it (refused while streaming, and deleted); naming the digest of
+            // the bytes sent: the signature does not verify, and nothing is read.
             let stamp = api.clock.now()
             let input = RequestSignature.signingInput(
                 method: "PUT", pathWithQuery: "/v1/attachments", timestamp: String(stamp), body: Self.payload(10))
@@ -137,8 +141,14 @@ struct AttachmentTests {
             headers[HTTPField.Name("Parley-Device")!] = alice.address
             headers[HTTPField.Name("Parley-Timestamp")!] = String(stamp)
             headers[HTTPField.Name("Parley-Signature")!] = b64(alice.key.signature(for: input))
+            let digestName = HTTPField.Name(RequestSignature.contentDigestHeader)!
+            headers[digestName] = Hex.encode(SHA256.hash(Self.payload(10)))
             let swapped = try await api.send(.put, "/v1/attachments", headers: headers, body: bytes)
-            #expect(swapped.errorCode == "auth_bad_signature")
+            #expect(swapped.errorCode == "digest_mismatch")
+            headers[HTTPField.Name("Parley-Timestamp")!] = String(stamp + 1)
+            headers[digestName] = Hex.encode(SHA256.hash(bytes))
+            let claimed = try await api.send(.put, "/v1/attachments", headers: headers, body: bytes)
+            #expect(claimed.errorCode == "auth_bad_signature")
             #expect(Self.files(in: data).attachments.isEmpty)
             #expect(Self.files(in: data).parts.isEmpty)
         }

@@ -20,6 +20,8 @@ extension KeyServerConnection {
         request.method = .PUT
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         sign(&request, pathWithQuery: "/v1/attachments", bodyDigest: digest)
+        // The server checks the signature over this digest before it reads the body.
+        request.headers.add(name: RequestSignature.contentDigestHeader, value: Hex.encode(digest))
         let chunks = FileChunks(handle: handle, chunkBytes: Self.uploadChunkBytes, total: size, progress: progress)
         request.body = .stream(chunks, length: .known(size))
         let response = try await send(request)

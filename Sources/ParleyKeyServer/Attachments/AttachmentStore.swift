@@ -34,19 +34,29 @@ struct AttachmentStore: Sendable {
     }
 
     /// Streams `body` into a new part file, hashing and counting as it goes; never holds it whole.
-    /// - Throws: ``ServerError/bodyTooLarge(limit:)`` past `limit` bytes (the part file is deleted),
-    ///   or a file-system error.
-    func receive(_ body: RequestBody, limit: Int, context: some RequestContext) async throws -> Received {
+    /// - Parameters:
+    ///   - limit: the most bytes accepted.
+    ///   - minimumRate: the slowest accepted average, in bytes per second, checked at each chunk
+    ///     once `graceMilliseconds` passed since the first read.
+    /// - Throws: ``ServerError/bodyTooLarge(limit:)`` past `limit` bytes,
+    ///   ``ServerError/uploadTooSlow`` below the rate (the part file is deleted either way), or a
+    ///   file-system error.
+    func receive(
+        _ body: RequestBody, limit: Int, minimumRate: Int, graceMilliseconds: Int64, context: some RequestContext
+    ) async throws -> Received {
         try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
         let partPath = incoming.appendingPathComponent("\(AttachmentID(random: SystemRandomSource())).part").path
         let progress = UploadProgress()
+        let contents = HashingBody(
+            base: body, limit: limit, minimumRate: minimumRate, grace: .milliseconds(graceMilliseconds), progress: progress)
         do {
-            try await fileIO.writeFile(
-                contents: HashingBody(base: body, limit: limit, progress: progress), path: partPath, context: context)
+            try await fileIO.writeFile(contents: contents, path: partPath, context: context)
         } catch {
             discard(partPath)
-            // The file writer wraps what the body sequence threw; the limit keeps its own answer.
+            // The file writer wraps what the body sequence threw; the limit and the rate keep
+            // their own answers.
             if progress.count > limit { throw ServerError.bodyTooLarge(limit: limit) }
+            if progress.tooSlow { throw ServerError.uploadTooSlow }
             throw error
         }
         return Received(partPath: partPath, byteCount: progress.count, digest: progress.hasher.finalize())
@@ -102,6 +112,8 @@ struct AttachmentStore: Sendable {
 final class UploadProgress {
     var count = 0
     var hasher = SHA256.Hasher()
+    /// Set when the upload fell below the minimum rate.
+    var tooSlow = false
 }
 
 /// A request body that counts and hashes each chunk as the file writer pulls it.
@@ -110,23 +122,37 @@ struct HashingBody: AsyncSequence {
 
     let base: RequestBody
     let limit: Int
+    let minimumRate: Int
+    let grace: Duration
     let progress: UploadProgress
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: RequestBody.AsyncIterator
-        let limit: Int
-        let progress: UploadProgress
+        let body: HashingBody
+        var startedAt: ContinuousClock.Instant?
 
         mutating func next() async throws -> ByteBuffer? {
+            let start = startedAt ?? ContinuousClock.now
+            startedAt = start
             guard let buffer = try await base.next() else { return nil }
+            let progress = body.progress
             progress.count += buffer.readableBytes
-            guard progress.count <= limit else { throw ServerError.bodyTooLarge(limit: limit) }
+            guard progress.count <= body.limit else { throw ServerError.bodyTooLarge(limit: body.limit) }
+            // Measured on the server's own monotonic clock: a trickling client cannot stretch it.
+            let elapsed = ContinuousClock.now - start
+            if elapsed > body.grace {
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                if Double(progress.count) < Double(body.minimumRate) * seconds {
+                    progress.tooSlow = true
+                    throw ServerError.uploadTooSlow
+                }
+            }
             buffer.withUnsafeReadableBytes { progress.hasher.update($0) }
             return buffer
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), limit: limit, progress: progress)
+        AsyncIterator(base: base.makeAsyncIterator(), body: self)
     }
 }

@@ -51,6 +51,23 @@ public struct ServerLimits: Sendable, Equatable {
     /// How long an attachment is kept after upload, in milliseconds: 30 days, like messages (the
     /// message that names it expires then too).
     public var attachmentTTLMilliseconds: Int64 = 30 * 24 * 3600 * 1000
+    /// Attachment bytes one device may upload per day: 1 GiB as a burst, regained evenly over a
+    /// day (`--attachment-bytes-per-day`, `PARLEY_ATTACHMENT_BYTES_PER_DAY`). Ten 100 MiB videos a
+    /// day; with the 30-day TTL one device holds at most about 31 GiB of the disk.
+    public var attachmentBytesPerDay: Int64 = 1 << 30
+    /// Uploads in progress at once, all devices together: 32 (`--max-concurrent-uploads`). Each
+    /// holds a connection, a part file and a file writer; past it uploads get `429` at once.
+    public var maxConcurrentUploads = 32
+    /// Uploads in progress at once per device: 2 (`--max-concurrent-uploads-per-device`).
+    public var maxConcurrentUploadsPerDevice = 2
+    /// Slowest accepted upload, in bytes per second averaged since its start, checked once
+    /// ``uploadGraceMilliseconds`` passed: 8 KiB/s (`--min-upload-rate`). A client that trickles
+    /// a body to hold a connection and a part file gets `408 upload_too_slow`; 100 MiB still has
+    /// over three hours at that rate.
+    public var minUploadBytesPerSecond = 8 * 1024
+    /// Time an upload may take before ``minUploadBytesPerSecond`` applies: 30 s
+    /// (`--upload-grace-seconds`).
+    public var uploadGraceMilliseconds: Int64 = 30_000
 
     /// The defaults above.
     public init() {}

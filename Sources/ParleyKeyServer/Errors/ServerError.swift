@@ -36,6 +36,8 @@ public enum ServerError: Error, Sendable, Equatable {
     case invalidParameter(name: String)
     /// An empty message body.
     case emptyMessage
+    /// An attachment body whose SHA-256 is not the one its `Parley-Content-SHA256` header named.
+    case digestMismatch
     // 401
     /// No or malformed `Parley-Device` / `Parley-Timestamp` / `Parley-Signature` headers.
     case authenticationRequired
@@ -56,6 +58,12 @@ public enum ServerError: Error, Sendable, Equatable {
     case unknownDevice
     /// No such attachment, or it expired.
     case unknownAttachment
+    // 408
+    /// An upload that arrived slower than the minimum rate.
+    case uploadTooSlow
+    // 411
+    /// An attachment upload without a `Content-Length`.
+    case lengthRequired
     // 409
     /// The user id is registered already.
     case userTaken
@@ -90,11 +98,13 @@ public enum ServerError: Error, Sendable, Equatable {
         switch self {
         case .malformedJSON, .invalidUserID, .invalidBase64, .invalidKey, .invalidCertificate, .invalidSignature,
             .invalidLinkProof, .linkProofRequired, .invalidDeviceList,
-            .deviceMismatch, .tooManyKeys, .tooManyItems, .invalidParameter, .emptyMessage:
+            .deviceMismatch, .tooManyKeys, .tooManyItems, .invalidParameter, .emptyMessage, .digestMismatch:
             .badRequest
         case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:
             .unauthorized
         case .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment: .notFound
+        case .uploadTooSlow: .requestTimeout
+        case .lengthRequired: .lengthRequired
         case .userTaken, .deviceTaken, .preKeyLimit, .mailboxFull, .senderQuota, .deviceRemoved, .staleDeviceList,
             .deviceListMismatch:
             .conflict
@@ -121,6 +131,9 @@ public enum ServerError: Error, Sendable, Equatable {
         case .tooManyItems: "too_many_items"
         case .invalidParameter: "invalid_parameter"
         case .emptyMessage: "empty_message"
+        case .digestMismatch: "digest_mismatch"
+        case .uploadTooSlow: "upload_too_slow"
+        case .lengthRequired: "length_required"
         case .authenticationRequired: "auth_required"
         case .unknownCallingDevice: "auth_unknown_device"
         case .badSignature: "auth_bad_signature"
@@ -164,6 +177,9 @@ public enum ServerError: Error, Sendable, Equatable {
         case .tooManyItems(let limit): "At most \(limit) items per call."
         case .invalidParameter(let name): "Parameter '\(name)' is malformed or out of range."
         case .emptyMessage: "A message body must not be empty."
+        case .digestMismatch: "The attachment body does not have the SHA-256 its Parley-Content-SHA256 header names."
+        case .uploadTooSlow: "The upload arrived slower than the server's minimum rate."
+        case .lengthRequired: "An attachment upload must declare its Content-Length."
         case .authenticationRequired: "The request must carry Parley-Device, Parley-Timestamp and Parley-Signature."
         case .unknownCallingDevice: "Authentication failed: unknown device."
         case .badSignature: "Authentication failed: bad signature."

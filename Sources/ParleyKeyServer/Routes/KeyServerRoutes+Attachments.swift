@@ -1,19 +1,33 @@
+import HTTPTypes
 import Hummingbird
+import ParleyCrypto
 
 extension KeyServerRoutes {
-    /// `PUT /v1/attachments`: streams the body to a file, then checks the signature over the
-    /// SHA-256 computed while streaming; only a verified upload is kept (Specs/server-api.md §5.5).
+    /// `PUT /v1/attachments`: checks the headers, the declared length and the signature over the
+    /// declared SHA-256 (`Parley-Content-SHA256`) before reading any of the body, admits the upload
+    /// (concurrency and byte budget), then streams the body to a file, hashing it; only a body
+    /// with the declared digest is kept (Specs/server-api.md §5.5).
     func uploadAttachment(_ request: Request, context: some RequestContext) async throws -> Response {
-        // Headers, timestamp and device first: an unauthenticated client streams nothing to disk.
         let pending = try await authenticator.prepare(request)
         let limit = limits.maxAttachmentBytes
-        if let declared = request.headers[.contentLength], let length = Int(declared), length > limit {
-            throw ServerError.bodyTooLarge(limit: limit)
+        guard let lengthText = request.headers[.contentLength], let length = Self.decimalInt64(lengthText) else {
+            throw ServerError.lengthRequired
         }
-        let received = try await attachments.receive(request.body, limit: limit, context: context)
+        guard length <= Int64(limit) else { throw ServerError.bodyTooLarge(limit: limit) }
+        guard let digestName = HTTPField.Name(RequestSignature.contentDigestHeader),
+            let digestText = request.headers[digestName], digestText.utf8.count == 64,
+            let declared = Hex.decode(digestText), digestText == Hex.encode(declared)
+        else { throw ServerError.invalidParameter(name: RequestSignature.contentDigestHeader) }
+        // An unauthenticated client is turned away here, before it can put a byte on the disk.
+        let caller = try await authenticator.finish(pending, bodyDigest: declared)
+        let ticket = try uploadGate.admit(caller.address, bytes: length, now: clock.now())
+        defer { uploadGate.release(ticket) }
+        let received = try await attachments.receive(
+            request.body, limit: Int(length), minimumRate: limits.minUploadBytesPerSecond,
+            graceMilliseconds: limits.uploadGraceMilliseconds, context: context)
         let id: AttachmentID
         do {
-            _ = try await authenticator.finish(pending, bodyDigest: received.digest)
+            guard received.digest == declared else { throw ServerError.digestMismatch }
             id = try attachments.commit(received, createdAt: clock.now())
         } catch {
             attachments.discard(received.partPath)

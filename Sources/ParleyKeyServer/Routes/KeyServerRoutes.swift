@@ -18,6 +18,8 @@ struct KeyServerRoutes: Sendable {
     let sendLimiter: RateLimiter
     /// Attachment files.
     let attachments: AttachmentStore
+    /// Concurrent uploads and upload bytes per device.
+    let uploadGate: UploadGate
     /// Push to connected devices.
     let notifier: any MailboxNotifier
 
@@ -26,6 +28,7 @@ struct KeyServerRoutes: Sendable {
         attachments: AttachmentStore, notifier: any MailboxNotifier
     ) {
         self.attachments = attachments
+        uploadGate = UploadGate(limits: limits)
         self.notifier = notifier
         self.storage = storage
         self.limits = limits

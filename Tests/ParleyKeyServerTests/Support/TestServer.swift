@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import ParleyCrypto
 import ParleyKeyServer
 import Testing
 
@@ -60,6 +61,10 @@ struct TestAPI: Sendable {
         headers[HTTPField.Name("Parley-Device")!] = device.address
         headers[HTTPField.Name("Parley-Timestamp")!] = stamp
         headers[HTTPField.Name("Parley-Signature")!] = b64((signer ?? device).key.signature(for: input))
+        // An upload names the digest its signature covers (Specs/server-api.md §5.5).
+        if method == .put, path == "/v1/attachments" {
+            headers[HTTPField.Name(RequestSignature.contentDigestHeader)!] = Hex.encode(SHA256.hash(body))
+        }
         return headers
     }
 
