@@ -12,7 +12,7 @@ extension EncryptedStore {
     ///   secret moved from a schema version 1 store has not been read by name since;
     ///   ``StoreError/integrity(table:)``; a file-system error when `path` cannot be written.
     public func exportBackup(to path: String, passphrase: SecureBytes, limits: Argon2id.Limits = .moderate) async throws {
-        guard passphrase.count > 0, limits.isAccepted else { throw StoreError.invalidPassphraseSettings }
+        guard passphrase.count > 0, limits.isAcceptedForNewKeys else { throw StoreError.invalidPassphraseSettings }
         var history: [StoredMessage] = []
         for conversation in try await conversations() {
             history += try await self.history(conversation: conversation.id, limit: Int.max)

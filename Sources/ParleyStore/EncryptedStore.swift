@@ -39,7 +39,7 @@ public final class EncryptedStore: Sendable {
         limits: Argon2id.Limits = .moderate,
         random: any RandomSource = SystemRandomSource()
     ) async throws -> EncryptedStore {
-        guard passphrase.count > 0, limits.isAccepted else { throw StoreError.invalidPassphraseSettings }
+        guard passphrase.count > 0, limits.isAcceptedForNewKeys else { throw StoreError.invalidPassphraseSettings }
         let pool = try await openPool(path)
         // A file with a header is a store; one without (an interrupted create) is taken over.
         let hasHeader = try await pool.read { db in
@@ -117,19 +117,23 @@ public final class EncryptedStore: Sendable {
         return EncryptedStore(pool: pool, keyring: keyring, identity: identity, random: random, path: path)
     }
 
-    /// Re-wraps the store key under `newPassphrase` (fresh salt; `limits` or the current ones).
-    /// Nothing else is re-encrypted.
+    /// Re-wraps the store key under `newPassphrase` (fresh salt; `limits`, or else the current
+    /// ones raised to ``Argon2id/Limits/floor`` when they are below it). Nothing else is
+    /// re-encrypted.
     ///
-    /// - Throws: ``StoreError/wrongPassphrase`` when `currentPassphrase` is wrong.
+    /// - Throws: ``StoreError/wrongPassphrase`` when `currentPassphrase` is wrong;
+    ///   ``StoreError/invalidPassphraseSettings`` for an empty passphrase or `limits` below the
+    ///   floor (``Argon2id/Limits/isAcceptedForNewKeys``).
     public func changePassphrase(
         from currentPassphrase: SecureBytes, to newPassphrase: SecureBytes, limits: Argon2id.Limits? = nil
     ) async throws {
-        guard newPassphrase.count > 0, limits?.isAccepted ?? true else { throw StoreError.invalidPassphraseSettings }
+        guard newPassphrase.count > 0, limits?.isAcceptedForNewKeys ?? true else { throw StoreError.invalidPassphraseSettings }
         let header = try await pool.read { db in try StoreHeader.read(from: db) }
         let random = self.random
         let newHeader = try await offExecutor { () throws -> StoreHeader in
             let storeKey = try header.unwrap(passphrase: currentPassphrase)
-            return try StoreHeader.wrapping(storeKey, passphrase: newPassphrase, limits: limits ?? header.limits, random: random)
+            let current = header.limits.isAcceptedForNewKeys ? header.limits : Argon2id.Limits.floor
+            return try StoreHeader.wrapping(storeKey, passphrase: newPassphrase, limits: limits ?? current, random: random)
         }
         try await pool.write { db in try newHeader.insert(into: db) }
         // Push the change out of the WAL so that the old wrapped key (which the old passphrase

@@ -29,7 +29,9 @@ struct StoreLifecycleTests {
         await #expect(throws: StoreError.wrongPassphrase) {
             try await store.changePassphrase(from: SecureBytes(copying: Array("wrong".utf8)), to: newPassphrase)
         }
-        try await store.changePassphrase(from: StoreFixtures.passphrase, to: newPassphrase)
+        // Named limits are kept as they are (the testing ones here; without a name they would be
+        // raised to the floor, StoreKeyDerivationFloorTests).
+        try await store.changePassphrase(from: StoreFixtures.passphrase, to: newPassphrase, limits: StoreFixtures.limits)
         try store.close()
         await #expect(throws: StoreError.wrongPassphrase) {
             try await EncryptedStore.open(at: directory.path("a.sqlite"), passphrase: StoreFixtures.passphrase)

@@ -13,10 +13,23 @@ public enum Argon2id {
         public let operations: UInt64
         /// Memory in bytes (libsodium's memlimit).
         public let memoryBytes: UInt64
+        /// Set only by ``minimumForTesting``: the one way to make new keys below ``floor``. Not
+        /// part of equality: limits read from a file equal the named ones with the same numbers.
+        public let isForTestingOnly: Bool
+
+        /// Equal passes and memory.
+        public static func == (lhs: Limits, rhs: Limits) -> Bool {
+            lhs.operations == rhs.operations && lhs.memoryBytes == rhs.memoryBytes
+        }
 
         public init(operations: UInt64, memoryBytes: UInt64) {
+            self.init(operations: operations, memoryBytes: memoryBytes, isForTestingOnly: false)
+        }
+
+        private init(operations: UInt64, memoryBytes: UInt64, isForTestingOnly: Bool) {
             self.operations = operations
             self.memoryBytes = memoryBytes
+            self.isForTestingOnly = isForTestingOnly
         }
 
         /// libsodium's "moderate" limits (3 passes, 256 MiB): the default for stores.
@@ -27,9 +40,16 @@ public enum Argon2id {
             operations: UInt64(crypto_pwhash_opslimit_interactive()),
             memoryBytes: UInt64(crypto_pwhash_memlimit_interactive()))
         /// The smallest limits libsodium accepts (1 pass, 8 KiB). For tests only: offers no
-        /// protection against guessing.
+        /// protection against guessing. The only limits below ``floor`` that
+        /// ``isAcceptedForNewKeys`` lets through (the same numbers made with the public
+        /// initializer are refused).
         public static let minimumForTesting = Limits(
-            operations: UInt64(crypto_pwhash_opslimit_min()), memoryBytes: UInt64(crypto_pwhash_memlimit_min()))
+            operations: UInt64(crypto_pwhash_opslimit_min()), memoryBytes: UInt64(crypto_pwhash_memlimit_min()),
+            isForTestingOnly: true)
+
+        /// The least a new passphrase-derived key may cost: libsodium's ``interactive`` (2
+        /// passes, 64 MiB). Below it a stolen store or backup file is cheap to guess at.
+        public static let floor = interactive
 
         /// The most a stored header or a backup file may ask for (32 passes, 4 GiB). A file
         /// names its own limits, so without a ceiling a crafted file could make opening it
@@ -39,6 +59,13 @@ public enum Argon2id {
         /// True when libsodium supports these limits and they are within ``maximumAccepted``.
         public var isAccepted: Bool {
             isSupported && operations <= Self.maximumAccepted.operations && memoryBytes <= Self.maximumAccepted.memoryBytes
+        }
+
+        /// True when these limits may protect a new key (a new store, a new passphrase, a
+        /// backup): ``isAccepted`` and at least ``floor`` in both passes and memory, or
+        /// ``minimumForTesting``. Existing files are opened with whatever accepted limits they name.
+        public var isAcceptedForNewKeys: Bool {
+            isAccepted && (isForTestingOnly || (operations >= Self.floor.operations && memoryBytes >= Self.floor.memoryBytes))
         }
 
         /// True when libsodium accepts these limits.

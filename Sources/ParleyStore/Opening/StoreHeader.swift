@@ -7,11 +7,14 @@ import ParleyCrypto
 ///
 ///     KEK         = Argon2id(passphrase, salt, limits)
 ///     wrapped_key = nonce (24) || XChaCha20-Poly1305(KEK, store key, AD = "parley-store-key/v1" || salt || limits)
-///     checksum    = BLAKE2b-256 of the other fields (tells corruption from a wrong passphrase)
+///     checksum    = BLAKE2b-256 of the other fields, `format` included (tells corruption from a
+///                   wrong passphrase)
 struct StoreHeader: Sendable {
     static let format: Int64 = 1
     private static let wrapInfo = Array("parley-store-key/v1".utf8)
 
+    /// The header's format as stored (``format`` for a header written now).
+    var storedFormat: Int64 = Self.format
     let salt: [UInt8]
     let limits: Argon2id.Limits
     let wrappedKey: [UInt8]
@@ -62,7 +65,8 @@ struct StoreHeader: Sendable {
 
     private var checksum: [UInt8] {
         let fields =
-            bigEndian(UInt64(Self.format)) + salt + bigEndian(limits.operations) + bigEndian(limits.memoryBytes) + wrappedKey
+            bigEndian(UInt64(bitPattern: storedFormat)) + salt + bigEndian(limits.operations) + bigEndian(limits.memoryBytes)
+            + wrappedKey
         return (try? KeyedHash.hash(fields, key: SecureBytes(copying: Array("parley-store-header-checksum-v1!".utf8)))) ?? []
     }
 
@@ -90,11 +94,13 @@ struct StoreHeader: Sendable {
         else { throw StoreError.notAStore }
         guard let format = row["format"] as Int64? else { throw StoreError.integrity(table: "store_header") }
         guard format <= Self.format else { throw StoreError.newerSchema }
+        // There never was a format below 1: such a row was written by someone else.
+        guard format >= 1 else { throw StoreError.integrity(table: "store_header") }
         guard let salt = row["salt"] as Data?, let ops = row["ops_limit"] as Int64?, let mem = row["mem_limit"] as Int64?,
             let wrapped = row["wrapped_key"] as Data?, let checksum = row["checksum"] as Data?
         else { throw StoreError.integrity(table: "store_header") }
         let header = StoreHeader(
-            salt: Array(salt),
+            storedFormat: format, salt: Array(salt),
             limits: Argon2id.Limits(operations: UInt64(bitPattern: ops), memoryBytes: UInt64(bitPattern: mem)),
             wrappedKey: Array(wrapped))
         guard header.salt.count == Argon2id.saltByteCount, header.limits.isAccepted,
