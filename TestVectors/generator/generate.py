@@ -484,6 +484,21 @@ def v_all_zero_dh():
     return s
 
 
+def second_initiation(s, tag, opk=None):
+    """Alice's identity starts another X3DH with Bob outside the steps (as after
+    reinstalling her session store); returns that party (its messages reach Bob
+    as Alice's)."""
+    from session import Party
+    c = itertools.count()
+    rng = suite.ScriptedRandom([], source=lambda: key(f"{tag}/ratchet/{next(c)}"),
+                               nonce_source=lambda: key(f"{tag}/nonce/{next(c)}")[:24])
+    alice2 = Party(tag, bytes.fromhex(s.vec["alice"]["identity_seed"]), rng)
+    spk = bytes.fromhex(s.vec["bob"]["signed_prekey"])
+    alice2.initiate(s.bob.ik_pub, suite.x25519_pub(spk), spk_signature(bytes.fromhex(s.vec["bob"]["identity_seed"]), spk),
+                    opk, key(f"{tag}/ephemeral"))
+    return alice2
+
+
 def v_unknown_prekey():
     s = Session("unknown-prekey", "PreKeyMessages naming an SPK or an OPK that Bob does not hold -> "
                 "unknown_prekey. After the first message decrypted Bob deletes the OPK: a second X3DH by Alice "
@@ -495,14 +510,7 @@ def v_unknown_prekey():
     s.err(B, w[:99] + suite.x25519_pub(bytes.fromhex(s.vec["bob"]["signed_prekey"])) + w[131:], "unknown_prekey")
     s.dec(B, w, "first")
     # a second, independent initiation by Alice with the same (now deleted) OPK
-    from session import Party
-    c = itertools.count()
-    rng2 = suite.ScriptedRandom([], source=lambda: key(f"unknown-prekey/alice2/ratchet/{next(c)}"),
-                                nonce_source=lambda: key(f"unknown-prekey/alice2/nonce/{next(c)}")[:24])
-    alice2 = Party("alice2", bytes.fromhex(s.vec["alice"]["identity_seed"]), rng2)
-    spk = bytes.fromhex(s.vec["bob"]["signed_prekey"])
-    alice2.initiate(s.bob.ik_pub, suite.x25519_pub(spk), spk_signature(bytes.fromhex(s.vec["bob"]["identity_seed"]), spk),
-                    bytes.fromhex(s.vec["x3dh"]["one_time_prekey"]), key("unknown-prekey/alice2/ephemeral"))
+    alice2 = second_initiation(s, "unknown-prekey/alice2", bytes.fromhex(s.vec["x3dh"]["one_time_prekey"]))
     w2 = alice2.encrypt(s.bob.ik_pub, b"second initiation", None)
     s.err(B, w2, "unknown_prekey")
     s.dec(A, s.enc(B, "reply"), "reply")
@@ -559,29 +567,51 @@ def v_pn_bound():
 
 def v_archived():
     s = Session("archived-session", "Alice starts a second X3DH (new EK_A, no OPK) while a Message of the first "
-                "session is in flight: Bob makes the new session current and archives the old one, which still "
-                "decrypts the late Message (plain Messages try current, then archived newest first). A replay of "
-                "it fails in both; the error reported is the current session's (authentication).")
+                "session is in flight: Bob makes the new session current and archives the old one. A replay of a "
+                "Message of the first session is duplicate: the current session fails it with authentication, "
+                "the archived one classifies it as duplicate, and duplicate wins (protocol.md §6.4 step 3). The "
+                "late Message then decrypts in the archived session (plain Messages try current, then archived "
+                "newest first), which becomes current again (promotion); its replay is duplicate.")
+    s.dec(B, s.enc(A, "a0"), "a0")
+    s.dec(A, s.enc(B, "b0"), "b0")
+    plain = s.enc(A, "plain message of session 1")
+    s.dec(B, plain, "plain message of session 1")
+    late = s.enc(A, "late plain message of session 1")
+    alice2 = second_initiation(s, "archived/alice2")
+    s.dec(B, alice2.encrypt(s.bob.ik_pub, b"session 2 starts", None), "session 2 starts")
+    s.err(B, plain, "duplicate")
+    s.dec(B, late, "late plain message of session 1")
+    s.err(B, late, "duplicate")
+    return s
+
+
+def v_promotion():
+    s = Session("promotion", "An archived session that decrypts becomes current (protocol.md §6.4): after "
+                "Alice's second X3DH made session 2 current at Bob, a late Message of session 1 promotes "
+                "session 1, so Bob's next encryption is in session 1 (which Alice decrypts); a later "
+                "PreKeyMessage of session 2 is routed to it (rule 1) and promotes it again, so Bob's next "
+                "encryption is in session 2 (a Message for the second initiation, outside the steps).")
     s.dec(B, s.enc(A, "a0"), "a0")
     s.dec(A, s.enc(B, "b0"), "b0")
     late = s.enc(A, "late plain message of session 1")
-    from session import Party
-    c = itertools.count()
-    rng2 = suite.ScriptedRandom([], source=lambda: key(f"archived/alice2/ratchet/{next(c)}"),
-                                nonce_source=lambda: key(f"archived/alice2/nonce/{next(c)}")[:24])
-    alice2 = Party("alice2", bytes.fromhex(s.vec["alice"]["identity_seed"]), rng2)
-    spk = bytes.fromhex(s.vec["bob"]["signed_prekey"])
-    alice2.initiate(s.bob.ik_pub, suite.x25519_pub(spk), spk_signature(bytes.fromhex(s.vec["bob"]["identity_seed"]), spk),
-                    None, key("archived/alice2/ephemeral"))
-    s.dec(B, alice2.encrypt(s.bob.ik_pub, b"session 2 starts", None), "session 2 starts")
+    alice2 = second_initiation(s, "promotion/alice2")
+    first2 = alice2.encrypt(s.bob.ik_pub, b"session 2 starts", None)
+    second2 = alice2.encrypt(s.bob.ik_pub, b"session 2, second PreKeyMessage", None)
+    s.dec(B, first2, "session 2 starts")
     s.dec(B, late, "late plain message of session 1")
-    s.err(B, late, "authentication")
+    s.dec(A, s.enc(B, "reply in session 1, promoted"), "reply in session 1, promoted")
+    s.dec(B, s.enc(A, "session 1 goes on"), "session 1 goes on")
+    s.dec(B, second2, "session 2, second PreKeyMessage")
+    reply2 = s.enc(B, "reply in session 2, promoted again")
+    assert alice2.decrypt(s.bob.ik_pub, reply2) == b"reply in session 2, promoted again"
+    s.err(A, reply2, "authentication")  # Alice's session 1 cannot read it
     return s
 
 
 SESSIONS = [v_pingpong, v_burst_shuffled, v_old_chain, v_max_skip, v_max_skip_plus_one, v_plaintexts,
             v_plaintext_64k, v_replay, v_bitflip_message, v_bitflip_prekey_first, v_bitflip_prekey_routed,
-            v_truncation, v_all_zero_dh, v_unknown_prekey, v_prekey_out_of_order, v_pn_bound, v_archived]
+            v_truncation, v_all_zero_dh, v_unknown_prekey, v_prekey_out_of_order, v_pn_bound, v_archived,
+            v_promotion]
 
 
 def dump(vec) -> str:
