@@ -608,10 +608,30 @@ def v_promotion():
     return s
 
 
+def v_reflected_prefix():
+    s = Session("reflected-prefix", "A PreKeyMessage prefix reaches only a session the receiver made as responder "
+                "from exactly that prefix (protocol.md §6.1, §6.4 rule 1). Bob's genuine reply wrapped in Alice's "
+                "prefix with IK_A replaced by Bob's identity key (roles reflected), and wrapped in Alice's genuine "
+                "prefix, match no session of Alice's (she made hers as initiator): each is a new X3DH naming a "
+                "prekey she does not hold -> unknown_prekey, no change. Alice's own PreKeyMessage prefix around "
+                "Bob's reply, sent to Bob, reaches his session and fails (authentication). The reply then "
+                "decrypts.")
+    first = s.enc(A, "first")
+    s.dec(B, first, "first")
+    reply = s.enc(B, "reply")
+    end = 131 if first[98] == 1 else 99
+    s.err(A, first[:2] + s.bob.ik_pub + first[34:end] + reply, "unknown_prekey")
+    s.err(A, first[:end] + reply, "unknown_prekey")
+    s.err(B, first[:end] + reply, "authentication")
+    s.dec(A, reply, "reply")
+    s.dec(B, s.enc(A, "after"), "after")
+    return s
+
+
 SESSIONS = [v_pingpong, v_burst_shuffled, v_old_chain, v_max_skip, v_max_skip_plus_one, v_plaintexts,
             v_plaintext_64k, v_replay, v_bitflip_message, v_bitflip_prekey_first, v_bitflip_prekey_routed,
             v_truncation, v_all_zero_dh, v_unknown_prekey, v_prekey_out_of_order, v_pn_bound, v_archived,
-            v_promotion]
+            v_promotion, v_reflected_prefix]
 
 
 def dump(vec) -> str:

@@ -215,6 +215,26 @@ struct SessionTests {
         #expect(parties.snapshot(.bob) == before)
     }
 
+    /// A PreKeyMessage prefix wrapped around a genuine Message of Bob's reaches no session of
+    /// Alice's: her session was made by her as initiator, so no prefix was made from it, neither
+    /// one naming Bob as IK_A (roles reflected) nor her own genuine one. Both are a new X3DH for
+    /// which she holds no prekey; her state is unchanged and the genuine Message then decrypts.
+    @Test func reflectedPrefixesAroundAGenuineMessageAreRefused() throws {
+        var parties = try TwoPartyHarness(seed: 15)
+        let first = try parties.send("first", from: .alice)
+        try parties.receive(first, at: .bob)
+        let reply = try parties.send("reply", from: .bob)
+        let prefixEnd = first[98] == 0x01 ? 131 : 99
+        let reflected = Array(first[0..<2]) + parties.bobIdentity.publicKey.rawRepresentation + first[34..<prefixEnd] + reply
+        let rewrapped = Array(first[0..<prefixEnd]) + reply
+        let before = parties.snapshot(.alice)
+        for wire in [reflected, rewrapped] {
+            #expect(throws: ProtocolError.unknownPreKey) { try parties.receive(wire, at: .alice) }
+            #expect(parties.snapshot(.alice) == before)
+        }
+        #expect(try parties.receive(reply, at: .alice) == Array("reply".utf8))
+    }
+
     private static func serialized(_ session: SessionState) -> SecureBytes {
         var record = SessionRecord()
         record.makeCurrent(session)
