@@ -628,10 +628,74 @@ def v_reflected_prefix():
     return s
 
 
+def v_skipped_eviction():
+    s = Session("skipped-key-eviction", "More than MAX_STORED_SKIPPED = 2000 skipped keys: Bob stores 6 keys "
+                "(Alice's first chain #0..#5) from a message N=6, then one message whose PN skips 997 more on that "
+                "chain and whose N=1000 skips 1000 on a new chain: 2003 keys, so the 3 oldest (#0..#2) are "
+                "dropped (oldest by insertion first, protocol.md §4.8). Alice's messages #0 and #2 are then "
+                "duplicate (their chain is remembered), #3 and #4 still decrypt from the store. Far messages "
+                "are built from copies of Alice's state (so the conversation cannot go on after them).")
+    a = [s.enc(A, f"a{i}") for i in range(5)]   # chain 1, N = 0..4, not delivered yet
+    s.dec(B, s.forge(A, "N=6", skip=1), "N=6")  # stores chain-1 keys #0..#5
+    b0 = s.enc(B, "b0")
+    big = s.forge(A, "PN=1004, N=1000", skip=999, receive=[b0], then_skip=1000)
+    assert int.from_bytes(big[34:38], "big") == 1004 and int.from_bytes(big[38:42], "big") == 1000
+    s.dec(B, big, "PN=1004, N=1000")            # +997 (chain 1 #7..#1003) +1000 (chain 2 #0..#999)
+    s.err(B, a[0], "duplicate")
+    s.err(B, a[2], "duplicate")
+    s.dec(B, a[3], "a3")
+    s.dec(B, a[4], "a4")
+    s.dec(A, b0, "b0")  # (Bob's root chain now follows the copy's: the real Alice cannot go on)
+    return s
+
+
+def v_remembered_chains():
+    s = Session("remembered-chains", "MAX_PREVIOUS_CHAINS = 20: after Alice's 23rd receiving chain reached Bob, "
+                "he remembers the 20 before it (chains 3..22). A replay of the message of chain 3 is duplicate "
+                "(protocol.md §4.6 step 3.1); chains 1 and 2 are forgotten: their replays are a new DH step "
+                "that fails authentication. The same holds for Alice with Bob's chains.")
+    sent = {A: [], B: []}
+    for t in range(46):
+        sender, receiver = (A, B) if t % 2 == 0 else (B, A)
+        pt = f"chain {t // 2 + 1} of {sender}"
+        w = s.enc(sender, pt)
+        s.dec(receiver, w, pt)
+        sent[sender].append(w)
+    s.err(B, sent[A][2], "duplicate")
+    s.err(B, sent[A][1], "authentication")
+    s.err(B, sent[A][0], "authentication")  # a PreKeyMessage, routed to the session (rule 1): chain 1 forgotten
+    s.err(A, sent[B][2], "duplicate")
+    s.err(A, sent[B][1], "authentication")
+    s.err(A, sent[B][0], "authentication")
+    s.dec(B, s.enc(A, "still fine"), "still fine")
+    return s
+
+
+def v_archive_eviction():
+    s = Session("archive-eviction", "MAX_ARCHIVED = 40: Alice's identity starts 41 further sessions with Bob "
+                "(outside the steps, no OPK); each first message makes a new session current, so session 1 "
+                "(the vector's) is dropped from the archive, oldest first, and session 2 is the oldest kept. "
+                "A late Message of session 1 then fails in every session held (authentication, the current "
+                "session's); a late Message of session 2 decrypts in the archive.", use_opk=False)
+    s.dec(B, s.enc(A, "a0"), "a0")
+    s.dec(A, s.enc(B, "b0"), "b0")
+    late1 = s.enc(A, "late message of session 1")
+    others = [second_initiation(s, f"archive-eviction/alice{i}") for i in range(2, 43)]
+    late2 = None
+    for i, other in enumerate(others):
+        s.dec(B, other.encrypt(s.bob.ik_pub, f"session {i + 2} starts".encode(), None), f"session {i + 2} starts")
+        if i == 0:
+            late2 = other.encrypt(s.bob.ik_pub, b"late message of session 2", None)
+    assert len(s.bob.archived[s.alice.ik_pub]) == 40
+    s.err(B, late1, "authentication")
+    s.dec(B, late2, "late message of session 2")
+    return s
+
+
 SESSIONS = [v_pingpong, v_burst_shuffled, v_old_chain, v_max_skip, v_max_skip_plus_one, v_plaintexts,
             v_plaintext_64k, v_replay, v_bitflip_message, v_bitflip_prekey_first, v_bitflip_prekey_routed,
             v_truncation, v_all_zero_dh, v_unknown_prekey, v_prekey_out_of_order, v_pn_bound, v_archived,
-            v_promotion, v_reflected_prefix]
+            v_promotion, v_reflected_prefix, v_skipped_eviction, v_remembered_chains, v_archive_eviction]
 
 
 def dump(vec) -> str:
