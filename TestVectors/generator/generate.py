@@ -20,6 +20,8 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import nacl.bindings as sodium  # noqa: E402
+
 import crosscheck  # noqa: E402
 import suite  # noqa: E402
 import wire  # noqa: E402
@@ -147,10 +149,30 @@ class Session:
 
 
 # ----------------------------------------------------------------------------
+ORDER_8_POINT = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+ED25519_L = 2**252 + 27742317777372353535851937790883648493
+
+
+def mixed_order_key_and_signature(label: str, message: bytes):
+    """An Ed25519 public key A = a*B + T (T of order 8), which libsodium's
+    verify accepts and its conversion to X25519 refuses, and a signature of
+    `message` by it: the nonce is searched until 8 divides the challenge h, so
+    that h*T vanishes in [s]B - [h]A."""
+    a = int.from_bytes(key(f"{label}/scalar"), "little") % ED25519_L
+    public = sodium.crypto_core_ed25519_add(
+        sodium.crypto_scalarmult_ed25519_base_noclamp(a.to_bytes(32, "little")), ORDER_8_POINT)
+    for attempt in itertools.count():
+        r = int.from_bytes(hashlib.sha512(key(f"{label}/nonce/{attempt}")).digest(), "little") % ED25519_L
+        big_r = sodium.crypto_scalarmult_ed25519_base_noclamp(r.to_bytes(32, "little"))
+        h = int.from_bytes(hashlib.sha512(big_r + public + message).digest(), "little") % ED25519_L
+        if h % 8 == 0:
+            return public, big_r + ((r + h * a) % ED25519_L).to_bytes(32, "little")
+
+
 def x3dh_vectors():
     out = []
 
-    def make(name, description, use_opk=True, signature=None):
+    def make(name, description, use_opk=True, signature=None, identity_key=None):
         L = lambda s: key(f"x3dh-{name}/{s}")  # noqa: E731
         a_seed, b_seed, spk, opk, ek = L("alice/identity"), L("bob/identity"), L("bob/spk"), L("bob/opk"), L("alice/ephemeral")
         vec = {"format": FORMAT, "suite": SUITE, "kind": "x3dh", "name": name, "description": description,
@@ -161,6 +183,9 @@ def x3dh_vectors():
         if signature is not None:
             vec["signature"] = signature(a_seed, b_seed, spk).hex()
         b_ik = suite.ed25519_keypair(b_seed)[0]
+        if identity_key is not None:
+            b_ik = identity_key
+            vec["bob"]["identity_key"] = b_ik.hex()
         sig = signature(a_seed, b_seed, spk) if signature else spk_signature(b_seed, spk)
         try:
             sk, ad, _ = suite.x3dh_initiate(a_seed, b_ik, suite.x25519_pub(spk), sig,
@@ -178,6 +203,13 @@ def x3dh_vectors():
          "A valid Ed25519 signature over SPK_B, but made by Alice's identity key instead of Bob's.",
          use_opk=False, signature=lambda a, b, spk: spk_signature(a, spk))
     assert out[2]["expect"] == {"error": "bad_signature"} and out[3]["expect"] == {"error": "bad_signature"}
+    mixed_key, mixed_signature = mixed_order_key_and_signature(
+        "x3dh-invalid-identity-key/bob", suite.x25519_pub(key("x3dh-invalid-identity-key/bob/spk")))
+    make("invalid-identity-key", "IK_B is an Ed25519 key of mixed order (a valid point plus an order-8 "
+         "component) and Sig_B a signature by it that libsodium verifies; libsodium refuses to convert it to "
+         "X25519 (protocol.md §3.2 step 2) -> invalid_key, before EK_A is drawn.", use_opk=False,
+         signature=lambda a, b, spk: mixed_signature, identity_key=mixed_key)
+    assert out[4]["expect"] == {"error": "invalid_key"}, out[4]["expect"]
     return out
 
 
