@@ -23,12 +23,16 @@ public struct TestVector: Decodable, Sendable {
 
     public struct Party: Decodable, Sendable {
         public let identitySeed: String
+        /// Kind "x3dh", Bob only: an identity key that replaces the one of `identitySeed` in
+        /// the bundle (a key no seed gives, for `invalid_key`).
+        public let identityKey: String?
         public let signedPrekey: String?
         public let oneTimePrekey: String?
         public let oneTimePrekeys: [String]?
 
         enum CodingKeys: String, CodingKey {
             case identitySeed = "identity_seed"
+            case identityKey = "identity_key"
             case signedPrekey = "signed_prekey"
             case oneTimePrekey = "one_time_prekey"
             case oneTimePrekeys = "one_time_prekeys"

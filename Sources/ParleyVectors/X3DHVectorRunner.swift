@@ -2,7 +2,8 @@ import ParleyCrypto
 import ParleyProtocol
 
 /// Replays kind "x3dh": Alice initiates from Bob's bundle with the scripted ephemeral key; on
-/// success Bob responds and both must reach the expected SK and AD.
+/// success Bob responds and both must reach the expected SK and AD, and a failing initiation
+/// must have drawn nothing.
 enum X3DHVectorRunner {
     static func run(_ vector: TestVector) throws {
         guard let expect = vector.expect else { throw VectorFailure("missing field expect") }
@@ -13,8 +14,12 @@ enum X3DHVectorRunner {
         let signature =
             try vector.signature.map { try VectorValues.bytes($0, "signature") }
             ?? SignedPreKey(keyPair: signedPreKey, identity: bob).signature
+        let bundleIdentityKey =
+            try vector.bob.identityKey.map {
+                try Ed25519.PublicKey(rawRepresentation: VectorValues.bytes($0, "bob.identity_key"))
+            } ?? bob.publicKey
         let bundle = PreKeyBundle(
-            identityKey: bob.publicKey, signedPreKey: signedPreKey.publicKey, signedPreKeySignature: signature,
+            identityKey: bundleIdentityKey, signedPreKey: signedPreKey.publicKey, signedPreKeySignature: signature,
             oneTimePreKey: oneTimePreKey?.publicKey)
         let random = ScriptedRandomSource(keys: [try VectorValues.bytes(vector.ephemeral, "ephemeral")])
 
@@ -27,6 +32,10 @@ enum X3DHVectorRunner {
             }
             guard VectorValues.matches(error, category: category) else {
                 throw VectorFailure("initiate: expected \(category), got \(VectorValues.describe(error))")
+            }
+            // Test-vectors.md §2 step 3: the checks that fail come before EK_A is drawn.
+            guard random.position == 0, random.takeProblems().isEmpty else {
+                throw VectorFailure("initiate: failed with \(category) after drawing from the random source")
             }
             return
         }

@@ -20,6 +20,8 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import nacl.bindings as sodium  # noqa: E402
+
 import crosscheck  # noqa: E402
 import suite  # noqa: E402
 import wire  # noqa: E402
@@ -147,10 +149,30 @@ class Session:
 
 
 # ----------------------------------------------------------------------------
+ORDER_8_POINT = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+ED25519_L = 2**252 + 27742317777372353535851937790883648493
+
+
+def mixed_order_key_and_signature(label: str, message: bytes):
+    """An Ed25519 public key A = a*B + T (T of order 8), which libsodium's
+    verify accepts and its conversion to X25519 refuses, and a signature of
+    `message` by it: the nonce is searched until 8 divides the challenge h, so
+    that h*T vanishes in [s]B - [h]A."""
+    a = int.from_bytes(key(f"{label}/scalar"), "little") % ED25519_L
+    public = sodium.crypto_core_ed25519_add(
+        sodium.crypto_scalarmult_ed25519_base_noclamp(a.to_bytes(32, "little")), ORDER_8_POINT)
+    for attempt in itertools.count():
+        r = int.from_bytes(hashlib.sha512(key(f"{label}/nonce/{attempt}")).digest(), "little") % ED25519_L
+        big_r = sodium.crypto_scalarmult_ed25519_base_noclamp(r.to_bytes(32, "little"))
+        h = int.from_bytes(hashlib.sha512(big_r + public + message).digest(), "little") % ED25519_L
+        if h % 8 == 0:
+            return public, big_r + ((r + h * a) % ED25519_L).to_bytes(32, "little")
+
+
 def x3dh_vectors():
     out = []
 
-    def make(name, description, use_opk=True, signature=None):
+    def make(name, description, use_opk=True, signature=None, identity_key=None):
         L = lambda s: key(f"x3dh-{name}/{s}")  # noqa: E731
         a_seed, b_seed, spk, opk, ek = L("alice/identity"), L("bob/identity"), L("bob/spk"), L("bob/opk"), L("alice/ephemeral")
         vec = {"format": FORMAT, "suite": SUITE, "kind": "x3dh", "name": name, "description": description,
@@ -161,6 +183,9 @@ def x3dh_vectors():
         if signature is not None:
             vec["signature"] = signature(a_seed, b_seed, spk).hex()
         b_ik = suite.ed25519_keypair(b_seed)[0]
+        if identity_key is not None:
+            b_ik = identity_key
+            vec["bob"]["identity_key"] = b_ik.hex()
         sig = signature(a_seed, b_seed, spk) if signature else spk_signature(b_seed, spk)
         try:
             sk, ad, _ = suite.x3dh_initiate(a_seed, b_ik, suite.x25519_pub(spk), sig,
@@ -178,6 +203,13 @@ def x3dh_vectors():
          "A valid Ed25519 signature over SPK_B, but made by Alice's identity key instead of Bob's.",
          use_opk=False, signature=lambda a, b, spk: spk_signature(a, spk))
     assert out[2]["expect"] == {"error": "bad_signature"} and out[3]["expect"] == {"error": "bad_signature"}
+    mixed_key, mixed_signature = mixed_order_key_and_signature(
+        "x3dh-invalid-identity-key/bob", suite.x25519_pub(key("x3dh-invalid-identity-key/bob/spk")))
+    make("invalid-identity-key", "IK_B is an Ed25519 key of mixed order (a valid point plus an order-8 "
+         "component) and Sig_B a signature by it that libsodium verifies; libsodium refuses to convert it to "
+         "X25519 (protocol.md §3.2 step 2) -> invalid_key, before EK_A is drawn.", use_opk=False,
+         signature=lambda a, b, spk: mixed_signature, identity_key=mixed_key)
+    assert out[4]["expect"] == {"error": "invalid_key"}, out[4]["expect"]
     return out
 
 
@@ -484,6 +516,21 @@ def v_all_zero_dh():
     return s
 
 
+def second_initiation(s, tag, opk=None):
+    """Alice's identity starts another X3DH with Bob outside the steps (as after
+    reinstalling her session store); returns that party (its messages reach Bob
+    as Alice's)."""
+    from session import Party
+    c = itertools.count()
+    rng = suite.ScriptedRandom([], source=lambda: key(f"{tag}/ratchet/{next(c)}"),
+                               nonce_source=lambda: key(f"{tag}/nonce/{next(c)}")[:24])
+    alice2 = Party(tag, bytes.fromhex(s.vec["alice"]["identity_seed"]), rng)
+    spk = bytes.fromhex(s.vec["bob"]["signed_prekey"])
+    alice2.initiate(s.bob.ik_pub, suite.x25519_pub(spk), spk_signature(bytes.fromhex(s.vec["bob"]["identity_seed"]), spk),
+                    opk, key(f"{tag}/ephemeral"))
+    return alice2
+
+
 def v_unknown_prekey():
     s = Session("unknown-prekey", "PreKeyMessages naming an SPK or an OPK that Bob does not hold -> "
                 "unknown_prekey. After the first message decrypted Bob deletes the OPK: a second X3DH by Alice "
@@ -495,14 +542,7 @@ def v_unknown_prekey():
     s.err(B, w[:99] + suite.x25519_pub(bytes.fromhex(s.vec["bob"]["signed_prekey"])) + w[131:], "unknown_prekey")
     s.dec(B, w, "first")
     # a second, independent initiation by Alice with the same (now deleted) OPK
-    from session import Party
-    c = itertools.count()
-    rng2 = suite.ScriptedRandom([], source=lambda: key(f"unknown-prekey/alice2/ratchet/{next(c)}"),
-                                nonce_source=lambda: key(f"unknown-prekey/alice2/nonce/{next(c)}")[:24])
-    alice2 = Party("alice2", bytes.fromhex(s.vec["alice"]["identity_seed"]), rng2)
-    spk = bytes.fromhex(s.vec["bob"]["signed_prekey"])
-    alice2.initiate(s.bob.ik_pub, suite.x25519_pub(spk), spk_signature(bytes.fromhex(s.vec["bob"]["identity_seed"]), spk),
-                    bytes.fromhex(s.vec["x3dh"]["one_time_prekey"]), key("unknown-prekey/alice2/ephemeral"))
+    alice2 = second_initiation(s, "unknown-prekey/alice2", bytes.fromhex(s.vec["x3dh"]["one_time_prekey"]))
     w2 = alice2.encrypt(s.bob.ik_pub, b"second initiation", None)
     s.err(B, w2, "unknown_prekey")
     s.dec(A, s.enc(B, "reply"), "reply")
@@ -559,29 +599,135 @@ def v_pn_bound():
 
 def v_archived():
     s = Session("archived-session", "Alice starts a second X3DH (new EK_A, no OPK) while a Message of the first "
-                "session is in flight: Bob makes the new session current and archives the old one, which still "
-                "decrypts the late Message (plain Messages try current, then archived newest first). A replay of "
-                "it fails in both; the error reported is the current session's (authentication).")
+                "session is in flight: Bob makes the new session current and archives the old one. A replay of a "
+                "Message of the first session is duplicate: the current session fails it with authentication, "
+                "the archived one classifies it as duplicate, and duplicate wins (protocol.md §6.4 step 3). The "
+                "late Message then decrypts in the archived session (plain Messages try current, then archived "
+                "newest first), which becomes current again (promotion); its replay is duplicate.")
+    s.dec(B, s.enc(A, "a0"), "a0")
+    s.dec(A, s.enc(B, "b0"), "b0")
+    plain = s.enc(A, "plain message of session 1")
+    s.dec(B, plain, "plain message of session 1")
+    late = s.enc(A, "late plain message of session 1")
+    alice2 = second_initiation(s, "archived/alice2")
+    s.dec(B, alice2.encrypt(s.bob.ik_pub, b"session 2 starts", None), "session 2 starts")
+    s.err(B, plain, "duplicate")
+    s.dec(B, late, "late plain message of session 1")
+    s.err(B, late, "duplicate")
+    return s
+
+
+def v_promotion():
+    s = Session("promotion", "An archived session that decrypts becomes current (protocol.md §6.4): after "
+                "Alice's second X3DH made session 2 current at Bob, a late Message of session 1 promotes "
+                "session 1, so Bob's next encryption is in session 1 (which Alice decrypts); a later "
+                "PreKeyMessage of session 2 is routed to it (rule 1) and promotes it again, so Bob's next "
+                "encryption is in session 2 (a Message for the second initiation, outside the steps).")
     s.dec(B, s.enc(A, "a0"), "a0")
     s.dec(A, s.enc(B, "b0"), "b0")
     late = s.enc(A, "late plain message of session 1")
-    from session import Party
-    c = itertools.count()
-    rng2 = suite.ScriptedRandom([], source=lambda: key(f"archived/alice2/ratchet/{next(c)}"),
-                                nonce_source=lambda: key(f"archived/alice2/nonce/{next(c)}")[:24])
-    alice2 = Party("alice2", bytes.fromhex(s.vec["alice"]["identity_seed"]), rng2)
-    spk = bytes.fromhex(s.vec["bob"]["signed_prekey"])
-    alice2.initiate(s.bob.ik_pub, suite.x25519_pub(spk), spk_signature(bytes.fromhex(s.vec["bob"]["identity_seed"]), spk),
-                    None, key("archived/alice2/ephemeral"))
-    s.dec(B, alice2.encrypt(s.bob.ik_pub, b"session 2 starts", None), "session 2 starts")
+    alice2 = second_initiation(s, "promotion/alice2")
+    first2 = alice2.encrypt(s.bob.ik_pub, b"session 2 starts", None)
+    second2 = alice2.encrypt(s.bob.ik_pub, b"session 2, second PreKeyMessage", None)
+    s.dec(B, first2, "session 2 starts")
     s.dec(B, late, "late plain message of session 1")
-    s.err(B, late, "authentication")
+    s.dec(A, s.enc(B, "reply in session 1, promoted"), "reply in session 1, promoted")
+    s.dec(B, s.enc(A, "session 1 goes on"), "session 1 goes on")
+    s.dec(B, second2, "session 2, second PreKeyMessage")
+    reply2 = s.enc(B, "reply in session 2, promoted again")
+    assert alice2.decrypt(s.bob.ik_pub, reply2) == b"reply in session 2, promoted again"
+    s.err(A, reply2, "authentication")  # Alice's session 1 cannot read it
+    return s
+
+
+def v_reflected_prefix():
+    s = Session("reflected-prefix", "A PreKeyMessage prefix reaches only a session the receiver made as responder "
+                "from exactly that prefix (protocol.md §6.1, §6.4 rule 1). Bob's genuine reply wrapped in Alice's "
+                "prefix with IK_A replaced by Bob's identity key (roles reflected), and wrapped in Alice's genuine "
+                "prefix, match no session of Alice's (she made hers as initiator): each is a new X3DH naming a "
+                "prekey she does not hold -> unknown_prekey, no change. Alice's own PreKeyMessage prefix around "
+                "Bob's reply, sent to Bob, reaches his session and fails (authentication). The reply then "
+                "decrypts.")
+    first = s.enc(A, "first")
+    s.dec(B, first, "first")
+    reply = s.enc(B, "reply")
+    end = 131 if first[98] == 1 else 99
+    s.err(A, first[:2] + s.bob.ik_pub + first[34:end] + reply, "unknown_prekey")
+    s.err(A, first[:end] + reply, "unknown_prekey")
+    s.err(B, first[:end] + reply, "authentication")
+    s.dec(A, reply, "reply")
+    s.dec(B, s.enc(A, "after"), "after")
+    return s
+
+
+def v_skipped_eviction():
+    s = Session("skipped-key-eviction", "More than MAX_STORED_SKIPPED = 2000 skipped keys: Bob stores 6 keys "
+                "(Alice's first chain #0..#5) from a message N=6, then one message whose PN skips 997 more on that "
+                "chain and whose N=1000 skips 1000 on a new chain: 2003 keys, so the 3 oldest (#0..#2) are "
+                "dropped (oldest by insertion first, protocol.md §4.8). Alice's messages #0 and #2 are then "
+                "duplicate (their chain is remembered), #3 and #4 still decrypt from the store. Far messages "
+                "are built from copies of Alice's state (so the conversation cannot go on after them).")
+    a = [s.enc(A, f"a{i}") for i in range(5)]   # chain 1, N = 0..4, not delivered yet
+    s.dec(B, s.forge(A, "N=6", skip=1), "N=6")  # stores chain-1 keys #0..#5
+    b0 = s.enc(B, "b0")
+    big = s.forge(A, "PN=1004, N=1000", skip=999, receive=[b0], then_skip=1000)
+    assert int.from_bytes(big[34:38], "big") == 1004 and int.from_bytes(big[38:42], "big") == 1000
+    s.dec(B, big, "PN=1004, N=1000")            # +997 (chain 1 #7..#1003) +1000 (chain 2 #0..#999)
+    s.err(B, a[0], "duplicate")
+    s.err(B, a[2], "duplicate")
+    s.dec(B, a[3], "a3")
+    s.dec(B, a[4], "a4")
+    s.dec(A, b0, "b0")  # (Bob's root chain now follows the copy's: the real Alice cannot go on)
+    return s
+
+
+def v_remembered_chains():
+    s = Session("remembered-chains", "MAX_PREVIOUS_CHAINS = 20: after Alice's 23rd receiving chain reached Bob, "
+                "he remembers the 20 before it (chains 3..22). A replay of the message of chain 3 is duplicate "
+                "(protocol.md §4.6 step 3.1); chains 1 and 2 are forgotten: their replays are a new DH step "
+                "that fails authentication. The same holds for Alice with Bob's chains.")
+    sent = {A: [], B: []}
+    for t in range(46):
+        sender, receiver = (A, B) if t % 2 == 0 else (B, A)
+        pt = f"chain {t // 2 + 1} of {sender}"
+        w = s.enc(sender, pt)
+        s.dec(receiver, w, pt)
+        sent[sender].append(w)
+    s.err(B, sent[A][2], "duplicate")
+    s.err(B, sent[A][1], "authentication")
+    s.err(B, sent[A][0], "authentication")  # a PreKeyMessage, routed to the session (rule 1): chain 1 forgotten
+    s.err(A, sent[B][2], "duplicate")
+    s.err(A, sent[B][1], "authentication")
+    s.err(A, sent[B][0], "authentication")
+    s.dec(B, s.enc(A, "still fine"), "still fine")
+    return s
+
+
+def v_archive_eviction():
+    s = Session("archive-eviction", "MAX_ARCHIVED = 40: Alice's identity starts 41 further sessions with Bob "
+                "(outside the steps, no OPK); each first message makes a new session current, so session 1 "
+                "(the vector's) is dropped from the archive, oldest first, and session 2 is the oldest kept. "
+                "A late Message of session 1 then fails in every session held (authentication, the current "
+                "session's); a late Message of session 2 decrypts in the archive.", use_opk=False)
+    s.dec(B, s.enc(A, "a0"), "a0")
+    s.dec(A, s.enc(B, "b0"), "b0")
+    late1 = s.enc(A, "late message of session 1")
+    others = [second_initiation(s, f"archive-eviction/alice{i}") for i in range(2, 43)]
+    late2 = None
+    for i, other in enumerate(others):
+        s.dec(B, other.encrypt(s.bob.ik_pub, f"session {i + 2} starts".encode(), None), f"session {i + 2} starts")
+        if i == 0:
+            late2 = other.encrypt(s.bob.ik_pub, b"late message of session 2", None)
+    assert len(s.bob.archived[s.alice.ik_pub]) == 40
+    s.err(B, late1, "authentication")
+    s.dec(B, late2, "late message of session 2")
     return s
 
 
 SESSIONS = [v_pingpong, v_burst_shuffled, v_old_chain, v_max_skip, v_max_skip_plus_one, v_plaintexts,
             v_plaintext_64k, v_replay, v_bitflip_message, v_bitflip_prekey_first, v_bitflip_prekey_routed,
-            v_truncation, v_all_zero_dh, v_unknown_prekey, v_prekey_out_of_order, v_pn_bound, v_archived]
+            v_truncation, v_all_zero_dh, v_unknown_prekey, v_prekey_out_of_order, v_pn_bound, v_archived,
+            v_promotion, v_reflected_prefix, v_skipped_eviction, v_remembered_chains, v_archive_eviction]
 
 
 def dump(vec) -> str:

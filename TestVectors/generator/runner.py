@@ -43,14 +43,17 @@ def run_x3dh(vec):
     b_seed, spk, opk = h(b["identity_seed"]), h(b["signed_prekey"]), h(b.get("one_time_prekey"))
     ephemeral = h(vec["ephemeral"])
     sig = h(vec["signature"]) if vec.get("signature") is not None else spk_signature(b_seed, spk)
-    b_ik = suite.ed25519_keypair(b_seed)[0]
+    b_ik = h(b["identity_key"]) if b.get("identity_key") is not None else suite.ed25519_keypair(b_seed)[0]
     spk_pub = suite.x25519_pub(spk)
     opk_pub = None if opk is None else suite.x25519_pub(opk)
     expect = vec["expect"]
+    draws = []
     try:
-        sk, ad, header = suite.x3dh_initiate(a_seed, b_ik, spk_pub, sig, opk_pub, ephemeral)
+        sk, ad, header = suite.x3dh_initiate(a_seed, b_ik, spk_pub, sig, opk_pub, ephemeral, draws)
     except ParleyError as e:
         if "error" in expect and expect["error"] in (e.category, "any"):
+            if draws:  # test-vectors.md §2 step 3: the checks come before EK_A is drawn
+                raise StepFailure(f"alice: failed with {e.category} after drawing {len(draws)} random value(s)")
             return
         raise StepFailure(f"alice: got error {e.category}, expected {expect}")
     if "error" in expect:

@@ -154,20 +154,37 @@ class Party:
         if isinstance(parsed, wire.PreKeyMessage):
             origin = (parsed.ik_a, parsed.ek_a, parsed.spk_b, parsed.opk_b)
             for s in self._all_sessions():
-                if s.origin == origin:
-                    return s.ratchet_decrypt(parsed.message)  # routing rule (1)
+                if s.origin == origin:  # only sessions made as responder have an origin
+                    pt = s.ratchet_decrypt(parsed.message)  # routing rule (1)
+                    self._promote(s)
+                    return pt
             return self._new_session(parsed)  # routing rule (2)
         cur = self.current.get(peer_ik)
         if cur is None:
             raise ParleyError("authentication", "no session with this peer")
-        first_err = None
+        errors = []
         for s in [cur] + list(reversed(self.archived.get(peer_ik, []))):
             try:
-                return s.ratchet_decrypt(parsed)
+                pt = s.ratchet_decrypt(parsed)
             except ParleyError as e:
-                if first_err is None:
-                    first_err = e
-        raise first_err
+                errors.append(e)
+                continue
+            self._promote(s)
+            return pt
+        # a replay is reported as one if any session tried says so (the message
+        # belongs to that session); otherwise the first (current) session's error
+        duplicates = [e for e in errors if e.category == "duplicate"]
+        raise (duplicates or errors)[0]
+
+    def _promote(self, s: Session):
+        """An archived session that decrypted becomes current; the current one
+        becomes the newest archived (the archive does not grow)."""
+        peer = s.peer_ik
+        if self.current.get(peer) is s:
+            return
+        rest = [a for a in self.archived.get(peer, []) if a is not s]
+        self.archived[peer] = rest + [self.current[peer]]
+        self.current[peer] = s
 
     def _new_session(self, p: wire.PreKeyMessage) -> bytes:
         if self.x3dh is None:

@@ -291,9 +291,10 @@ class _ScriptedSecrets(types.SimpleNamespace):
 
 
 def x3dh_initiate(alice_seed: bytes, bundle_ik: bytes, bundle_spk: bytes, bundle_sig: bytes,
-                  bundle_opk: Optional[bytes], ephemeral: bytes):
+                  bundle_opk: Optional[bytes], ephemeral: bytes, draws: Optional[List[int]] = None):
     """Alice's side through the package's get_shared_secret_active, with the
-    ephemeral key scripted. Returns (SK, AD, package header)."""
+    ephemeral key scripted. Returns (SK, AD, package header). The size of
+    every random draw is appended to `draws` (if given)."""
     alice = make_x3dh_state(alice_seed)
     # Signature check: the package verifies with xeddsa.ed25519_verify; the
     # suite says libsodium crypto_sign_verify_detached. Both must agree.
@@ -302,9 +303,18 @@ def x3dh_initiate(alice_seed: bytes, bundle_ik: bytes, bundle_spk: bytes, bundle
         sodium_ok = True
     except Exception:
         sodium_ok = False
+    if sodium_ok:
+        # §3.2 step 2 before the draw of EK_A: the package draws EK_A first and
+        # only then fails on an IK_B that does not convert (deviation 14).
+        ed25519_pk_to_x25519(bundle_ik)
     bundle = x3dh.types.Bundle(identity_key=bundle_ik, signed_pre_key=bundle_spk, signed_pre_key_sig=bundle_sig,
                                pre_keys=frozenset() if bundle_opk is None else frozenset([bundle_opk]))
-    scripted = _ScriptedSecrets(token_bytes=lambda n: ephemeral, choice=lambda seq: seq[0])
+    def token_bytes(n):
+        if draws is not None:
+            draws.append(n)
+        return ephemeral
+
+    scripted = _ScriptedSecrets(token_bytes=token_bytes, choice=lambda seq: seq[0])
     real = x3dh.base_state.secrets
     x3dh.base_state.secrets = scripted
     try:

@@ -133,26 +133,112 @@ struct SessionTests {
         #expect(try parties.receive(late, at: .bob) == Array("late on the first session".utf8))
     }
 
-    /// A Message that fails on the current session and then decrypts on an archived one leaves
-    /// the current session exactly as it was: byte-identical, and it still sends and receives
-    /// (the attempt on it ran on a scratch copy).
-    @Test func decryptingOnAnArchivedSessionLeavesTheCurrentOneAsItWas() throws {
+    /// A Message that fails on the current session and then decrypts on an archived one
+    /// promotes that session (protocol.md §6.4) and archives the former current session exactly
+    /// as it was: byte-identical as the newest archived session (the attempt on it ran on a
+    /// scratch copy). The promoted session then carries the conversation both ways.
+    @Test func decryptingOnAnArchivedSessionArchivesTheCurrentOneAsItWas() throws {
         var parties = try TwoPartyHarness(seed: 9)
         let late = try Self.restartWithALateMessageOnTheFirstSession(&parties)
         try parties.receive(try parties.send("on the second session", from: .bob), at: .alice)
         let currentBefore = try #require(parties.bob.current)
 
         #expect(try parties.receive(late, at: .bob) == Array("late on the first session".utf8))
-        let currentAfter = try #require(parties.bob.current)
-        #expect(currentAfter.remoteIdentityKey == currentBefore.remoteIdentityKey)
-        var onlyBefore = SessionRecord()
-        onlyBefore.makeCurrent(currentBefore)
-        var onlyAfter = SessionRecord()
-        onlyAfter.makeCurrent(currentAfter)
-        #expect(onlyAfter.serialized == onlyBefore.serialized, "the current session changed")
-        // And it still works both ways.
-        #expect(try parties.receive(try parties.send("still current", from: .bob), at: .alice) == Array("still current".utf8))
+        let archivedAfter = try #require(parties.bob.archived.first)
+        #expect(Self.serialized(archivedAfter) == Self.serialized(currentBefore), "the former current session changed")
+        // Bob now answers in the promoted first session; Alice still holds it archived, so her
+        // reply promotes it too, and both are back on the first session.
+        #expect(try parties.receive(try parties.send("in the first", from: .bob), at: .alice) == Array("in the first".utf8))
+        #expect(parties.alice.current?.baseKey == parties.bob.current?.baseKey)
         #expect(try parties.receive(try parties.send("and back", from: .alice), at: .bob) == Array("and back".utf8))
+        #expect(parties.bob.archived.count == 1)
+    }
+
+    /// After simultaneous initiation each side makes the other's session current; the first
+    /// message each receives in its own (archived) session promotes it, and both end up sending
+    /// in one session instead of each decrypting in an archived session for ever.
+    @Test func simultaneousInitiationConvergesOnOneSession() throws {
+        let random = SeededRandomSource(seed: 13)
+        let aliceIdentity = IdentityKeyPair(random: random)
+        let bobIdentity = IdentityKeyPair(random: random)
+        let alicePreKey = SignedPreKey(identity: aliceIdentity, random: random)
+        let bobPreKey = SignedPreKey(identity: bobIdentity, random: random)
+        func bundle(_ identity: IdentityKeyPair, _ preKey: SignedPreKey) -> PreKeyBundle {
+            PreKeyBundle(
+                identityKey: identity.publicKey, signedPreKey: preKey.keyPair.publicKey,
+                signedPreKeySignature: preKey.signature, oneTimePreKey: nil)
+        }
+        func receive(_ wire: [UInt8], _ record: inout SessionRecord, _ identity: IdentityKeyPair, _ preKey: SignedPreKey)
+            throws -> [UInt8]
+        {
+            let result = try SessionCipher.decrypt(
+                wire, record: record, identity: identity, random: random,
+                signedPreKey: { $0 == preKey.keyPair.publicKey ? preKey.keyPair : nil }, oneTimePreKey: { _ in nil })
+            record = result.record
+            return result.plaintext
+        }
+        var alice = SessionRecord()
+        var bob = SessionRecord()
+        alice.makeCurrent(
+            try SessionCipher.initiate(identity: aliceIdentity, bundle: bundle(bobIdentity, bobPreKey), random: random))
+        bob.makeCurrent(
+            try SessionCipher.initiate(identity: bobIdentity, bundle: bundle(aliceIdentity, alicePreKey), random: random))
+        let fromAlice = try SessionCipher.encrypt(Array("hi bob".utf8), record: &alice, identity: aliceIdentity, random: random)
+        let fromBob = try SessionCipher.encrypt(Array("hi alice".utf8), record: &bob, identity: bobIdentity, random: random)
+        #expect(try receive(fromAlice, &bob, bobIdentity, bobPreKey) == Array("hi bob".utf8))
+        #expect(try receive(fromBob, &alice, aliceIdentity, alicePreKey) == Array("hi alice".utf8))
+        for round in 0..<3 {
+            let a = Array("alice \(round)".utf8)
+            let b = Array("bob \(round)".utf8)
+            let fromAlice = try SessionCipher.encrypt(a, record: &alice, identity: aliceIdentity, random: random)
+            #expect(try receive(fromAlice, &bob, bobIdentity, bobPreKey) == a)
+            let fromBob = try SessionCipher.encrypt(b, record: &bob, identity: bobIdentity, random: random)
+            #expect(try receive(fromBob, &alice, aliceIdentity, alicePreKey) == b)
+        }
+        let aliceCurrent = try #require(alice.current)
+        let bobCurrent = try #require(bob.current)
+        #expect(aliceCurrent.baseKey == bobCurrent.baseKey, "the two sides send in different sessions")
+        #expect(alice.archived.count == 1 && bob.archived.count == 1)
+    }
+
+    /// A replay of a Message that belongs to an archived session is `duplicate` (the archived
+    /// session's verdict), not the current session's `authentication`; nothing changes.
+    @Test func replayIntoAnArchivedSessionIsDuplicate() throws {
+        var parties = try TwoPartyHarness(seed: 14)
+        try parties.receive(try parties.send("a", from: .alice), at: .bob)
+        try parties.receive(try parties.send("b", from: .bob), at: .alice)
+        let plain = try parties.send("plain on the first session", from: .alice)
+        try parties.receive(plain, at: .bob)
+        _ = try Self.restartWithALateMessageOnTheFirstSession(&parties)
+        let before = parties.snapshot(.bob)
+        #expect(throws: ProtocolError.duplicate) { try parties.receive(plain, at: .bob) }
+        #expect(parties.snapshot(.bob) == before)
+    }
+
+    /// A PreKeyMessage prefix wrapped around a genuine Message of Bob's reaches no session of
+    /// Alice's: her session was made by her as initiator, so no prefix was made from it, neither
+    /// one naming Bob as IK_A (roles reflected) nor her own genuine one. Both are a new X3DH for
+    /// which she holds no prekey; her state is unchanged and the genuine Message then decrypts.
+    @Test func reflectedPrefixesAroundAGenuineMessageAreRefused() throws {
+        var parties = try TwoPartyHarness(seed: 15)
+        let first = try parties.send("first", from: .alice)
+        try parties.receive(first, at: .bob)
+        let reply = try parties.send("reply", from: .bob)
+        let prefixEnd = first[98] == 0x01 ? 131 : 99
+        let reflected = Array(first[0..<2]) + parties.bobIdentity.publicKey.rawRepresentation + first[34..<prefixEnd] + reply
+        let rewrapped = Array(first[0..<prefixEnd]) + reply
+        let before = parties.snapshot(.alice)
+        for wire in [reflected, rewrapped] {
+            #expect(throws: ProtocolError.unknownPreKey) { try parties.receive(wire, at: .alice) }
+            #expect(parties.snapshot(.alice) == before)
+        }
+        #expect(try parties.receive(reply, at: .alice) == Array("reply".utf8))
+    }
+
+    private static func serialized(_ session: SessionState) -> SecureBytes {
+        var record = SessionRecord()
+        record.makeCurrent(session)
+        return record.serialized
     }
 
     /// Alice and Bob talk on a first session; Alice writes one more message on it (returned,

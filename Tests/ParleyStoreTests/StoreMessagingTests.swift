@@ -71,6 +71,28 @@ struct StoreMessagingTests {
         #expect(message.body == Array("still only for alice".utf8))
     }
 
+    /// A resend of a message that belongs to an archived session (Alice started a new session
+    /// since) is `duplicate`, as Specs/store.md §6.5 promises: no failed history row, although
+    /// the current session fails it with `authentication` (protocol.md §6.4 step 3).
+    @Test func aResendIntoAnArchivedSessionIsADuplicateWithoutAFailedRow() async throws {
+        let pair = try await Pair(seed: 60)
+        _ = try await pair.deliver("hello", from: pair.alice, to: pair.bob, envelopeID: "e1")
+        _ = try await pair.deliver("hi", from: pair.bob, to: pair.alice, envelopeID: "e2")
+        let plain = try await pair.alice.send(
+            Array("plain".utf8), to: StoreFixtures.bob, conversation: "bob", historyBody: nil, timestamp: 1)
+        _ = try await pair.bob.receive(
+            envelopeID: "e3", from: StoreFixtures.alice, body: plain.wire, conversation: "alice", timestamp: 2)
+        try await pair.alice.startSession(
+            with: StoreFixtures.bob, bundle: try await StoreFixtures.publish(pair.bob, count: 1, seed: 63))
+        _ = try await pair.deliver("second session", from: pair.alice, to: pair.bob, envelopeID: "e4")
+        let historyBefore = try await pair.bob.history(conversation: "alice")
+
+        let outcome = try await pair.bob.receive(
+            envelopeID: "e5", from: StoreFixtures.alice, body: plain.wire, conversation: "alice", timestamp: 3)
+        #expect(outcome == .duplicate)
+        #expect(try await pair.bob.history(conversation: "alice") == historyBefore)
+    }
+
     @Test func conversationIsStoredAndSurvivesReopening() async throws {
         let pair = try await Pair(seed: 10)
         let first = try await pair.deliver("hello 你好", from: pair.alice, to: pair.bob, envelopeID: "e1")

@@ -86,7 +86,9 @@ public enum SessionCipher {
     /// OPK_B) if there is one;
     /// otherwise it runs X3DH with `preKeys` and, on success only, the new session becomes
     /// current (the previous one is archived). A Message tries the current session, then the
-    /// archived ones, newest first.
+    /// archived ones, newest first; if all fail, the error is ``ProtocolError/duplicate`` when
+    /// any session classified it as one, else the current session's. An archived session that
+    /// decrypts becomes current (promotion, Specs/protocol.md §6.4 step 5).
     ///
     /// Whichever session the message belongs to, its identity key must be one `trust` accepts
     /// for this address, checked once the message has decrypted and before anything is returned
@@ -110,6 +112,7 @@ public enum SessionCipher {
                 var next = record  // scratch copy: dropped if the decrypt fails
                 let plaintext = try next.decryptOnScratchCopy(preKeyMessage.message, at: index, random: random)
                 try requireTrusted(record.session(at: index)?.remoteIdentityKey, record: record, trust: trust)
+                next.promote(index)
                 return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: nil)
             }
             let result = try decryptNewSession(
@@ -140,11 +143,14 @@ public enum SessionCipher {
                 let plaintext = try next.decryptOnScratchCopy(message, at: index, random: random)
                 // Only now is it known which session the message belongs to.
                 try requireTrusted(record.session(at: index)?.remoteIdentityKey, record: record, trust: trust)
+                next.promote(index)
                 return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: nil)
             } catch .untrustedIdentity {
                 throw .untrustedIdentity
             } catch {
-                if firstError == nil { firstError = error }
+                // A session that recognises a replay knows where the message belongs: its
+                // `duplicate` wins over the other sessions' errors (Specs/protocol.md §6.4 step 3).
+                if firstError == nil || error == .duplicate { firstError = error }
             }
             let following = if case .archived(let position) = index { position + 1 } else { 0 }
             candidate = following < record.archived.count ? .archived(following) : nil

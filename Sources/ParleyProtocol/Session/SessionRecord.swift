@@ -41,8 +41,14 @@ public struct SessionRecord: Sendable {
         return nil
     }
 
-    /// Decrypts with the session at `index`, in place. On error `self` may be partly
-    /// updated: call it only on a scratch copy that is dropped on failure.
+    /// Makes the archived session at `index` current (Specs/protocol.md §6.4 step 5): it leaves
+    /// the archive, so nothing is dropped, and the current session becomes the newest archived
+    /// one. Nothing changes for ``SessionIndex/current``.
+    mutating func promote(_ index: SessionIndex) {
+        guard case .archived(let position) = index, archived.indices.contains(position) else { return }
+        makeCurrent(archived.remove(at: position))
+    }
+
     /// The session at `index`, if there is one.
     func session(at index: SessionIndex) -> SessionState? {
         switch index {
@@ -51,6 +57,8 @@ public struct SessionRecord: Sendable {
         }
     }
 
+    /// Decrypts with the session at `index`, in place. On error `self` may be partly
+    /// updated: call it only on a scratch copy that is dropped on failure.
     mutating func decryptOnScratchCopy(
         _ message: RatchetMessage, at index: SessionIndex, random: some RandomSource
     ) throws(ProtocolError) -> [UInt8] {

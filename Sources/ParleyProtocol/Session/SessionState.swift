@@ -22,10 +22,19 @@ public struct SessionState: Sendable {
     /// then every message is wrapped in a PreKeyMessage.
     public internal(set) var isAwaitingResponse: Bool
 
-    /// True when this session was made from exactly this PreKeyMessage prefix. Every prefix
-    /// field must match: the prefix is not covered by the AEAD, so none of it may be ignored.
+    /// True when this side made the session as responder, from a PreKeyMessage: the peer was the
+    /// initiator, so `AD = IK_A || IK_B` begins with the peer's identity key.
+    var wasMadeAsResponder: Bool {
+        associatedData.prefix(Ed25519.publicKeyByteCount).elementsEqual(remoteIdentityKey.rawRepresentation)
+    }
+
+    /// True when this session was made, as responder, from exactly this PreKeyMessage prefix
+    /// (Specs/protocol.md §6.1). Every prefix field must match: the prefix is not covered by the
+    /// AEAD, so none of it may be ignored. A session made as initiator matches no prefix: one
+    /// naming its peer as IK_A would be the roles reflected, wrapped around a genuine message of
+    /// the other direction.
     func matches(_ prefix: PreKeyMessage) -> Bool {
-        remoteIdentityKey == prefix.identityKey && baseKey == prefix.baseKey
+        wasMadeAsResponder && remoteIdentityKey == prefix.identityKey && baseKey == prefix.baseKey
             && handshakePreKeys.signedPreKey == prefix.signedPreKey
             && handshakePreKeys.oneTimePreKey == prefix.oneTimePreKey
     }
