@@ -37,11 +37,12 @@ public struct RequestAuthenticator: Sendable {
     }
 
     /// Authenticates a request signed by a device that is not registered yet, with the identity key
-    /// it presents in the body (proof of possession on registration).
+    /// it presents in the body (proof of possession on registration), or, with `presentedKey` nil,
+    /// by a registered device, running the route's checks of the body before the replay record.
     /// - Parameters:
     ///   - request: the request (its head).
     ///   - body: the whole body as received.
-    ///   - presentedKey: the identity key in the body.
+    ///   - presentedKey: the identity key in the body; nil for a registered device's own key.
     ///   - validate: the route's checks of the body against the signer, run once the signature
     ///     verified and before the replay record is written; what it throws is thrown and nothing
     ///     is recorded.

@@ -45,12 +45,15 @@ extension KeyServerRoutes {
         var signedPreKey: SignedPreKeyRecord?
         if let linkProof = input.linkProof {
             let proof = try JSONInput.signature(linkProof, field: "link_proof", error: .invalidLinkProof)
-            user = try await authenticator.authenticate(request, body: body).address.user
-            guard DeviceLinkProof.isValid(proof, user: user, device: device.id, identityKey: device.identityKey) else {
-                throw ServerError.invalidLinkProof
+            // Signed by a registered device of the user: its own key, its own replay quota; the
+            // body's checks still run before the record.
+            let signer = try await authenticator.authenticate(request, body: body, presentedKey: nil) { signer in
+                guard DeviceLinkProof.isValid(proof, user: signer.user, device: device.id, identityKey: device.identityKey)
+                else { throw ServerError.invalidLinkProof }
+                try await checkCertificate(of: device, user: signer.user)
+                signedPreKey = try input.signedPreKey.map { try Self.signedPreKey($0, signedBy: device.identityKey) }
             }
-            try await checkCertificate(of: device, user: user)
-            signedPreKey = try input.signedPreKey.map { try Self.signedPreKey($0, signedBy: device.identityKey) }
+            user = signer.address.user
         } else {
             try registrationLimiter.take(for: client)
             let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey) { signer in
