@@ -1,20 +1,21 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import ServiceLifecycle
 
 /// Builds the key server's router: middlewares (observability outside, errors inside) and routes.
 ///
 /// - Parameters:
 ///   - configuration: limits and clock.
 ///   - storage: the directory and mailboxes.
-///   - metrics: counters that `/metrics` shows.
+///   - metrics: counters that `/metrics` shows (on its own listener, ``buildMetricsRouter(configuration:storage:metrics:)``).
 ///   - notifier: where the send route announces new envelopes.
 /// - Returns: the router; its `routes` lists every endpoint (the OpenAPI test reads it).
 public func buildRouter(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, metrics: ServerMetrics = ServerMetrics(),
     notifier: any MailboxNotifier = InProcessMailboxNotifier()
-) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+) -> Router<KeyServerRequestContext> {
+    let router = Router(context: KeyServerRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     routes(configuration: configuration, storage: storage, metrics: metrics, notifier: notifier).register(on: router)
@@ -39,39 +40,68 @@ public func buildWebSocketRouter(
     return router
 }
 
+/// Builds the router of the operator's listener: `GET /metrics` only, never on the API's listener
+/// (user and device totals are not for clients; Specs/server-api.md §5.7).
+///
+/// - Parameters:
+///   - configuration: limits and clock.
+///   - storage: where the totals come from.
+///   - metrics: the counters the API's router records into.
+/// - Returns: the router.
+public func buildMetricsRouter(
+    configuration: KeyServerConfiguration, storage: any KeyServerStorage, metrics: ServerMetrics
+) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    routes(configuration: configuration, storage: storage, metrics: metrics, notifier: InProcessMailboxNotifier())
+        .registerMetrics(on: router)
+    return router
+}
+
 private func routes(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, metrics: ServerMetrics,
     notifier: any MailboxNotifier
 ) -> KeyServerRoutes {
     KeyServerRoutes(
         storage: storage, limits: configuration.limits, clock: configuration.clock, metrics: metrics,
-        attachments: AttachmentStore(dataDirectory: configuration.dataDirectory), notifier: notifier)
+        attachments: AttachmentStore(dataDirectory: configuration.dataDirectory), notifier: notifier,
+        trustedProxies: configuration.trustedProxies)
 }
 
 /// Builds the key server application; tests call it in-process (`app.test(.router)`), the
 /// `parley-server` executable runs it.
 ///
 /// - Parameters:
-///   - configuration: address, limits and clock.
+///   - configuration: address, limits and clock; with a ``KeyServerConfiguration/metricsAddress``,
+///     `GET /metrics` is served there by a second listener that runs as one of the services.
 ///   - storage: the directory and mailboxes.
 ///   - logger: where structured logs go (never bodies or keys).
 ///   - notifier: push to connected devices; in-process unless a shared backend provides one.
-/// - Returns: the application, with the expiry sweep as a service.
+/// - Returns: the application, with the expiry sweep (and the metrics listener) as services.
 public func buildApplication(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, logger: Logger = Logger(label: "parley-server"),
     notifier: any MailboxNotifier = InProcessMailboxNotifier()
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, storage: storage, notifier: notifier)
+    let metrics = ServerMetrics()
+    let router = buildRouter(configuration: configuration, storage: storage, metrics: metrics, notifier: notifier)
     let webSocketRouter = buildWebSocketRouter(configuration: configuration, storage: storage, notifier: notifier)
+    var services: [any Service] = [
+        ExpiryService(
+            storage: storage, attachments: AttachmentStore(dataDirectory: configuration.dataDirectory),
+            configuration: configuration, logger: logger)
+    ]
+    if let address = configuration.metricsAddress {
+        services.append(
+            Application(
+                router: buildMetricsRouter(configuration: configuration, storage: storage, metrics: metrics),
+                configuration: .init(address: .hostname(address.host, port: address.port), serverName: "parley-server-metrics"),
+                logger: logger))
+    }
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley-server"),
-        services: [
-            ExpiryService(
-                storage: storage, attachments: AttachmentStore(dataDirectory: configuration.dataDirectory),
-                configuration: configuration, logger: logger)
-        ],
+        services: services,
         logger: logger
     )
 }

@@ -73,6 +73,50 @@ struct ParleyServer: AsyncParsableCommand {
 
     @Option(
         help:
+            "One-time prekeys handed out per target device in one burst, whoever claims (env PARLEY_CLAIM_TARGET_BURST; default 20)."
+    )
+    var claimTargetBurst: Int?
+
+    @Option(help: "One-time prekeys a target device's budget regains per minute (env PARLEY_CLAIM_TARGET_PER_MINUTE; default 6).")
+    var claimTargetPerMinute: Int?
+
+    @Option(help: "Device-list lookups a device may make in one burst (env PARLEY_LOOKUP_BURST; default 60).")
+    var lookupBurst: Int?
+
+    @Option(help: "Device-list lookups a device regains per minute (env PARLEY_LOOKUP_PER_MINUTE; default 60).")
+    var lookupPerMinute: Int?
+
+    @Option(help: "Registrations one client address may make in one burst (env PARLEY_REGISTRATION_BURST; default 20).")
+    var registrationBurst: Int?
+
+    @Option(help: "Registrations a client address regains per minute (env PARLEY_REGISTRATION_PER_MINUTE; default 10).")
+    var registrationPerMinute: Int?
+
+    @Option(help: "Replay records held in memory in all, SQLite only (env PARLEY_REPLAY_RECORDS; default 1000000).")
+    var replayRecords: Int?
+
+    @Option(
+        help:
+            "Replay records held in memory per device or per address being registered, SQLite only (env PARLEY_REPLAY_RECORDS_PER_DEVICE; default 50000)."
+    )
+    var replayRecordsPerDevice: Int?
+
+    @Option(
+        help:
+            "Address for GET /metrics, HOST:PORT, apart from the API; 'off' serves no metrics (env PARLEY_METRICS_LISTEN; default 127.0.0.1:9464)."
+    )
+    var metricsListen: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A reverse proxy's address whose X-Forwarded-For names the client for per-address limits; repeatable (env PARLEY_TRUSTED_PROXY, comma-separated; default none).",
+            discussion:
+                "Only for a proxy that appends the address it received the request from: the last X-Forwarded-For entry is used.")
+    )
+    var trustedProxy: [String] = []
+
+    @Option(
+        help:
             "PostgreSQL only: seconds to wait at start for the schema lock, which servers starting together on one database take in turn (env PARLEY_SCHEMA_LOCK_TIMEOUT; default 300)."
     )
     var schemaLockTimeout: Int?
@@ -117,15 +161,20 @@ struct ParleyServer: AsyncParsableCommand {
         if let value = try positive(uploadGraceSeconds, "PARLEY_UPLOAD_GRACE_SECONDS", environment) {
             limits.uploadGraceMilliseconds = Int64(value) * 1000
         }
-        if let value = try positive(claimBurst, "PARLEY_CLAIM_BURST", environment) { limits.claimRate.capacity = value }
-        if let value = try positive(claimPerMinute, "PARLEY_CLAIM_PER_MINUTE", environment) {
-            limits.claimRate.refillPerMinute = value
+        // Each rate: `--X-burst` (`PARLEY_X_BURST`) and `--X-per-minute` (`PARLEY_X_PER_MINUTE`).
+        try rate(claimBurst, claimPerMinute, "PARLEY_CLAIM", environment, into: &limits.claimRate)
+        try rate(sendBurst, sendPerMinute, "PARLEY_SEND", environment, into: &limits.sendRate)
+        try rate(claimTargetBurst, claimTargetPerMinute, "PARLEY_CLAIM_TARGET", environment, into: &limits.claimTargetRate)
+        try rate(lookupBurst, lookupPerMinute, "PARLEY_LOOKUP", environment, into: &limits.lookupRate)
+        try rate(registrationBurst, registrationPerMinute, "PARLEY_REGISTRATION", environment, into: &limits.registrationRate)
+        if let value = try positive(replayRecords, "PARLEY_REPLAY_RECORDS", environment) { limits.replayCache.records = value }
+        if let value = try positive(replayRecordsPerDevice, "PARLEY_REPLAY_RECORDS_PER_DEVICE", environment) {
+            limits.replayCache.recordsPerDevice = value
         }
-        if let value = try positive(sendBurst, "PARLEY_SEND_BURST", environment) { limits.sendRate.capacity = value }
-        if let value = try positive(sendPerMinute, "PARLEY_SEND_PER_MINUTE", environment) {
-            limits.sendRate.refillPerMinute = value
-        }
-        guard limits.claimRate.isValid, limits.sendRate.isValid else {
+        guard
+            [limits.claimRate, limits.sendRate, limits.claimTargetRate, limits.lookupRate, limits.registrationRate]
+                .allSatisfy(\.isValid)
+        else {
             throw ValidationError("Rate limit numbers must be from 1 to \(RateLimit.maximum).")
         }
 
@@ -138,10 +187,22 @@ struct ParleyServer: AsyncParsableCommand {
 
         let dataDirectory = ServerOptions.resolve(
             dataDir, ServerOptions.dataDirectoryVariable, in: environment, default: ServerOptions.defaultDataDirectory)
-        let configuration = KeyServerConfiguration(host: host, port: port, limits: limits, dataDirectory: dataDirectory)
+        var configuration = KeyServerConfiguration(host: host, port: port, limits: limits, dataDirectory: dataDirectory)
+        let metricsText = ServerOptions.resolve(
+            metricsListen, ServerOptions.metricsListenVariable, in: environment, default: ServerOptions.defaultMetricsListen)
+        if metricsText != ServerOptions.metricsOff {
+            let address = try ServerOptions.parseListen(metricsText, flag: "--metrics-listen")
+                .mapError { ValidationError($0.description) }.get()
+            configuration.metricsAddress = address
+        }
+        let proxies =
+            trustedProxy.isEmpty
+            ? (environment[ServerOptions.trustedProxyVariable]?.split(separator: ",").map(String.init) ?? []) : trustedProxy
+        configuration.trustedProxies = try ServerOptions.parseTrustedProxies(proxies)
+            .mapError { ValidationError($0.description) }.get()
         switch location {
         case .sqlite(let path):
-            let storage = try SQLiteKeyServerStorage(path: path)
+            let storage = try SQLiteKeyServerStorage(path: path, limits: limits)
             logger.info("storage opened", metadata: ["backend": "sqlite", "path": "\(path)"])
             try await serve(configuration: configuration, storage: storage, logger: logger)
             // After draining: the WAL goes into the database file, which then holds everything.
@@ -186,6 +247,15 @@ struct ParleyServer: AsyncParsableCommand {
     ) async throws {
         let app = buildApplication(configuration: configuration, storage: storage, logger: logger, notifier: notifier)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// Sets `rate` from a burst and a per-minute flag, each falling back to `PREFIX_BURST` and
+    /// `PREFIX_PER_MINUTE`; what neither sets keeps its default.
+    private func rate(
+        _ burst: Int?, _ perMinute: Int?, _ prefix: String, _ environment: [String: String], into rate: inout RateLimit
+    ) throws {
+        if let value = try positive(burst, prefix + "_BURST", environment) { rate.capacity = value }
+        if let value = try positive(perMinute, prefix + "_PER_MINUTE", environment) { rate.refillPerMinute = value }
     }
 
     /// A positive integer from the flag or else the environment variable, nil when neither is set.

@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
 @testable import ParleyKeyServer
@@ -66,23 +68,40 @@ struct MalformedRequestTests {
         }
     }
 
+    /// `/metrics` counts the API listener's requests but is served only by the operator's
+    /// router (its own listener in `parley-server`); the API answers it `404`.
     @Test func healthAndMetrics() async throws {
-        try await withServer(.sqlite) { api in
-            let (_, dev) = try await api.readyUser("kate", oneTime: 4)
-            #expect(try await api.call(.get, "/health").json["status"] as? String == "ok")
-            _ = try await api.call(.get, "/nope")
-            _ = dev
-            let metrics = try await api.call(.get, "/metrics")
-            #expect(metrics.status == 200)
-            #expect(metrics.contentType?.hasPrefix("text/plain") == true)
-            let text = String(decoding: metrics.body, as: UTF8.self)
-            #expect(text.contains(#"parley_http_requests_total{route="/health",method="GET",status="200"} 1"#))
-            #expect(text.contains(#"parley_http_requests_total{route="NotFound",method="GET",status="404"} 1"#))
-            #expect(text.contains(#"parley_http_request_duration_seconds_count{route="/v1/keys/one-time"} 1"#))
-            #expect(text.contains("parley_one_time_prekeys 4\n"))
-            #expect(text.contains("parley_mailbox_depth 0\n"))
-            // No key material in metrics: not even the device's identity key prefix.
-            #expect(!text.contains(b64(dev.key.publicKey.rawRepresentation).prefix(12)))
+        try await Backend.sqlite.withStorage { storage in
+            let clock = TestClock()
+            let data = temporaryDirectory("parley-metrics")
+            defer { try? FileManager.default.removeItem(at: data) }
+            let configuration = KeyServerConfiguration(
+                host: "127.0.0.1", port: 0, clock: clock.serverClock, dataDirectory: data.path)
+            let counters = ServerMetrics()
+            let app = Application(router: buildRouter(configuration: configuration, storage: storage, metrics: counters))
+            let dev = try await app.test(.router) { client in
+                let api = TestAPI(client: client, clock: clock)
+                let (_, dev) = try await api.readyUser("kate", oneTime: 4)
+                #expect(try await api.call(.get, "/health").json["status"] as? String == "ok")
+                _ = try await api.call(.get, "/nope")
+                #expect(try await api.call(.get, "/metrics").status == 404)
+                return dev
+            }
+            let operatorApp = Application(
+                router: buildMetricsRouter(configuration: configuration, storage: storage, metrics: counters))
+            try await operatorApp.test(.router) { client in
+                let metrics = try await TestAPI(client: client, clock: clock).call(.get, "/metrics")
+                #expect(metrics.status == 200)
+                #expect(metrics.contentType?.hasPrefix("text/plain") == true)
+                let text = String(decoding: metrics.body, as: UTF8.self)
+                #expect(text.contains(#"parley_http_requests_total{route="/health",method="GET",status="200"} 1"#))
+                #expect(text.contains(#"parley_http_requests_total{route="NotFound",method="GET",status="404"} 2"#))
+                #expect(text.contains(#"parley_http_request_duration_seconds_count{route="/v1/keys/one-time"} 1"#))
+                #expect(text.contains("parley_one_time_prekeys 4\n"))
+                #expect(text.contains("parley_mailbox_depth 0\n"))
+                // No key material in metrics: not even the device's identity key prefix.
+                #expect(!text.contains(b64(dev.key.publicKey.rawRepresentation).prefix(12)))
+            }
         }
     }
 }

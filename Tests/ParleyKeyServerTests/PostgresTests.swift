@@ -54,13 +54,19 @@ struct SharedDatabaseTests {
     }
 
     /// Two live server instances on 127.0.0.1, each with its own storage on one fresh database.
+    /// The per-target claim budget is out of the way: these tests count keys, not limits.
     private func withTwoLiveInstances(_ backend: Backend, _ body: @escaping @Sendable (TestAPI, TestAPI) async throws -> Void)
         async throws
     {
+        let limits = {
+            var limits = ServerLimits()
+            limits.claimTargetRate = RateLimit(capacity: 1000, refillPerMinute: 1000)
+            return limits
+        }()
         try await backend.withSharedStorages(2) { storages in
             let clock = TestClock()
-            try await withServer(storage: storages[0], setup: .live, clock: clock) { first in
-                try await withServer(storage: storages[1], setup: .live, clock: clock) { second in
+            try await withServer(storage: storages[0], limits: limits, setup: .live, clock: clock) { first in
+                try await withServer(storage: storages[1], limits: limits, setup: .live, clock: clock) { second in
                     try await body(first, second)
                 }
             }

@@ -22,7 +22,7 @@ struct RemovedDeviceProcessTests {
             // The review's request: the removed device posts its old body, signed by itself
             // (201 before: the server needed only a certificate that verifies).
             let byItself = try await client.call(.post, "/v1/devices", json: stolen.json, as: stolen)
-            #expect(byItself.status == 401)
+            #expect(byItself.errorCode == "link_proof_required")
             let provedByItself = try await client.call(.post, "/v1/devices", json: try stolen.linkJSON(), as: stolen)
             #expect(provedByItself.status == 401)
             // The same key brought in by a device of the account (a thief who also holds it,

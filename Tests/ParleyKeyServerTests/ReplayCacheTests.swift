@@ -39,6 +39,13 @@ struct ReplayCacheTests {
         }
     }
 
+    /// Records the signature of `seed`; false for a replay.
+    private static func record(
+        _ cache: ReplayCache, _ seed: Int, _ quota: ReplayCache.Quota, expiresAt: Int64, now: Int64
+    ) throws -> Bool {
+        try cache.record(ReplayCache.Key(signature: signature(seed)), quota: quota, expiresAt: expiresAt, now: now)
+    }
+
     @Test func aSignatureIsAcceptedOnceInsideItsWindow() throws {
         let cache = ReplayCache(limits: ReplayCacheLimits(records: 100, recordsPerDevice: 100))
         let now: Int64 = 1_800_000_000_000
@@ -57,7 +64,7 @@ struct ReplayCacheTests {
         #expect(cache.count == 0)
     }
 
-    @Test func boundsRefuseNewRecordsAndKeepOldOnes() throws {
+    @Test func aDeviceAtItsBoundIsRefusedAndOthersAreNot() throws {
         let cache = ReplayCache(limits: ReplayCacheLimits(records: 5, recordsPerDevice: 3))
         let now: Int64 = 1_800_000_000_000
         try Self.fill(cache, seeds: 0..<3, quota: .device(alice), expiresAt: now + 2000, now: now)
@@ -69,34 +76,55 @@ struct ReplayCacheTests {
         #expect(
             try !cache.record(
                 ReplayCache.Key(signature: Self.signature(0)), quota: .device(alice), expiresAt: now + 2000, now: now))
-        // Bob still has room until the total bound.
-        for seed in 20..<22 {
-            #expect(
-                try cache.record(
-                    ReplayCache.Key(signature: Self.signature(seed)), quota: .device(bob), expiresAt: now + 2000, now: now))
-        }
-        #expect(throws: ServerError.self) {
-            try cache.record(ReplayCache.Key(signature: Self.signature(30)), quota: .device(bob), expiresAt: now + 2000, now: now)
-        }
+        try Self.fill(cache, seeds: 20..<22, quota: .device(bob), expiresAt: now + 2000, now: now)
         // Once records expire there is room again.
         #expect(
             try cache.record(
                 ReplayCache.Key(signature: Self.signature(10)), quota: .device(alice), expiresAt: now + 9000, now: now + 3000))
     }
 
-    /// Requests signed with keys not registered yet (anyone can make those) share one bound, so
-    /// they cannot use up a registered device's.
-    @Test func registrationsShareOneBoundApartFromDevices() throws {
+    /// A full cache makes room from the quotas holding the most (their oldest records, down to a
+    /// common level), and raises their floors: a dropped record's request is still a replay, and
+    /// a device holding a few records is untouched.
+    @Test func aFullCacheDropsTheHeaviestQuotasOldestRecordsBehindAFloor() throws {
+        let cache = ReplayCache(limits: ReplayCacheLimits(records: 20, recordsPerDevice: 10))
+        let now: Int64 = 1_800_000_000_000
+        let mallory = DeviceAddress(user: try UserID("mallory"), device: 1)
+        let carol = DeviceAddress(user: try UserID("carol"), device: 1)
+        for seed in 0..<10 {
+            let expiresAt = now + 1000 * Int64(seed + 1)
+            #expect(try Self.record(cache, seed, .device(mallory), expiresAt: expiresAt, now: now))
+            #expect(try Self.record(cache, 100 + seed, .device(bob), expiresAt: expiresAt, now: now))
+        }
+        #expect(cache.count == 20)
+        // Alice gets in: mallory and bob each lose their oldest record.
+        #expect(try Self.record(cache, 200, .device(alice), expiresAt: now + 500, now: now))
+        #expect(cache.count == 19)
+        // Mallory's dropped request (expiring at now + 1000) is still a replay; so is an older one.
+        #expect(try !Self.record(cache, 0, .device(mallory), expiresAt: now + 1000, now: now))
+        #expect(try !Self.record(cache, 300, .device(mallory), expiresAt: now + 999, now: now))
+        // A newer one is not.
+        #expect(try Self.record(cache, 301, .device(mallory), expiresAt: now + 20_000, now: now))
+        // Alice's floor did not move: an older request of hers is accepted.
+        #expect(try Self.record(cache, 201, .device(alice), expiresAt: now + 400, now: now))
+        #expect(try Self.record(cache, 400, .device(carol), expiresAt: now + 400, now: now))
+        // Floors go once they have passed.
+        cache.prune(at: now + 30_000)
+        #expect(cache.count == 0)
+        #expect(try Self.record(cache, 500, .device(mallory), expiresAt: now + 40_000, now: now + 30_000))
+    }
+
+    /// Requests signed with keys not registered yet (anyone can make those) count per address
+    /// being registered, apart from the registered device's bound and from other addresses'.
+    @Test func registrationsCountPerAddressApartFromDevices() throws {
         let cache = ReplayCache(limits: ReplayCacheLimits(records: 100, recordsPerDevice: 2))
         let now: Int64 = 1_800_000_000_000
-        try Self.fill(cache, seeds: 0..<2, quota: .registrations, expiresAt: now + 1000, now: now)
+        try Self.fill(cache, seeds: 0..<2, quota: .registering(bob), expiresAt: now + 1000, now: now)
         #expect(throws: ServerError.self) {
-            try cache.record(
-                ReplayCache.Key(signature: Self.signature(5)), quota: .registrations, expiresAt: now + 1000, now: now)
+            try Self.record(cache, 5, .registering(bob), expiresAt: now + 1000, now: now)
         }
-        #expect(
-            try cache.record(
-                ReplayCache.Key(signature: Self.signature(6)), quota: .device(alice), expiresAt: now + 1000, now: now))
+        #expect(try Self.record(cache, 6, .registering(alice), expiresAt: now + 1000, now: now))
+        #expect(try Self.record(cache, 7, .device(bob), expiresAt: now + 1000, now: now))
     }
 
     @Test func sqliteKeepsRecordsAcrossReopeningAndLocksOutOtherOpeners() throws {
@@ -107,10 +135,14 @@ struct ReplayCacheTests {
         let now = ServerClock.system.now()
         do {
             let storage = try SQLiteKeyServerStorage(path: path)
-            #expect(try storage.recordSignature(Self.signature(1), by: alice, expiresAt: now + Self.window, now: now))
+            #expect(
+                try storage.recordSignature(
+                    Self.signature(1), by: alice, registering: false, expiresAt: now + Self.window, now: now))
             // Another storage of this process on the same file shares the records.
             let second = try SQLiteKeyServerStorage(path: path)
-            #expect(try !second.recordSignature(Self.signature(1), by: alice, expiresAt: now + Self.window, now: now))
+            #expect(
+                try !second.recordSignature(
+                    Self.signature(1), by: alice, registering: false, expiresAt: now + Self.window, now: now))
             // What a second process would do: its own lock on the file fails while these live.
             let descriptor = open(path + "-replay/lock", O_RDWR)
             defer { close(descriptor) }
@@ -121,7 +153,11 @@ struct ReplayCacheTests {
         // the last descriptor of its open file does; a child process that another test is
         // spawning right then holds a copy until it execs, so the reopening may wait a little.
         let reopened = try Self.reopen(path)
-        #expect(try !reopened.recordSignature(Self.signature(1), by: alice, expiresAt: now + Self.window, now: now + 1))
-        #expect(try reopened.recordSignature(Self.signature(2), by: alice, expiresAt: now + Self.window, now: now + 1))
+        #expect(
+            try !reopened.recordSignature(
+                Self.signature(1), by: alice, registering: false, expiresAt: now + Self.window, now: now + 1))
+        #expect(
+            try reopened.recordSignature(
+                Self.signature(2), by: alice, registering: false, expiresAt: now + Self.window, now: now + 1))
     }
 }

@@ -166,7 +166,7 @@ struct ServerProcess {
             [
                 "--listen", "127.0.0.1:\(port)", "--database", database, "--data-dir", dataDirectory, "--log-level", "error",
                 "--send-burst", "100000", "--send-per-minute", "1000000",
-            ] + extraArguments
+            ] + (extraArguments.contains("--metrics-listen") ? [] : ["--metrics-listen", "127.0.0.1:0"]) + extraArguments
         process.standardOutput = FileHandle.nullDevice
         if let errorLog {
             guard FileManager.default.createFile(atPath: errorLog.path, contents: nil) else {
@@ -255,17 +255,20 @@ struct ExternalClient: Sendable {
         let text: String
     }
 
+    /// Sends a request; signs it as `device` (with `signer`'s key if given) unless nil, and adds
+    /// `headers` (e.g. `X-Forwarded-For`).
     func call(
-        _ method: HTTPRequest.Method, _ path: String, json: Any? = nil, as device: TestDevice? = nil, timestamp: Int64? = nil
+        _ method: HTTPRequest.Method, _ path: String, json: Any? = nil, as device: TestDevice? = nil, timestamp: Int64? = nil,
+        signer: TestDevice? = nil, headers extra: HTTPFields = [:]
     ) async throws -> Reply {
         let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? []
-        var headers = HTTPFields()
+        var headers = extra
         if let device {
             let stamp = String(timestamp ?? clock.now())
             let input = RequestSignature.signingInput(method: method.rawValue, pathWithQuery: path, timestamp: stamp, body: body)
             if let name = HTTPField.Name("Parley-Device") { headers[name] = device.address }
             if let name = HTTPField.Name("Parley-Timestamp") { headers[name] = stamp }
-            if let name = HTTPField.Name("Parley-Signature") { headers[name] = b64(device.key.signature(for: input)) }
+            if let name = HTTPField.Name("Parley-Signature") { headers[name] = b64((signer ?? device).key.signature(for: input)) }
         }
         if !body.isEmpty { headers[.contentType] = "application/json" }
         let request = TestClient.Request(

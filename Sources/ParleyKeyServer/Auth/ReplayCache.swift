@@ -7,8 +7,14 @@ import ParleyCrypto
 /// the request anyway, so records are dropped second by second as the window moves. Memory is
 /// bounded: at most ``ReplayCacheLimits/records`` records in all and
 /// ``ReplayCacheLimits/recordsPerDevice`` per ``Quota``.
-/// A request that would pass a bound is refused (`429`), never recorded over an older record:
-/// evicting a record still inside the window would let its request be replayed.
+///
+/// A quota at its own bound is refused (`429`): only that device waits. A full cache makes room
+/// instead of refusing everyone: the quotas holding the most records lose their oldest ones down to
+/// a common level (never below one record each), and each such quota's *floor* rises to the latest
+/// expiry it lost. A request of that quota expiring at or before its floor is refused as a replay,
+/// so a dropped record's request still cannot be replayed; the cost falls on the heavy quotas
+/// (their requests older than the floor are refused), not on devices that sent a few requests.
+/// Filling the cache for everyone would take as many devices as it holds records.
 final class ReplayCache: @unchecked Sendable {
     /// A record's key: the first 128 bits of SHA-256 of the signature (no collision can be aimed
     /// at a signature not yet made).
@@ -37,10 +43,12 @@ final class ReplayCache: @unchecked Sendable {
     enum Quota: Hashable, Sendable {
         /// A registered device's requests.
         case device(DeviceAddress)
-        /// Requests signed with a key that is not registered yet (registrations, new devices): one
-        /// bound for them all, so that nobody can use up a registered device's bound by signing
-        /// with keys of their own under its address.
-        case registrations
+        /// Requests signed with a key that is not registered yet (a registration, a new device
+        /// proving possession) for this address: apart from the registered device's own quota,
+        /// so that nobody can use up a registered device's bound by signing with keys of their
+        /// own under its address, and apart from other addresses', so that nobody can block
+        /// every sign-up by flooding one shared bound.
+        case registering(DeviceAddress)
     }
 
     private struct Record {
@@ -56,6 +64,9 @@ final class ReplayCache: @unchecked Sendable {
     /// Keys by the second their records expire in.
     private var expiring: [Int64: [Key]] = [:]
     private var perQuota: [Quota: Int] = [:]
+    /// Per quota that lost records to make room: requests of that quota expiring at or before this
+    /// (Unix ms) are refused as replays. Dropped once the floor has passed (see ``prune(now:)``).
+    private var floors: [Quota: Int64] = [:]
     /// Seconds before this one have been pruned.
     private var prunedBefore: Int64?
 
@@ -75,22 +86,28 @@ final class ReplayCache: @unchecked Sendable {
     ///   - now: the server's time (Unix ms).
     ///   - beforeInsert: runs (under the cache's lock) once the record is known to be new and
     ///     within bounds, before it is inserted; if it throws nothing is recorded.
-    /// - Returns: false for a replay (or a record already expired).
-    /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` when a bound is reached, or what
-    ///   `beforeInsert` throws.
+    /// - Returns: false for a replay (or a record already expired, or one at or below its quota's
+    ///   floor).
+    /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` when the quota is at its bound
+    ///   (or the cache is full of quotas holding one record each), or what `beforeInsert` throws.
     func record(
         _ key: Key, quota: Quota, expiresAt: Int64, now: Int64, beforeInsert: () throws -> Void = {}
     ) throws -> Bool {
         try lock.withLock {
             prune(now: now)
-            guard expiresAt >= now, records[key] == nil else { return false }
-            let held = perQuota[quota, default: 0]
-            guard records.count < limits.records, held < limits.recordsPerDevice else {
+            guard expiresAt >= now, records[key] == nil, expiresAt > floors[quota] ?? Int64.min else { return false }
+            guard perQuota[quota, default: 0] < limits.recordsPerDevice else {
+                throw ServerError.rateLimited(retryAfterSeconds: retryAfter(now: now))
+            }
+            if records.count >= limits.records { makeRoom() }
+            // Making room may have raised this quota's own floor past the request (it was among
+            // the heaviest): refused like a full quota, not as a replay, since it is none.
+            guard records.count < limits.records, expiresAt > floors[quota] ?? Int64.min else {
                 throw ServerError.rateLimited(retryAfterSeconds: retryAfter(now: now))
             }
             try beforeInsert()
             insert(key, Record(expiresAt: expiresAt, quota: quota))
-            perQuota[quota] = held + 1
+            perQuota[quota, default: 0] += 1
             return true
         }
     }
@@ -137,7 +154,48 @@ final class ReplayCache: @unchecked Sendable {
             }
             second += 1
         }
+        let moved = second > (prunedBefore ?? second)
         prunedBefore = max(second, prunedBefore ?? second)
+        // A floor before `now` refuses nothing the timestamp check lets through; swept once a
+        // second, not on every request.
+        if moved, !floors.isEmpty { floors = floors.filter { $0.value >= now } }
+    }
+
+    /// Frees at least a tenth of the records (when it can): the quotas holding the most lose
+    /// their oldest records down to a common level of at least one record, and their floors rise
+    /// to the latest expiry each lost. One pass over the records, once per tenth of the bound.
+    private func makeRoom() {
+        let target = max(1, limits.records / 10)
+        let counts = perQuota.values.sorted(by: >)
+        // The highest level L ≥ 1 with Σ max(0, count − L) ≥ target, found over the sorted counts.
+        var level: Int?
+        var sum = 0
+        for (index, count) in counts.enumerated() {
+            sum += count
+            let next = index + 1 < counts.count ? counts[index + 1] : 0
+            let quotas = index + 1
+            if sum - quotas * max(next, 1) >= target {
+                level = max(next, 1, (sum - target) / quotas)
+                break
+            }
+        }
+        // Not enough above one record each: free what there is above one.
+        let keep = level ?? 1
+        var excess: [Quota: Int] = [:]
+        for (quota, count) in perQuota where count > keep { excess[quota] = count - keep }
+        guard !excess.isEmpty else { return }
+        for second in expiring.keys.sorted() {
+            guard !excess.isEmpty, var keys = expiring[second] else { break }
+            keys.removeAll { key in
+                guard let record = records[key], let quota = record.quota, let left = excess[quota] else { return false }
+                records[key] = nil
+                excess[quota] = left > 1 ? left - 1 : nil
+                perQuota[quota, default: 1] -= 1
+                floors[quota] = max(floors[quota] ?? Int64.min, record.expiresAt)
+                return true
+            }
+            expiring[second] = keys.isEmpty ? nil : keys
+        }
     }
 
     /// Whole seconds until the earliest record expires (at least 1).

@@ -6,8 +6,10 @@ import ParleyCrypto
 ///
 /// Order of checks: headers present and well-formed (`auth_required`), timestamp inside the
 /// window (`auth_stale_timestamp`), device known (`auth_unknown_device`), signature
-/// (`auth_bad_signature`), signature not seen before (`auth_replayed`). The replay record is the
-/// only state written, and only after the signature verified.
+/// (`auth_bad_signature`), then the route's own checks of the body (``authenticate(_:body:presentedKey:validate:)``),
+/// then signature not seen before (`auth_replayed`). The replay record is the only state written,
+/// and only for a request that passed every check that can be made before acting on it: a request
+/// refused anyway costs no room in the replay cache.
 public struct RequestAuthenticator: Sendable {
     let storage: any KeyServerStorage
     let clock: ServerClock
@@ -35,18 +37,25 @@ public struct RequestAuthenticator: Sendable {
     }
 
     /// Authenticates a request signed by a device that is not registered yet, with the identity key
-    /// it presents in the body (proof of possession on registration).
+    /// it presents in the body (proof of possession on registration), or, with `presentedKey` nil,
+    /// by a registered device, running the route's checks of the body before the replay record.
     /// - Parameters:
     ///   - request: the request (its head).
     ///   - body: the whole body as received.
-    ///   - presentedKey: the identity key in the body.
+    ///   - presentedKey: the identity key in the body; nil for a registered device's own key.
+    ///   - validate: the route's checks of the body against the signer, run once the signature
+    ///     verified and before the replay record is written; what it throws is thrown and nothing
+    ///     is recorded.
     /// - Returns: the device named in `Parley-Device`.
-    /// - Throws: one of the 401 cases of ``ServerError``.
-    public func authenticate(_ request: Request, body: [UInt8], presentedKey: Ed25519.PublicKey?) async throws
-        -> AuthenticatedDevice
-    {
+    /// - Throws: one of the 401 cases of ``ServerError``, or what `validate` throws.
+    public func authenticate(
+        _ request: Request, body: [UInt8], presentedKey: Ed25519.PublicKey?,
+        validate: (DeviceAddress) async throws -> Void = { _ in }
+    ) async throws -> AuthenticatedDevice {
         let pending = try await prepare(request, presentedKey: presentedKey)
-        return try await finish(pending, bodyDigest: SHA256.hash(body))
+        try verify(pending, bodyDigest: SHA256.hash(body))
+        try await validate(pending.headers.device)
+        return try await record(pending)
     }
 
     /// The checks that need no body: headers, timestamp window, known device. A streamed upload
@@ -81,14 +90,27 @@ public struct RequestAuthenticator: Sendable {
     /// - Returns: the calling device.
     /// - Throws: `auth_bad_signature`, `auth_replayed` (``ServerError``).
     func finish(_ pending: PendingAuthentication, bodyDigest: [UInt8]) async throws -> AuthenticatedDevice {
+        try verify(pending, bodyDigest: bodyDigest)
+        return try await record(pending)
+    }
+
+    /// Checks the signature over the body's digest; writes nothing.
+    /// - Throws: `auth_bad_signature` (``ServerError``).
+    private func verify(_ pending: PendingAuthentication, bodyDigest: [UInt8]) throws(ServerError) {
         let headers = pending.headers
         let input = RequestSignature.signingInput(
             method: pending.method, pathWithQuery: pending.pathWithQuery, timestamp: headers.timestampText,
             bodyDigest: bodyDigest)
-        guard pending.identityKey.isValidSignature(headers.signature, for: input) else { throw ServerError.badSignature }
+        guard pending.identityKey.isValidSignature(headers.signature, for: input) else { throw .badSignature }
+    }
+
+    /// Records a verified signature against replay.
+    /// - Throws: `auth_replayed`, `rate_limited` (a full replay cache) (``ServerError``).
+    private func record(_ pending: PendingAuthentication) async throws -> AuthenticatedDevice {
+        let headers = pending.headers
         guard
             try await storage.recordSignature(
-                headers.signature, by: pending.isRegistration ? nil : headers.device,
+                headers.signature, by: headers.device, registering: pending.isRegistration,
                 expiresAt: headers.timestamp + windowMilliseconds, now: clock.now())
         else {
             throw ServerError.replayedSignature

@@ -12,6 +12,13 @@ public struct KeyServerConfiguration: Sendable {
     public var purgeIntervalSeconds: Int
     /// Directory for attachment files (`attachments/` is created inside it on the first upload).
     public var dataDirectory: String
+    /// Where `GET /metrics` is served, apart from the API (nil: nowhere). Loopback by default in
+    /// `parley-server` (`--metrics-listen`): the totals are for the operator, not for clients.
+    public var metricsAddress: (host: String, port: Int)?
+    /// Peer addresses (IP literals) of reverse proxies whose `X-Forwarded-For` is believed: for a
+    /// request from one of them the client address is the last address in that header. Empty by
+    /// default (`--trusted-proxy`): otherwise any client could pick its own address.
+    public var trustedProxies: Set<String> = []
 
     /// Creates a configuration.
     /// - Parameters:

@@ -31,9 +31,13 @@ public struct ServerLimits: Sendable, Equatable {
     /// Allowed clock difference and replay-cache lifetime, in milliseconds: 300 s.
     public var replayWindowMilliseconds: Int64 = 300 * 1000
     /// Request signatures held in an in-memory replay cache (SQLite, in-memory storage): 1,000,000
-    /// in all (about 100 MB at most), 50,000 per device (over 80 signed requests a second for the
-    /// up to 600 s a record lives). At a bound new signed requests get `429` until records expire:
-    /// dropping a record early would let its request be replayed.
+    /// in all (about 100 MB at most; `--replay-records`, `PARLEY_REPLAY_RECORDS`), 50,000 per
+    /// device or per address being registered (over 80 signed requests a second for the up to
+    /// 600 s a record lives; `--replay-records-per-device`, `PARLEY_REPLAY_RECORDS_PER_DEVICE`).
+    /// A device at its own bound gets `429` until its records expire. A full cache makes room by
+    /// dropping the oldest records of the devices holding the most and raising those devices'
+    /// replay floors (``ReplayCache``), so that a few devices cannot fill it for everyone and no
+    /// dropped request can be replayed.
     public var replayCache = ReplayCacheLimits(records: 1_000_000, recordsPerDevice: 50_000)
 
     /// `POST /v1/keys/claim` per calling device: a burst of 30, then 30 a minute. A client claims
@@ -43,6 +47,23 @@ public struct ServerLimits: Sendable, Equatable {
     /// `PUT /v1/messages` per calling device: a burst of 300 calls, then 600 a minute (one call
     /// carries a whole fan-out). Bounds how fast one device can fill other devices' mailboxes.
     public var sendRate = RateLimit(capacity: 300, refillPerMinute: 600)
+    /// One-time prekeys handed out per *target* device, whoever claims: a burst of 20, then 6 a
+    /// minute (`--claim-target-burst`, `--claim-target-per-minute`). The per-caller limit above
+    /// does not stop many fresh accounts; this does. Past it a claim still gets the bundle, without
+    /// a one-time prekey (X3DH without OPK, as when the stock is empty), so a flood cannot make a
+    /// user unreachable, and a stock of 100 lasts over 13 minutes of flooding instead of seconds.
+    /// Far above how many new contacts a person gains a minute.
+    public var claimTargetRate = RateLimit(capacity: 20, refillPerMinute: 6)
+    /// `GET /v1/users/{user}/devices` per calling device: a burst of 60, then 60 a minute
+    /// (`--lookup-burst`, `--lookup-per-minute`). Clients cache device lists, so this is far above
+    /// normal use; it bounds how fast one device can test which user ids exist.
+    public var lookupRate = RateLimit(capacity: 60, refillPerMinute: 60)
+    /// Registrations (`POST /v1/accounts`, `POST /v1/devices` signed by the new device itself) per
+    /// client address: a burst of 20, then 10 a minute (`--registration-burst`,
+    /// `--registration-per-minute`). These are the routes anyone can call without an account; the
+    /// address is the TCP peer's (IPv6: its /64), or the one a trusted proxy appends to
+    /// `X-Forwarded-For` (``KeyServerConfiguration/trustedProxies``).
+    public var registrationRate = RateLimit(capacity: 20, refillPerMinute: 10)
 
     /// Bytes of one attachment: 101 MiB, so that a 100 MiB file fits with its encryption overhead
     /// (a 24-byte header and 17 bytes per 64 KiB chunk: 27,224 bytes for 100 MiB). Streamed to

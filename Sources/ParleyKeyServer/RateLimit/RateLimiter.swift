@@ -1,22 +1,24 @@
 import Foundation
 
-/// Token buckets per calling device for one kind of request (claims, sends).
+/// Token buckets per key for one kind of request: per calling device (claims, sends, lookups), per
+/// target device (one-time prekeys handed out) or per client address (registrations).
 ///
-/// Per server process: with several instances each keeps its own buckets, so a device gets at
-/// most the rate times the number of instances. Only authenticated devices get a bucket, and full
-/// buckets are forgotten when the table grows, so memory stays bounded by active devices.
-final class RateLimiter: @unchecked Sendable {
+/// Per server process: with several instances each keeps its own buckets, so a key gets at most
+/// the rate times the number of instances. Full buckets are forgotten when the table grows, so
+/// memory stays bounded by the keys active within one refill of a bucket.
+final class RateLimiter<Key: Hashable & Sendable>: @unchecked Sendable {
     /// Table size that triggers forgetting full buckets; doubles when most buckets are busy.
-    private static let initialPruneThreshold = 10_000
+    // Computed: a generic class has no static stored properties.
+    private static var initialPruneThreshold: Int { 10_000 }
 
     let rate: RateLimit
     private let clock: ServerClock
     // Guarded by `lock`: buckets are taken from every request task.
     private let lock = NSLock()
-    private var buckets: [DeviceAddress: TokenBucket] = [:]
+    private var buckets: [Key: TokenBucket] = [:]
     private var pruneThreshold = RateLimiter.initialPruneThreshold
 
-    /// A limiter allowing `rate` per device.
+    /// A limiter allowing `rate` per key.
     init(rate: RateLimit, clock: ServerClock) {
         // Out-of-range numbers from library callers are clamped (the executable rejects them).
         self.rate = RateLimit(
@@ -25,20 +27,30 @@ final class RateLimiter: @unchecked Sendable {
         self.clock = clock
     }
 
-    /// Takes a token for `device`.
+    /// Takes a token for `key`.
     /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` when its bucket is empty.
-    func take(for device: DeviceAddress) throws(ServerError) {
+    func take(for key: Key) throws(ServerError) {
+        if case .limited(let seconds) = decide(for: key) { throw .rateLimited(retryAfterSeconds: seconds) }
+    }
+
+    /// Takes a token for `key` if there is one.
+    /// - Returns: whether a token was taken.
+    func tryTake(for key: Key) -> Bool {
+        decide(for: key) == .allowed
+    }
+
+    private func decide(for key: Key) -> TokenBucket.Decision {
         let now = clock.now()
         let decision: TokenBucket.Decision = lock.withLock {
-            var bucket = buckets[device] ?? TokenBucket(rate: rate, now: now)
+            var bucket = buckets[key] ?? TokenBucket(rate: rate, now: now)
             let decision = bucket.take(at: now)
-            buckets[device] = bucket
+            buckets[key] = bucket
             if buckets.count > pruneThreshold {
                 buckets = buckets.filter { !$0.value.isFull(at: now) }
                 pruneThreshold = max(Self.initialPruneThreshold, buckets.count * 2)
             }
             return decision
         }
-        if case .limited(let seconds) = decision { throw .rateLimited(retryAfterSeconds: seconds) }
+        return decision
     }
 }

@@ -5,23 +5,33 @@ import ParleyCrypto
 extension KeyServerRoutes {
     /// `POST /v1/accounts`: a new user with its first device, signed by that device's key, and its
     /// first signed device list when the body carries one.
-    func createAccount(_ request: Request, logger: Logger) async throws -> Response {
+    ///
+    /// Anyone can call it, so it is limited per client address before anything else, and every
+    /// check of the body (device, certificate, device list, user id free) runs before the replay
+    /// record is written: a refused registration takes no room in the replay cache (issue 13 item 3).
+    func createAccount(_ request: Request, from client: ClientAddress, logger: Logger) async throws -> Response {
+        try registrationLimiter.take(for: client)
         let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
         let input = try JSONInput.decode(CreateAccountRequest.self, from: body)
         let user = try UserID(validating: input.user)
         let accountKey = try JSONInput.ed25519Key(input.accountKey, field: "account_key")
         let device = try input.device.record()
-        let caller = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey)
-        guard caller.address == DeviceAddress(user: user, device: device.id) else { throw ServerError.deviceMismatch }
-        guard
-            DeviceCertificate.isValid(
-                device.certificate, accountKey: accountKey, user: user, device: device.id, identityKey: device.identityKey)
-        else { throw ServerError.invalidCertificate }
-        let deviceList = try input.deviceList.map { json throws(ServerError) in
-            let list = try Self.signedDeviceList(json, of: user, accountKey: accountKey, naming: device)
-            // The first list names the first device and nothing else.
-            guard list.devices.count == 1 else { throw ServerError.invalidDeviceList }
-            return list
+        var deviceList: SignedDeviceList?
+        _ = try await authenticator.authenticate(request, body: body, presentedKey: device.identityKey) { signer in
+            guard signer == DeviceAddress(user: user, device: device.id) else { throw ServerError.deviceMismatch }
+            guard
+                DeviceCertificate.isValid(
+                    device.certificate, accountKey: accountKey, user: user, device: device.id, identityKey: device.identityKey)
+            else { throw ServerError.invalidCertificate }
+            deviceList = try input.deviceList.map { json throws(ServerError) in
+                let list = try Self.signedDeviceList(json, of: user, accountKey: accountKey, naming: device)
+                // The first list names the first device and nothing else.
+                guard list.devices.count == 1 else { throw ServerError.invalidDeviceList }
+                return list
+            }
+            // Checked again by the insert (a race between two registrations); this one only spares
+            // the replay cache a record for a request that cannot succeed.
+            guard try await storage.account(user) == nil else { throw ServerError.userTaken }
         }
         try await storage.createAccount(user: user, accountKey: accountKey, device: device, deviceList: deviceList)
         logger.info(
@@ -35,33 +45,43 @@ extension KeyServerRoutes {
     /// possession, from the link code): a device joins only through one already registered, so a
     /// removed device cannot add itself back. A device key the user removed before is refused
     /// (`device_removed`). The account's next signed device list, when the body carries one, is
-    /// stored with the device.
+    /// stored with the device. Every check of the body runs before the signer's replay record.
     func addDevice(_ request: Request, logger: Logger) async throws -> Response {
         let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
         let input = try JSONInput.decode(AddDeviceRequest.self, from: body)
         let device = try input.device.record()
-        let user = try await authenticator.authenticate(request, body: body).address.user
         guard let linkProof = input.linkProof else { throw ServerError.linkProofRequired }
         let proof = try JSONInput.signature(linkProof, field: "link_proof", error: .invalidLinkProof)
-        guard DeviceLinkProof.isValid(proof, user: user, device: device.id, identityKey: device.identityKey) else {
-            throw ServerError.invalidLinkProof
+        // Checked before anything is stored: a bad signed prekey or device list adds nothing.
+        var signedPreKey: SignedPreKeyRecord?
+        var deviceList: SignedDeviceList?
+        let signer = try await authenticator.authenticate(request, body: body, presentedKey: nil) { signer in
+            guard DeviceLinkProof.isValid(proof, user: signer.user, device: device.id, identityKey: device.identityKey)
+            else { throw ServerError.invalidLinkProof }
+            let accountKey = try await certifyingKey(of: device, user: signer.user)
+            signedPreKey = try input.signedPreKey.map { try Self.signedPreKey($0, signedBy: device.identityKey) }
+            deviceList = try input.deviceList.map { json throws(ServerError) in
+                try Self.signedDeviceList(json, of: signer.user, accountKey: accountKey, naming: device)
+            }
         }
+        let user = signer.address.user
+        try await storage.addDevice(device, signedPreKey: signedPreKey, to: user, deviceList: deviceList)
+        logger.info(
+            "device added",
+            metadata: ["user": "\(user)", "device": "\(device.id)", "identity_key": "\(Fingerprint.of(device.identityKey))"])
+        return JSONOutput.response(RegisteredResponse(user: user.rawValue, device: device.id), status: .created)
+    }
+
+    /// `user`'s account key, once `device`'s certificate verified under it.
+    /// - Throws: `unknown_user`, `invalid_certificate`.
+    private func certifyingKey(of device: DeviceRecord, user: UserID) async throws -> Ed25519.PublicKey {
         guard let account = try await storage.account(user) else { throw ServerError.unknownUser }
         guard
             DeviceCertificate.isValid(
                 device.certificate, accountKey: account.accountKey, user: user, device: device.id,
                 identityKey: device.identityKey)
         else { throw ServerError.invalidCertificate }
-        // Checked before anything is stored: a bad signed prekey or device list adds nothing.
-        let signedPreKey = try input.signedPreKey.map { try Self.signedPreKey($0, signedBy: device.identityKey) }
-        let deviceList = try input.deviceList.map { json throws(ServerError) in
-            try Self.signedDeviceList(json, of: user, accountKey: account.accountKey, naming: device)
-        }
-        try await storage.addDevice(device, signedPreKey: signedPreKey, to: user, deviceList: deviceList)
-        logger.info(
-            "device added",
-            metadata: ["user": "\(user)", "device": "\(device.id)", "identity_key": "\(Fingerprint.of(device.identityKey))"])
-        return JSONOutput.response(RegisteredResponse(user: user.rawValue, device: device.id), status: .created)
+        return account.accountKey
     }
 
     /// `DELETE /v1/devices/{id}`: any device of a user may remove any device of the same user.
@@ -74,9 +94,11 @@ extension KeyServerRoutes {
     }
 
     /// `GET /v1/users/{user}/devices`: account key, certified devices and the newest signed device
-    /// list, for clients to verify.
+    /// list, for clients to verify. Limited per calling device (after authentication, before the
+    /// lookup): enumerating user ids takes one request each.
     func listDevices(_ request: Request, user text: String?) async throws -> Response {
-        _ = try await authenticated(request)
+        let (caller, _) = try await authenticated(request)
+        try lookupLimiter.take(for: caller.address)
         let user = try UserID(validating: text ?? "")
         guard let account = try await storage.account(user) else { throw ServerError.unknownUser }
         return JSONOutput.response(

@@ -45,7 +45,8 @@ extension KeyServerRoutes {
         return JSONOutput.response(PreKeyCountResponse(oneTime: try await storage.oneTimePreKeyCount(for: caller.address)))
     }
 
-    /// `POST /v1/keys/claim`: bundles of a user's devices; each one-time prekey goes out once.
+    /// `POST /v1/keys/claim`: bundles of a user's devices; each one-time prekey goes out once, and
+    /// at most as many a minute per target device as ``ServerLimits/claimTargetRate`` allows.
     func claim(_ request: Request, logger: Logger) async throws -> Response {
         let (caller, body) = try await authenticated(request)
         // After authentication (the bucket is the signed caller's), before anything is read.
@@ -55,7 +56,13 @@ extension KeyServerRoutes {
         if let devices = input.devices, devices.count > limits.maxFetchLimit {
             throw ServerError.tooManyItems(limit: limits.maxFetchLimit)
         }
-        let bundles = try await storage.claimBundles(of: user, devices: input.devices)
+        // Per target device too: many fresh accounts each within their own limit must not drain
+        // one device's stock. Past the target's budget the bundle goes out without a one-time
+        // prekey (never a 429: a flood must not make the user unreachable).
+        let targets = claimTargetLimiter
+        let bundles = try await storage.claimBundles(of: user, devices: input.devices) { device in
+            targets.tryTake(for: DeviceAddress(user: user, device: device))
+        }
         logger.debug(
             "bundles claimed",
             metadata: [

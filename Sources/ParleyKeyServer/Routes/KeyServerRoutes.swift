@@ -13,9 +13,17 @@ struct KeyServerRoutes: Sendable {
     let authenticator: RequestAuthenticator
     let metrics: ServerMetrics
     /// Buckets for `POST /v1/keys/claim`.
-    let claimLimiter: RateLimiter
+    let claimLimiter: RateLimiter<DeviceAddress>
     /// Buckets for `PUT /v1/messages`.
-    let sendLimiter: RateLimiter
+    let sendLimiter: RateLimiter<DeviceAddress>
+    /// Buckets per target device for the one-time prekeys claims hand out.
+    let claimTargetLimiter: RateLimiter<DeviceAddress>
+    /// Buckets for `GET /v1/users/{user}/devices`.
+    let lookupLimiter: RateLimiter<DeviceAddress>
+    /// Buckets per client address for registrations.
+    let registrationLimiter: RateLimiter<ClientAddress>
+    /// Peers whose `X-Forwarded-For` names the client.
+    let trustedProxies: Set<String>
     /// Attachment files.
     let attachments: AttachmentStore
     /// Concurrent uploads and upload bytes per device.
@@ -25,8 +33,9 @@ struct KeyServerRoutes: Sendable {
 
     init(
         storage: any KeyServerStorage, limits: ServerLimits, clock: ServerClock, metrics: ServerMetrics,
-        attachments: AttachmentStore, notifier: any MailboxNotifier
+        attachments: AttachmentStore, notifier: any MailboxNotifier, trustedProxies: Set<String> = []
     ) {
+        self.trustedProxies = trustedProxies
         self.attachments = attachments
         uploadGate = UploadGate(limits: limits)
         self.notifier = notifier
@@ -36,14 +45,18 @@ struct KeyServerRoutes: Sendable {
         self.metrics = metrics
         claimLimiter = RateLimiter(rate: limits.claimRate, clock: clock)
         sendLimiter = RateLimiter(rate: limits.sendRate, clock: clock)
+        claimTargetLimiter = RateLimiter(rate: limits.claimTargetRate, clock: clock)
+        lookupLimiter = RateLimiter(rate: limits.lookupRate, clock: clock)
+        registrationLimiter = RateLimiter(rate: limits.registrationRate, clock: clock)
         authenticator = RequestAuthenticator(storage: storage, clock: clock, windowMilliseconds: limits.replayWindowMilliseconds)
     }
 
-    /// Adds every route to `router`.
-    func register<Context: RequestContext>(on router: Router<Context>) {
+    /// Adds every API route to `router` (`/metrics` is on a listener of its own: ``registerMetrics(on:)``).
+    func register(on router: Router<KeyServerRequestContext>) {
         router.get("/health") { _, _ in health() }
-        router.get("/metrics") { _, _ in try await metricsText() }
-        router.post("/v1/accounts") { request, context in try await createAccount(request, logger: context.logger) }
+        router.post("/v1/accounts") { request, context in
+            try await createAccount(request, from: clientAddress(request, context), logger: context.logger)
+        }
         router.post("/v1/devices") { request, context in try await addDevice(request, logger: context.logger) }
         router.put("/v1/devices/list") { request, context in try await setDeviceList(request, logger: context.logger) }
         router.delete("/v1/devices/{id}") { request, context in
@@ -63,6 +76,16 @@ struct KeyServerRoutes: Sendable {
         router.get("/v1/attachments/{id}") { request, context in
             try await downloadAttachment(request, id: context.parameters.get("id"), context: context)
         }
+    }
+
+    /// Adds `GET /metrics` to the operator's router.
+    func registerMetrics<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/metrics") { _, _ in try await metricsText() }
+    }
+
+    /// Whom the per-address limits count for this request.
+    func clientAddress(_ request: Request, _ context: KeyServerRequestContext) -> ClientAddress {
+        ClientAddress(peer: context.remoteAddress, headers: request.headers, trustedProxies: trustedProxies)
     }
 
     /// Collects the body and authenticates the calling device over it.

@@ -65,8 +65,13 @@ public protocol KeyServerStorage: Sendable {
     /// Hands out bundles of the user's devices (all, or those listed); each one-time prekey handed
     /// out is deleted in the same transaction, so none is ever handed out twice. Devices without a
     /// signed prekey are left out.
+    /// - Parameter mayTakeOneTimePreKey: asked once per device whose bundle goes out, before its
+    ///   one-time prekey is taken; false leaves the key in stock and the bundle without one (the
+    ///   per-target claim limit).
     /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/unknownDevice`` (a listed id).
-    func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord]
+    func claimBundles(of user: UserID, devices: [UInt32]?, mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool)
+        async throws
+        -> [PreKeyBundleRecord]
 
     // MARK: Mailbox
 
@@ -102,13 +107,15 @@ public protocol KeyServerStorage: Sendable {
     /// for SQLite (one server process per database).
     /// - Parameters:
     ///   - signature: the request signature.
-    ///   - device: the signing registered device (in-memory caches bound the records per device);
-    ///     nil when the request is signed with a key not registered yet (registration, new device),
-    ///     whose records share one bound.
+    ///   - signer: the device named in `Parley-Device` (in-memory caches bound the records per
+    ///     device, see ``ReplayCache``).
+    ///   - registering: true when the request is signed with a key not registered yet
+    ///     (registration, new device): its records count apart from the registered device's.
     ///   - expiresAt: when the record may be forgotten (Unix ms).
     ///   - now: the server's time (Unix ms).
     /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` when an in-memory cache is at its bounds.
-    func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) async throws -> Bool
+    func recordSignature(_ signature: [UInt8], by signer: DeviceAddress, registering: Bool, expiresAt: Int64, now: Int64)
+        async throws -> Bool
 
     /// Deletes messages older than `messagesBefore` and replay records expired at `now`.
     func purgeExpired(messagesBefore: Int64, now: Int64) async throws
@@ -118,6 +125,11 @@ public protocol KeyServerStorage: Sendable {
 }
 
 extension KeyServerStorage {
+    /// ``claimBundles(of:devices:mayTakeOneTimePreKey:)`` with no per-target limit (storage tests).
+    func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord] {
+        try await claimBundles(of: user, devices: devices, mayTakeOneTimePreKey: { _ in true })
+    }
+
     /// ``enqueue(_:from:at:mailboxLimit:senderQuota:)`` with no quota tighter than the mailbox
     /// itself (for storage tests and tools; the send route always passes its quota).
     func enqueue(_ messages: [OutgoingEnvelope], from sender: DeviceAddress, at timestamp: Int64, mailboxLimit: Int)

@@ -100,13 +100,17 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         accounts[address.user]?.devices[address.device]?.oneTimePreKeys.count ?? 0
     }
 
-    public func claimBundles(of user: UserID, devices: [UInt32]?) throws -> [PreKeyBundleRecord] {
+    public func claimBundles(of user: UserID, devices: [UInt32]?, mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool)
+        throws
+        -> [PreKeyBundleRecord]
+    {
         guard var state = accounts[user] else { throw DirectoryError.unknownUser }
         let ids = try Self.claimedIDs(devices, available: Set(state.devices.keys))
         var bundles: [PreKeyBundleRecord] = []
         for id in ids {
             guard var device = state.devices[id], let signedPreKey = device.signedPreKey else { continue }
-            let oneTime = device.oneTimePreKeys.isEmpty ? nil : device.oneTimePreKeys.removeFirst()
+            let oneTime =
+                device.oneTimePreKeys.isEmpty || !mayTakeOneTimePreKey(id) ? nil : device.oneTimePreKeys.removeFirst()
             state.devices[id] = device
             bundles.append(PreKeyBundleRecord(device: device.record, signedPreKey: signedPreKey, oneTimePreKey: oneTime))
         }
@@ -161,11 +165,14 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         return before - mailbox.count
     }
 
-    public nonisolated func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64)
+    public nonisolated func recordSignature(
+        _ signature: [UInt8], by signer: DeviceAddress, registering: Bool, expiresAt: Int64, now: Int64
+    )
         throws -> Bool
     {
         try replay.record(
-            ReplayCache.Key(signature: signature), quota: device.map { .device($0) } ?? .registrations, expiresAt: expiresAt,
+            ReplayCache.Key(signature: signature), quota: registering ? .registering(signer) : .device(signer),
+            expiresAt: expiresAt,
             now: now)
     }
 

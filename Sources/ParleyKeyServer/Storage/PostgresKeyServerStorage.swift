@@ -332,7 +332,9 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
         }
     }
 
-    public func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord] {
+    public func claimBundles(of user: UserID, devices: [UInt32]?, mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool)
+        async throws -> [PreKeyBundleRecord]
+    {
         try await transaction { connection in
             let account = try await connection.query(
                 "SELECT 1 FROM accounts WHERE user_id = \(user.rawValue)", logger: queryLogger
@@ -358,16 +360,19 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                 guard let spk, let signature else { continue }
                 let signedPreKey = SignedPreKeyRecord(
                     key: try X25519.PublicKey(rawRepresentation: Self.bytes(spk)), signature: Self.bytes(signature))
-                // Locks the oldest unclaimed key (skipping keys another claim holds) and deletes it
-                // in this transaction: handed out at most once, across all server processes.
-                let claimed = try await connection.query(
-                    """
-                    DELETE FROM one_time_prekeys WHERE seq = (
-                        SELECT seq FROM one_time_prekeys WHERE user_id = \(user.rawValue) AND device = \(Int64(id))
-                        ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    RETURNING key
-                    """, logger: queryLogger
-                ).collect()
+                var claimed: [PostgresRow] = []
+                if mayTakeOneTimePreKey(id) {
+                    // Locks the oldest unclaimed key (skipping keys another claim holds) and deletes
+                    // it in this transaction: handed out at most once, across all server processes.
+                    claimed = try await connection.query(
+                        """
+                        DELETE FROM one_time_prekeys WHERE seq = (
+                            SELECT seq FROM one_time_prekeys WHERE user_id = \(user.rawValue) AND device = \(Int64(id))
+                            ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+                        RETURNING key
+                        """, logger: queryLogger
+                    ).collect()
+                }
                 let oneTime = try claimed.first.map {
                     try X25519.PublicKey(rawRepresentation: Self.bytes($0.decode(ByteBuffer.self)))
                 }
@@ -380,7 +385,9 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
 
     // MARK: Maintenance
 
-    public func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) async throws
+    public func recordSignature(
+        _ signature: [UInt8], by signer: DeviceAddress, registering: Bool, expiresAt: Int64, now: Int64
+    ) async throws
         -> Bool
     {
         // A record past its expiry is still a replay: the timestamp check rejects those anyway.

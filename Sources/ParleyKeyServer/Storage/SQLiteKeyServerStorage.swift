@@ -233,7 +233,9 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         }
     }
 
-    public func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord] {
+    public func claimBundles(of user: UserID, devices: [UInt32]?, mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool)
+        async throws -> [PreKeyBundleRecord]
+    {
         try await writes.write { db in
             let select = try SQLiteRawStatement(
                 db,
@@ -257,18 +259,22 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
             var bundles: [PreKeyBundleRecord] = []
             for id in ids {
                 guard let row = byID[id], let spk = row.signedPreKey, let signature = row.signedPreKeySignature else { continue }
-                // The oldest key, deleted by the statement that reads it, in this transaction:
-                // handed out at most once.
-                let delete = try SQLiteRawStatement(
-                    db,
-                    """
-                    DELETE FROM one_time_prekeys WHERE seq = (
-                        SELECT seq FROM one_time_prekeys WHERE user = ? AND device = ? ORDER BY seq LIMIT 1
-                    ) RETURNING key
-                    """)
-                delete.bind(1, user.rawValue)
-                delete.bind(2, Int64(id))
-                let claimed = try delete.rows { $0.bytes(0) }.first
+                // A row whose key is NULL is corrupt (`required` below); no row: none left.
+                var claimed: [UInt8]?? = nil
+                if mayTakeOneTimePreKey(id) {
+                    // The oldest key, deleted by the statement that reads it, in this transaction:
+                    // handed out at most once.
+                    let delete = try SQLiteRawStatement(
+                        db,
+                        """
+                        DELETE FROM one_time_prekeys WHERE seq = (
+                            SELECT seq FROM one_time_prekeys WHERE user = ? AND device = ? ORDER BY seq LIMIT 1
+                        ) RETURNING key
+                        """)
+                    delete.bind(1, user.rawValue)
+                    delete.bind(2, Int64(id))
+                    claimed = try delete.rows { $0.bytes(0) }.first
+                }
                 let oneTime = try claimed.map { key in
                     try X25519.PublicKey(rawRepresentation: try Self.required(key, "key"))
                 }
@@ -286,10 +292,12 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         }
     }
 
-    public func recordSignature(_ signature: [UInt8], by device: DeviceAddress?, expiresAt: Int64, now: Int64) throws
+    public func recordSignature(
+        _ signature: [UInt8], by signer: DeviceAddress, registering: Bool, expiresAt: Int64, now: Int64
+    ) throws
         -> Bool
     {
-        try state.record(signature, quota: device.map { .device($0) } ?? .registrations, expiresAt: expiresAt, now: now)
+        try state.record(signature, quota: registering ? .registering(signer) : .device(signer), expiresAt: expiresAt, now: now)
     }
 
     public func purgeExpired(messagesBefore: Int64, now: Int64) async throws {

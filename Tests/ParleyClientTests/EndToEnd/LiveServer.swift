@@ -35,7 +35,7 @@ final class LiveServer: @unchecked Sendable {
         process.arguments =
             [
                 "--listen", "127.0.0.1:\(port)", "--database", "sqlite:\(folder)/server.sqlite", "--data-dir", "\(folder)/data",
-                "--log-level", "error",
+                "--log-level", "error", "--metrics-listen", "127.0.0.1:0",
             ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

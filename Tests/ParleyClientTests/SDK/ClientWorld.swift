@@ -15,7 +15,8 @@ struct ClientWorld {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // Claims limited far above what a test does: the prekey test claims 81 bundles at once.
-        let server = try LiveServer(folder: folder, extraArguments: ["--claim-burst", "1000"] + serverArguments)
+        let server = try LiveServer(
+            folder: folder, extraArguments: ["--claim-burst", "1000", "--claim-target-burst", "1000"] + serverArguments)
         try await server.start()
         defer { server.stop() }
         try await body(ClientWorld(server: server, folder: folder))
