@@ -12,8 +12,9 @@ import Logging
 /// - Returns: the router; its `routes` lists every endpoint (the OpenAPI test reads it).
 public func buildRouter(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, metrics: ServerMetrics = ServerMetrics(),
-    notifier: any MailboxNotifier = InProcessMailboxNotifier()
+    notifier: (any MailboxNotifier)? = nil
 ) -> Router<BasicRequestContext> {
+    let notifier = notifier ?? InProcessMailboxNotifier(limits: configuration.limits.connections)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
@@ -31,8 +32,8 @@ public func buildRouter(
 /// - Returns: the WebSocket router; its `routes` lists `GET /v1/stream`.
 public func buildWebSocketRouter(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, notifier: any MailboxNotifier
-) -> Router<BasicWebSocketRequestContext> {
-    let router = Router(context: BasicWebSocketRequestContext.self)
+) -> Router<StreamRequestContext> {
+    let router = Router(context: StreamRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     routes(configuration: configuration, storage: storage, metrics: ServerMetrics(), notifier: notifier)
         .registerStream(on: router)
@@ -55,17 +56,19 @@ private func routes(
 ///   - configuration: address, limits and clock.
 ///   - storage: the directory and mailboxes.
 ///   - logger: where structured logs go (never bodies or keys).
-///   - notifier: push to connected devices; in-process unless a shared backend provides one.
+///   - notifier: push to connected devices; in-process (with the configuration's stream limits)
+///     unless a shared backend provides one.
 /// - Returns: the application, with the expiry sweep as a service.
 public func buildApplication(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, logger: Logger = Logger(label: "parley-server"),
-    notifier: any MailboxNotifier = InProcessMailboxNotifier()
+    notifier: (any MailboxNotifier)? = nil
 ) -> some ApplicationProtocol {
+    let notifier = notifier ?? InProcessMailboxNotifier(limits: configuration.limits.connections)
     let router = buildRouter(configuration: configuration, storage: storage, notifier: notifier)
     let webSocketRouter = buildWebSocketRouter(configuration: configuration, storage: storage, notifier: notifier)
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+        server: .guardedHTTP1WebSocketUpgrade(webSocketRouter: webSocketRouter, limits: configuration.limits.connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley-server"),
         services: [
             ExpiryService(

@@ -52,6 +52,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// message that names it expires then too).
     public var attachmentTTLMilliseconds: Int64 = 30 * 24 * 3600 * 1000
 
+    /// Timeouts and caps on connections and push streams.
+    public var connections = ConnectionLimits()
+
     /// The defaults above.
     public init() {}
 }
