@@ -60,7 +60,7 @@ struct ParleyServer: AsyncParsableCommand {
 
     @Option(
         help:
-            "Seconds from accepting a connection until its first request's headers are complete (env PARLEY_REQUEST_HEAD_TIMEOUT; default 10)."
+            "Seconds from the first byte of a connection's first request until its headers are complete (env PARLEY_REQUEST_HEAD_TIMEOUT; default 10)."
     )
     var requestHeadTimeout: Int?
 

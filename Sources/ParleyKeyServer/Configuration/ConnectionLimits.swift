@@ -6,9 +6,9 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// sockets that never send a request, so that file descriptors are not held for nothing. A
     /// stream's pings (every ``streamPingSeconds``) keep a healthy stream busy.
     public var idleTimeoutSeconds = 60
-    /// Seconds from accepting a connection until its first request's headers are complete: 10
-    /// (`--request-head-timeout`, `PARLEY_REQUEST_HEAD_TIMEOUT`). Headers trickled a byte at a
-    /// time (never idle) still end then, with `408`.
+    /// Seconds from the first byte of a connection's first request until its headers are
+    /// complete: 10 (`--request-head-timeout`, `PARLEY_REQUEST_HEAD_TIMEOUT`). Headers trickled a
+    /// byte at a time (never idle) still end then, with `408`.
     public var requestHeadTimeoutSeconds = 10
     /// Open connections per client IP address: 64 (`--connections-per-address`,
     /// `PARLEY_CONNECTIONS_PER_ADDRESS`). Beyond it a new connection is closed at once, so one

@@ -2,8 +2,9 @@ import NIOCore
 
 /// Near the front of every connection's pipeline, on raw bytes: closes a connection that reads
 /// and writes nothing for ``ConnectionLimits/idleTimeoutSeconds``, and one whose first request's
-/// headers are not complete ``ConnectionLimits/requestHeadTimeoutSeconds`` after it was accepted
-/// (answering `408` first when nothing was written yet). Headers end at the first blank line,
+/// headers are not complete ``ConnectionLimits/requestHeadTimeoutSeconds`` after their first byte
+/// arrived (answering `408` first when nothing was written yet). A connection that sends nothing
+/// at all is the idle timeout's: a client may connect ahead of its first request. Headers end at the first blank line,
 /// found by scanning the bytes read until then; after that only the idle timeout applies (it
 /// also covers a stalled body, a keep-alive socket left open, and a stream after its upgrade,
 /// which pings keep busy).
@@ -44,7 +45,10 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = .now()
-        if !headComplete { scan(unwrapInboundIn(data)) }
+        if !headComplete {
+            if headDeadline == nil { startHeadDeadline(context: context) }
+            scan(unwrapInboundIn(data))
+        }
         context.fireChannelRead(data)
     }
 
@@ -56,8 +60,11 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func start(context: ChannelHandlerContext) {
         lastActivity = .now()
-        let loop = context.eventLoop.assumeIsolated()
-        headDeadline = loop.scheduleTask(in: headTimeout) { [self] in
+        scheduleIdleCheck(context: context, in: idleTimeout)
+    }
+
+    private func startHeadDeadline(context: ChannelHandlerContext) {
+        headDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: headTimeout) { [self] in
             guard !headComplete else { return }
             if !wroteAnything {
                 let answer = RawErrorResponse.bytes(for: .requestTimeout, allocator: context.channel.allocator)
@@ -65,7 +72,6 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
             }
             context.close(promise: nil)
         }
-        scheduleIdleCheck(context: context, in: idleTimeout)
     }
 
     private func scheduleIdleCheck(context: ChannelHandlerContext, in delay: TimeAmount) {
