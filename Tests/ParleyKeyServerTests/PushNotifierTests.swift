@@ -41,6 +41,56 @@ struct PushNotifierTests {
         other.cancel()
     }
 
+    /// Buffered bytes are bounded too: the envelope that would pass the bound ends the
+    /// subscription, and what it held is dropped.
+    @Test func aSubscriberPastItsBufferedBytesIsDropped() async throws {
+        var limits = ConnectionLimits()
+        limits.streamBufferBytes = 10
+        let notifier = InProcessMailboxNotifier(limits: limits)
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        let subscription = try #require(await notifier.subscribe(bob, identityKey: Self.someKey()))
+        notifier.deliver([Self.envelope(1, to: bob, bytes: 8)])
+        #expect(notifier.hasSubscribers(bob))
+        notifier.deliver([Self.envelope(2, to: bob, bytes: 8)])
+        #expect(!notifier.hasSubscribers(bob))
+        var ids: [Int64] = []
+        for await envelope in subscription.envelopes { ids.append(envelope.id) }
+        #expect(ids.isEmpty)
+    }
+
+    /// At most `streamsPerDevice` subscriptions per device; a freed one makes room.
+    @Test func aDeviceHoldsAtMostItsStreams() async throws {
+        var limits = ConnectionLimits()
+        limits.streamsPerDevice = 2
+        let notifier = InProcessMailboxNotifier(limits: limits)
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        let first = try #require(await notifier.subscribe(bob, identityKey: Self.someKey()))
+        _ = try #require(await notifier.subscribe(bob, identityKey: Self.someKey()))
+        #expect(await notifier.subscribe(bob, identityKey: Self.someKey()) == nil)
+        first.cancel()
+        #expect(await notifier.subscribe(bob, identityKey: Self.someKey()) != nil)
+    }
+
+    /// Ending a device's subscriptions by key keeps those of the current key; ending them all
+    /// (its removal) leaves none, and their streams finish.
+    @Test func subscriptionsEndWithTheirDeviceOrItsKey() async throws {
+        let notifier = InProcessMailboxNotifier()
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        let (old, current) = (Self.someKey(), Self.someKey())
+        let stale = try #require(await notifier.subscribe(bob, identityKey: old))
+        let kept = try #require(await notifier.subscribe(bob, identityKey: current))
+        notifier.endSubscriptions(of: bob, keeping: current)
+        #expect(notifier.subscriptionCount(of: bob) == 1)
+        var staleFrames = stale.envelopes.makeAsyncIterator()
+        #expect(await staleFrames.next() == nil)
+        notifier.deliver([Self.envelope(7, to: bob)])
+        var keptFrames = kept.envelopes.makeAsyncIterator()
+        #expect(await keptFrames.next()?.id == 7)
+        await notifier.endSubscriptions(of: bob)
+        #expect(notifier.subscriptionCount(of: bob) == 0)
+        #expect(await keptFrames.next() == nil)
+    }
+
     /// A device whose mailbox holds more than one read's worth (1000) of envelopes already
     /// pushed still gets new ones across instances (``PostgresMailboxNotifier``'s relay, on
     /// any storage).
@@ -115,8 +165,8 @@ struct PushNotifierTests {
         Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
     }
 
-    private static func envelope(_ id: Int64, to recipient: DeviceAddress) -> Envelope {
-        Envelope(id: id, recipient: recipient, sender: recipient, timestamp: 1, body: [1])
+    private static func envelope(_ id: Int64, to recipient: DeviceAddress, bytes: Int = 1) -> Envelope {
+        Envelope(id: id, recipient: recipient, sender: recipient, timestamp: 1, body: [UInt8](repeating: 1, count: bytes))
     }
 
     /// Runs `work` on a Dispatch thread; false if it has not finished within `timeout`.
