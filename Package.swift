@@ -66,6 +66,9 @@ let serverTargets: [Target] = [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
         ],
         swiftSettings: strictSettings
     ),

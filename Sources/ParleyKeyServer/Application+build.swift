@@ -13,8 +13,9 @@ import ServiceLifecycle
 /// - Returns: the router; its `routes` lists every endpoint (the OpenAPI test reads it).
 public func buildRouter(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, metrics: ServerMetrics = ServerMetrics(),
-    notifier: any MailboxNotifier = InProcessMailboxNotifier()
+    notifier: (any MailboxNotifier)? = nil
 ) -> Router<KeyServerRequestContext> {
+    let notifier = notifier ?? InProcessMailboxNotifier(limits: configuration.limits.connections)
     let router = Router(context: KeyServerRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
@@ -32,8 +33,8 @@ public func buildRouter(
 /// - Returns: the WebSocket router; its `routes` lists `GET /v1/stream`.
 public func buildWebSocketRouter(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, notifier: any MailboxNotifier
-) -> Router<BasicWebSocketRequestContext> {
-    let router = Router(context: BasicWebSocketRequestContext.self)
+) -> Router<StreamRequestContext> {
+    let router = Router(context: StreamRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     routes(configuration: configuration, storage: storage, metrics: ServerMetrics(), notifier: notifier)
         .registerStream(on: router)
@@ -76,12 +77,14 @@ private func routes(
 ///     `GET /metrics` is served there by a second listener that runs as one of the services.
 ///   - storage: the directory and mailboxes.
 ///   - logger: where structured logs go (never bodies or keys).
-///   - notifier: push to connected devices; in-process unless a shared backend provides one.
+///   - notifier: push to connected devices; in-process (with the configuration's stream limits)
+///     unless a shared backend provides one.
 /// - Returns: the application, with the expiry sweep (and the metrics listener) as services.
 public func buildApplication(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, logger: Logger = Logger(label: "parley-server"),
-    notifier: any MailboxNotifier = InProcessMailboxNotifier()
+    notifier: (any MailboxNotifier)? = nil
 ) -> some ApplicationProtocol {
+    let notifier = notifier ?? InProcessMailboxNotifier(limits: configuration.limits.connections)
     let metrics = ServerMetrics()
     let router = buildRouter(configuration: configuration, storage: storage, metrics: metrics, notifier: notifier)
     let webSocketRouter = buildWebSocketRouter(configuration: configuration, storage: storage, notifier: notifier)
@@ -99,7 +102,7 @@ public func buildApplication(
     }
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+        server: .guardedHTTP1WebSocketUpgrade(webSocketRouter: webSocketRouter, limits: configuration.limits.connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley-server"),
         services: services,
         logger: logger

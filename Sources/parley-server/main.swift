@@ -71,6 +71,30 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "Send calls a device regains per minute (env PARLEY_SEND_PER_MINUTE; default 600).")
     var sendPerMinute: Int?
 
+    @Option(help: "Seconds a connection may read and write nothing before it is closed (env PARLEY_IDLE_TIMEOUT; default 60).")
+    var idleTimeout: Int?
+
+    @Option(
+        help:
+            "Seconds from the first byte of a connection's first request until its headers are complete (env PARLEY_REQUEST_HEAD_TIMEOUT; default 10)."
+    )
+    var requestHeadTimeout: Int?
+
+    @Option(help: "Open connections per client IP address (env PARLEY_CONNECTIONS_PER_ADDRESS; default 64).")
+    var connectionsPerAddress: Int?
+
+    @Option(help: "Open /v1/stream sockets per device (env PARLEY_STREAMS_PER_DEVICE; default 4).")
+    var streamsPerDevice: Int?
+
+    @Option(help: "Bytes of envelopes waiting to be written to one stream (env PARLEY_STREAM_BUFFER_BYTES; default 4194304).")
+    var streamBufferBytes: Int?
+
+    @Option(help: "Seconds one stream frame may take to be written (env PARLEY_STREAM_WRITE_TIMEOUT; default 30).")
+    var streamWriteTimeout: Int?
+
+    @Option(help: "Seconds between pings on a stream (env PARLEY_STREAM_PING_INTERVAL; default 30).")
+    var streamPingInterval: Int?
+
     @Option(
         help:
             "One-time prekeys handed out per target device in one burst, whoever claims (env PARLEY_CLAIM_TARGET_BURST; default 20)."
@@ -171,6 +195,7 @@ struct ParleyServer: AsyncParsableCommand {
         if let value = try positive(replayRecordsPerDevice, "PARLEY_REPLAY_RECORDS_PER_DEVICE", environment) {
             limits.replayCache.recordsPerDevice = value
         }
+        try applyConnectionLimits(to: &limits.connections, environment)
         guard
             [limits.claimRate, limits.sendRate, limits.claimTargetRate, limits.lookupRate, limits.registrationRate]
                 .allSatisfy(\.isValid)
@@ -230,7 +255,8 @@ struct ParleyServer: AsyncParsableCommand {
                     "storage opened",
                     metadata: ["backend": "postgres", "host": "\(postgres.host)", "database": "\(postgres.database)"])
                 // Push across processes: relays LISTEN notifications to this process's sockets.
-                let notifier = PostgresMailboxNotifier(storage: storage, configuration: postgres, logger: logger)
+                let notifier = PostgresMailboxNotifier(
+                    storage: storage, configuration: postgres, limits: limits.connections, logger: logger)
                 let relay = Task { await notifier.run() }
                 defer { relay.cancel() }
                 try await serve(configuration: configuration, storage: storage, notifier: notifier, logger: logger)
@@ -243,7 +269,7 @@ struct ParleyServer: AsyncParsableCommand {
     /// drains requests and returns.
     private func serve(
         configuration: KeyServerConfiguration, storage: any KeyServerStorage,
-        notifier: any MailboxNotifier = InProcessMailboxNotifier(), logger: Logger
+        notifier: (any MailboxNotifier)? = nil, logger: Logger
     ) async throws {
         let app = buildApplication(configuration: configuration, storage: storage, logger: logger, notifier: notifier)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
@@ -256,6 +282,29 @@ struct ParleyServer: AsyncParsableCommand {
     ) throws {
         if let value = try positive(burst, prefix + "_BURST", environment) { rate.capacity = value }
         if let value = try positive(perMinute, prefix + "_PER_MINUTE", environment) { rate.refillPerMinute = value }
+    }
+
+    /// The connection and stream flags (Specs/server-api.md §4.3).
+    private func applyConnectionLimits(to connections: inout ConnectionLimits, _ environment: [String: String]) throws {
+        if let value = try positive(idleTimeout, "PARLEY_IDLE_TIMEOUT", environment) { connections.idleTimeoutSeconds = value }
+        if let value = try positive(requestHeadTimeout, "PARLEY_REQUEST_HEAD_TIMEOUT", environment) {
+            connections.requestHeadTimeoutSeconds = value
+        }
+        if let value = try positive(connectionsPerAddress, "PARLEY_CONNECTIONS_PER_ADDRESS", environment) {
+            connections.connectionsPerAddress = value
+        }
+        if let value = try positive(streamsPerDevice, "PARLEY_STREAMS_PER_DEVICE", environment) {
+            connections.streamsPerDevice = value
+        }
+        if let value = try positive(streamBufferBytes, "PARLEY_STREAM_BUFFER_BYTES", environment) {
+            connections.streamBufferBytes = value
+        }
+        if let value = try positive(streamWriteTimeout, "PARLEY_STREAM_WRITE_TIMEOUT", environment) {
+            connections.streamWriteTimeoutSeconds = value
+        }
+        if let value = try positive(streamPingInterval, "PARLEY_STREAM_PING_INTERVAL", environment) {
+            connections.streamPingSeconds = value
+        }
     }
 
     /// A positive integer from the flag or else the environment variable, nil when neither is set.

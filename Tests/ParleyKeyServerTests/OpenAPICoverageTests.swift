@@ -61,8 +61,8 @@ struct OpenAPICoverageTests {
             .emptyMessage, .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature,
             .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment, .userTaken, .deviceTaken, .preKeyLimit(limit: 0),
             .mailboxFull(limit: 0), .senderQuota(limit: 0), .bodyTooLarge(limit: 0), .messageTooLarge(limit: 0),
-            .rateLimited(retryAfterSeconds: 1),
-            .internalError,
+            .rateLimited(retryAfterSeconds: 1), .tooManyStreams(limit: 1), .malformedRequest, .headersTooLarge,
+            .requestTimeout, .internalError,
         ]
         for error in errors {
             #expect(text.contains(error.code), "\(error.code) not in openapi.yaml")

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCrypto
 import Testing
 
 @testable import ParleyKeyServer
@@ -6,14 +7,15 @@ import Testing
 /// The notifiers on their own, in memory (no sockets, no database connection).
 @Suite("Push notifiers")
 struct PushNotifierTests {
-    /// A subscriber that stops reading is dropped once its buffer is full, and publishing goes
-    /// on for everyone else (finishing the dropped stream used to deadlock the publisher).
+    /// A subscriber that stops reading is dropped once its buffer is full, with what it held,
+    /// and publishing goes on for everyone else (finishing the dropped stream used to deadlock
+    /// the publisher).
     @Test func aSubscriberPastItsBufferIsDroppedAndPublishingGoesOn() async throws {
         let notifier = InProcessMailboxNotifier()
         let bob = DeviceAddress(user: try UserID("bob"), device: 1)
         let carol = DeviceAddress(user: try UserID("carol"), device: 1)
-        let slow = await notifier.subscribe(bob)
-        let other = await notifier.subscribe(carol)
+        let slow = try #require(await notifier.subscribe(bob, identityKey: Self.someKey()))
+        let other = try #require(await notifier.subscribe(carol, identityKey: Self.someKey()))
         let limit = InProcessMailboxNotifier.bufferLimit
         // Delivered on a Dispatch thread: a deadlock must fail this test, not block one of the
         // cooperative threads every other test runs on.
@@ -28,14 +30,65 @@ struct PushNotifierTests {
             Issue.record("delivering did not return")
             return
         }
-        // bob's stream holds the first `limit` envelopes, then ends; he is no longer subscribed.
+        // bob's stream ends with its buffer dropped (the envelopes stay in his mailbox); he is
+        // no longer subscribed.
         var ids: [Int64] = []
         for await envelope in slow.envelopes { ids.append(envelope.id) }
-        #expect(ids == (1...Int64(limit)).map { $0 })
+        #expect(ids.isEmpty)
         #expect(!notifier.hasSubscribers(bob))
         var carols = other.envelopes.makeAsyncIterator()
         #expect(await carols.next()?.id == 5000)
         other.cancel()
+    }
+
+    /// Buffered bytes are bounded too: the envelope that would pass the bound ends the
+    /// subscription, and what it held is dropped.
+    @Test func aSubscriberPastItsBufferedBytesIsDropped() async throws {
+        var limits = ConnectionLimits()
+        limits.streamBufferBytes = 10
+        let notifier = InProcessMailboxNotifier(limits: limits)
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        let subscription = try #require(await notifier.subscribe(bob, identityKey: Self.someKey()))
+        notifier.deliver([Self.envelope(1, to: bob, bytes: 8)])
+        #expect(notifier.hasSubscribers(bob))
+        notifier.deliver([Self.envelope(2, to: bob, bytes: 8)])
+        #expect(!notifier.hasSubscribers(bob))
+        var ids: [Int64] = []
+        for await envelope in subscription.envelopes { ids.append(envelope.id) }
+        #expect(ids.isEmpty)
+    }
+
+    /// At most `streamsPerDevice` subscriptions per device; a freed one makes room.
+    @Test func aDeviceHoldsAtMostItsStreams() async throws {
+        var limits = ConnectionLimits()
+        limits.streamsPerDevice = 2
+        let notifier = InProcessMailboxNotifier(limits: limits)
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        let first = try #require(await notifier.subscribe(bob, identityKey: Self.someKey()))
+        _ = try #require(await notifier.subscribe(bob, identityKey: Self.someKey()))
+        #expect(await notifier.subscribe(bob, identityKey: Self.someKey()) == nil)
+        first.cancel()
+        #expect(await notifier.subscribe(bob, identityKey: Self.someKey()) != nil)
+    }
+
+    /// Ending a device's subscriptions by key keeps those of the current key; ending them all
+    /// (its removal) leaves none, and their streams finish.
+    @Test func subscriptionsEndWithTheirDeviceOrItsKey() async throws {
+        let notifier = InProcessMailboxNotifier()
+        let bob = DeviceAddress(user: try UserID("bob"), device: 1)
+        let (old, current) = (Self.someKey(), Self.someKey())
+        let stale = try #require(await notifier.subscribe(bob, identityKey: old))
+        let kept = try #require(await notifier.subscribe(bob, identityKey: current))
+        notifier.endSubscriptions(of: bob, keeping: current)
+        #expect(notifier.subscriptionCount(of: bob) == 1)
+        var staleFrames = stale.envelopes.makeAsyncIterator()
+        #expect(await staleFrames.next() == nil)
+        notifier.deliver([Self.envelope(7, to: bob)])
+        var keptFrames = kept.envelopes.makeAsyncIterator()
+        #expect(await keptFrames.next()?.id == 7)
+        await notifier.endSubscriptions(of: bob)
+        #expect(notifier.subscriptionCount(of: bob) == 0)
+        #expect(await keptFrames.next() == nil)
     }
 
     /// A device whose mailbox holds more than one read's worth (1000) of envelopes already
@@ -43,7 +96,8 @@ struct PushNotifierTests {
     /// any storage).
     @Test func theRelayPushesNewEnvelopesBehindAFullReadOfOlderOnes() async throws {
         let (storage, bob, notifier) = try await Self.relayWithBob()
-        let subscription = await notifier.subscribe(bob)
+        let key = try #require(try await storage.identityKey(of: bob))
+        let subscription = try #require(await notifier.subscribe(bob, identityKey: key))
         let deadline = Self.endAfterOneMinute(subscription)
         defer { deadline.cancel() }
         var frames = subscription.envelopes.makeAsyncIterator()
@@ -78,7 +132,8 @@ struct PushNotifierTests {
         let (storage, bob, notifier) = try await Self.relayWithBob()
         _ = try await storage.enqueue(
             (1...3).map { OutgoingEnvelope(recipient: bob, body: [UInt8($0)]) }, from: bob, at: 1, mailboxLimit: 100)
-        let subscription = await notifier.subscribe(bob)
+        let key = try #require(try await storage.identityKey(of: bob))
+        let subscription = try #require(await notifier.subscribe(bob, identityKey: key))
         let deadline = Self.endAfterOneMinute(subscription)
         defer { deadline.cancel() }
         let new = try await storage.enqueue([OutgoingEnvelope(recipient: bob, body: [4])], from: bob, at: 2, mailboxLimit: 100)
@@ -88,7 +143,7 @@ struct PushNotifierTests {
     }
 
     /// A relay over an in-memory storage holding bob's device (no database connection: only
-    /// ``PostgresMailboxNotifier/relay(_:)`` and ``PostgresMailboxNotifier/subscribe(_:)`` run).
+    /// ``PostgresMailboxNotifier/relay(_:)`` and ``PostgresMailboxNotifier/subscribe(_:identityKey:)`` run).
     private static func relayWithBob() async throws -> (MemoryKeyServerStorage, DeviceAddress, PostgresMailboxNotifier) {
         let storage = MemoryKeyServerStorage()
         let bob = try await storage.registerUser("bob")
@@ -106,8 +161,12 @@ struct PushNotifierTests {
         }
     }
 
-    private static func envelope(_ id: Int64, to recipient: DeviceAddress) -> Envelope {
-        Envelope(id: id, recipient: recipient, sender: recipient, timestamp: 1, body: [1])
+    private static func someKey() -> Ed25519.PublicKey {
+        Ed25519.PrivateKey(random: SystemRandomSource()).publicKey
+    }
+
+    private static func envelope(_ id: Int64, to recipient: DeviceAddress, bytes: Int = 1) -> Envelope {
+        Envelope(id: id, recipient: recipient, sender: recipient, timestamp: 1, body: [UInt8](repeating: 1, count: bytes))
     }
 
     /// Runs `work` on a Dispatch thread; false if it has not finished within `timeout`.

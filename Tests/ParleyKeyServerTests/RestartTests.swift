@@ -157,7 +157,11 @@ struct ServerProcess {
     /// - Parameters:
     ///   - extraArguments: more flags, after the default ones.
     ///   - errorLog: a file that receives the server's stderr (else it is discarded).
-    init(port: Int, database: String, dataDirectory: String, extraArguments: [String] = [], errorLog: URL? = nil) throws {
+    ///   - fileLimit: the process's limit on open files (`ulimit -n` in a shell that then execs it).
+    init(
+        port: Int, database: String, dataDirectory: String, extraArguments: [String] = [], errorLog: URL? = nil,
+        fileLimit: Int? = nil
+    ) throws {
         let binary = try TestProcesses.builtProduct("parley-server")
         let process = Process()
         process.executableURL = binary
@@ -167,6 +171,11 @@ struct ServerProcess {
                 "--listen", "127.0.0.1:\(port)", "--database", database, "--data-dir", dataDirectory, "--log-level", "error",
                 "--send-burst", "100000", "--send-per-minute", "1000000",
             ] + (extraArguments.contains("--metrics-listen") ? [] : ["--metrics-listen", "127.0.0.1:0"]) + extraArguments
+        if let fileLimit {
+            // `exec` keeps the process id: kill() still reaches the server.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", binary.path] + (process.arguments ?? [])
+        }
         process.standardOutput = FileHandle.nullDevice
         if let errorLog {
             guard FileManager.default.createFile(atPath: errorLog.path, contents: nil) else {

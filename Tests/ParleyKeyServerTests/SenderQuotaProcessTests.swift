@@ -9,8 +9,9 @@ import Testing
 struct SenderQuotaProcessTests {
     /// Runs `body` with a fresh server process on a free loopback port and a temporary SQLite
     /// database, killed and removed afterwards.
+    /// - Parameter fileLimit: the process's limit on open files (`ulimit -n`), if any.
     static func withServerProcess(
-        _ arguments: [String] = [], _ body: (ExternalClient) async throws -> Void
+        _ arguments: [String] = [], fileLimit: Int? = nil, _ body: (ExternalClient) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-quota-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -18,7 +19,7 @@ struct SenderQuotaProcessTests {
         let port = try TestProcesses.freeLoopbackPort()
         var server = try ServerProcess(
             port: port, database: "sqlite:" + directory.appendingPathComponent("server.sqlite").path,
-            dataDirectory: directory.appendingPathComponent("data").path, extraArguments: arguments)
+            dataDirectory: directory.appendingPathComponent("data").path, extraArguments: arguments, fileLimit: fileLimit)
         defer { server.kill() }
         let client = ExternalClient(port: port)
         try await server.waitUntilReady(client)

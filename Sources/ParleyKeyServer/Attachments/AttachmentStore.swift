@@ -57,6 +57,8 @@ struct AttachmentStore: Sendable {
             // their own answers.
             if progress.count > limit { throw ServerError.bodyTooLarge(limit: limit) }
             if progress.tooSlow { throw ServerError.uploadTooSlow }
+            // The client's connection broke or sent a malformed body: its fault, not a 5xx.
+            if progress.bodyFailed { throw ServerError.malformedRequest }
             throw error
         }
         return Received(partPath: partPath, byteCount: progress.count, digest: progress.hasher.finalize())
@@ -114,6 +116,8 @@ final class UploadProgress {
     var hasher = SHA256.Hasher()
     /// Set when the upload fell below the minimum rate.
     var tooSlow = false
+    /// Set when reading the request body failed (a truncated or malformed body).
+    var bodyFailed = false
 }
 
 /// A request body that counts and hashes each chunk as the file writer pulls it.
@@ -134,8 +138,15 @@ struct HashingBody: AsyncSequence {
         mutating func next() async throws -> ByteBuffer? {
             let start = startedAt ?? ContinuousClock.now
             startedAt = start
-            guard let buffer = try await base.next() else { return nil }
             let progress = body.progress
+            let next: ByteBuffer?
+            do {
+                next = try await base.next()
+            } catch {
+                progress.bodyFailed = true
+                throw error
+            }
+            guard let buffer = next else { return nil }
             progress.count += buffer.readableBytes
             guard progress.count <= body.limit else { throw ServerError.bodyTooLarge(limit: body.limit) }
             // Measured on the server's own monotonic clock: a trickling client cannot stretch it.

@@ -90,6 +90,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// (`--upload-grace-seconds`).
     public var uploadGraceMilliseconds: Int64 = 30_000
 
+    /// Timeouts and caps on connections and push streams.
+    public var connections = ConnectionLimits()
+
     /// The defaults above.
     public init() {}
 }

@@ -89,6 +89,15 @@ public enum ServerError: Error, Sendable, Equatable {
     // 429
     /// The calling device's token bucket for this kind of request is empty.
     case rateLimited(retryAfterSeconds: Int)
+    /// The calling device has as many `GET /v1/stream` sockets open as it may.
+    case tooManyStreams(limit: Int)
+    // 400, 408, 431: the request itself is not HTTP the server reads (answered, then closed).
+    /// The bytes are not a valid HTTP/1.1 request (method, framing, chunk sizes, a body cut short).
+    case malformedRequest
+    /// The request line and headers are larger than the server reads.
+    case headersTooLarge
+    /// The request's headers did not arrive in time.
+    case requestTimeout
     // 500
     /// A server-side failure (storage); details go to the log, not to the client.
     case internalError
@@ -98,8 +107,10 @@ public enum ServerError: Error, Sendable, Equatable {
         switch self {
         case .malformedJSON, .invalidUserID, .invalidBase64, .invalidKey, .invalidCertificate, .invalidSignature,
             .invalidLinkProof, .linkProofRequired, .invalidDeviceList,
-            .deviceMismatch, .tooManyKeys, .tooManyItems, .invalidParameter, .emptyMessage, .digestMismatch:
+            .deviceMismatch, .tooManyKeys, .tooManyItems, .invalidParameter, .emptyMessage, .digestMismatch, .malformedRequest:
             .badRequest
+        case .headersTooLarge: .requestHeaderFieldsTooLarge
+        case .requestTimeout: .requestTimeout
         case .authenticationRequired, .unknownCallingDevice, .badSignature, .staleTimestamp, .replayedSignature:
             .unauthorized
         case .routeNotFound, .unknownUser, .unknownDevice, .unknownAttachment: .notFound
@@ -109,7 +120,7 @@ public enum ServerError: Error, Sendable, Equatable {
             .deviceListMismatch:
             .conflict
         case .bodyTooLarge, .messageTooLarge: .contentTooLarge
-        case .rateLimited: .tooManyRequests
+        case .rateLimited, .tooManyStreams: .tooManyRequests
         case .internalError: .internalServerError
         }
     }
@@ -154,6 +165,10 @@ public enum ServerError: Error, Sendable, Equatable {
         case .bodyTooLarge: "body_too_large"
         case .messageTooLarge: "message_too_large"
         case .rateLimited: "rate_limited"
+        case .tooManyStreams: "too_many_streams"
+        case .malformedRequest: "malformed_request"
+        case .headersTooLarge: "headers_too_large"
+        case .requestTimeout: "request_timeout"
         case .internalError: "internal"
         }
     }
@@ -201,6 +216,10 @@ public enum ServerError: Error, Sendable, Equatable {
         case .bodyTooLarge(let limit): "The request body is larger than \(limit) bytes."
         case .messageTooLarge(let limit): "A message body is larger than \(limit) bytes."
         case .rateLimited(let seconds): "Too many requests of this kind from this device; retry after \(seconds) s."
+        case .tooManyStreams(let limit): "This device has \(limit) streams open, its most."
+        case .malformedRequest: "The request is not valid HTTP/1.1."
+        case .headersTooLarge: "The request line and headers are too large."
+        case .requestTimeout: "The request's headers did not arrive in time."
         case .internalError: "Internal server error."
         }
     }

@@ -5,12 +5,16 @@ import ParleyCrypto
 /// Reading bodies and fields from outside: every failure is a typed 4xx ``ServerError``.
 enum JSONInput {
     /// Collects the whole body, refusing more than `limit` bytes.
-    static func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
+    /// - Throws: ``ServerError/bodyTooLarge(limit:)``; ``ServerError/malformedRequest`` when the
+    ///   body cannot be read (cut short, a bad chunk size): the client's fault, never a 5xx.
+    static func collect(_ request: Request, limit: Int) async throws(ServerError) -> [UInt8] {
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw ServerError.bodyTooLarge(limit: limit)
+            throw .bodyTooLarge(limit: limit)
+        } catch {
+            throw .malformedRequest
         }
     }
 

@@ -89,6 +89,8 @@ extension KeyServerRoutes {
         let (caller, _) = try await authenticated(request)
         guard let id, let deviceID = Self.decimalUInt32(id) else { throw ServerError.invalidParameter(name: "id") }
         try await storage.removeDevice(DeviceAddress(user: caller.address.user, device: deviceID))
+        // Its open streams end now (the account's too, when this was its last device).
+        await notifier.endSubscriptions(of: DeviceAddress(user: caller.address.user, device: deviceID))
         logger.info("device removed", metadata: ["user": "\(caller.address.user)", "device": "\(deviceID)"])
         return Response(status: .noContent)
     }

@@ -230,6 +230,10 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
                     AND NOT EXISTS (SELECT 1 FROM devices WHERE user_id = \(address.user.rawValue))
                 """, logger: queryLogger
             ).collect()
+            // With the commit: every process's relay ends the device's open streams.
+            _ = try await connection.query(
+                "SELECT pg_notify(\(configuration.notificationChannel), \(address.description))", logger: queryLogger
+            ).collect()
         }
     }
 
