@@ -30,6 +30,8 @@ public actor ParleyClient {
     var deviceListCache: [String: VerifiedDeviceList] = [:]
     /// Told the progress of attachment downloads while receiving (see ``observeDownloads(_:)``).
     var downloadProgress: (@Sendable (Int64, Int64) -> Void)?
+    /// The largest received file downloaded without being asked (``setAutoDownloadLimit(_:)``).
+    var autoDownloadLimit = ParleyClient.defaultAutoDownloadLimit
 
     init(
         settings: ClientSettings, storeDirectory: String, store: EncryptedStore, identity: IdentityKeyPair,

@@ -9,7 +9,7 @@ struct ParleyCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, SendCommand.self, SyncCommand.self, ChatCommand.self, HistoryCommand.self,
             ContactsCommand.self, VerifyCommand.self, StatusCommand.self, DevicesCommand.self, LinkCommand.self,
-            BackupCommand.self, RestoreCommand.self, PassphraseCommand.self,
+            BackupCommand.self, RestoreCommand.self, PassphraseCommand.self, DownloadCommand.self,
         ])
 
     /// The options given before the command's name (`parley --store DIR send …`).

@@ -49,30 +49,89 @@ extension ParleyClient {
         downloadProgress = progress
     }
 
-    /// Downloads, verifies and decrypts a received file into ``downloadsDirectory``; the
-    /// plaintext appears only after every check passed.
-    func download(_ pointer: AttachmentPointer) async -> MessageContent {
-        let progress = downloadProgress
-        let failed = { (reason: String) in
-            MessageContent.file(name: pointer.fileName, size: pointer.plaintextSize, savedAt: nil, error: reason)
+    /// Files up to this many bytes are downloaded as soon as their message arrives: 25 MiB.
+    public static let defaultAutoDownloadLimit: Int64 = 25 * 1024 * 1024
+
+    /// Sets the largest file downloaded as soon as its message arrives; larger files are recorded
+    /// and wait for ``downloadAttachment(_:)`` (`parley download ID`). 0 downloads nothing by itself.
+    public func setAutoDownloadLimit(_ bytes: Int64) {
+        autoDownloadLimit = max(0, bytes)
+    }
+
+    /// A received file: recorded in the store first (so that nothing accepted is lost, whatever
+    /// happens next), then downloaded, verified and decrypted into ``downloadsDirectory`` when it
+    /// is within the automatic download limit. One upload named by several messages is
+    /// downloaded once (same attachment id and ciphertext hash): later messages show the same file.
+    func receiveFile(_ pointer: AttachmentPointer) async -> MessageContent {
+        let id = pointer.attachmentID
+        let waiting = { (reason: String) in
+            MessageContent.file(
+                name: pointer.fileName, size: pointer.plaintextSize, savedAt: nil,
+                error: "\(reason); run `parley download \(id)` to fetch it")
         }
-        guard let sealedPath = try? temporaryPath("download") else { return failed("the store directory is not writable") }
-        defer { try? FileManager.default.removeItem(atPath: sealedPath) }
         do {
-            try await server.downloadAttachment(
-                pointer.attachmentID, to: sealedPath, limit: pointer.ciphertextSize, progress: progress)
+            if let known = try await store.attachment(id) {
+                guard known.ciphertextSHA256 == pointer.ciphertextSHA256 else {
+                    return .file(
+                        name: pointer.fileName, size: pointer.plaintextSize, savedAt: nil,
+                        error: "another message named the same attachment with other contents")
+                }
+                if let path = known.localPath, FileManager.default.fileExists(atPath: path) {
+                    return .file(name: pointer.fileName, size: pointer.plaintextSize, savedAt: path, error: nil)
+                }
+            } else {
+                try await store.saveAttachment(
+                    AttachmentRecord(
+                        id: id, key: pointer.key, size: pointer.plaintextSize, ciphertextSHA256: pointer.ciphertextSHA256,
+                        fileName: pointer.fileName, mediaType: pointer.mediaType))
+            }
         } catch {
-            return failed("\(error)")
+            return .file(name: pointer.fileName, size: pointer.plaintextSize, savedAt: nil, error: "\(error)")
         }
-        let output = uniqueDownloadPath(for: pointer.fileName)
+        guard pointer.plaintextSize <= autoDownloadLimit else {
+            return waiting("larger than the automatic download limit (\(autoDownloadLimit) bytes)")
+        }
+        do {
+            return .file(
+                name: pointer.fileName, size: pointer.plaintextSize, savedAt: try await downloadAttachment(id), error: nil)
+        } catch {
+            return waiting("\(error)")
+        }
+    }
+
+    /// Downloads, verifies and decrypts a received file (by attachment id, as ``ClientEvent``
+    /// shows it) into ``downloadsDirectory``; the plaintext appears only after every check
+    /// passed. A file downloaded before is not fetched again.
+    /// - Returns: where the file is.
+    /// - Throws: ``ClientError/unknownAttachment(_:)`` for an id no message named,
+    ///   ``ClientError/attachmentCorrupt(_:)`` when the server's bytes fail the checks,
+    ///   ``ClientError/fileAccess(_:)`` when the file cannot be written, server errors.
+    public func downloadAttachment(_ id: String) async throws -> String {
+        guard var record = try await store.attachment(id) else { throw ClientError.unknownAttachment(id) }
+        if let path = record.localPath, FileManager.default.fileExists(atPath: path) { return path }
+        let sealedPath: String
+        do {
+            sealedPath = try temporaryPath("download")
+        } catch {
+            throw ClientError.fileAccess(storeDirectory)
+        }
+        defer { try? FileManager.default.removeItem(atPath: sealedPath) }
+        let ciphertextSize = AttachmentFormat.ciphertextSize(plaintextSize: record.size)
+        try await server.downloadAttachment(id, to: sealedPath, limit: ciphertextSize, progress: downloadProgress)
+        let output = uniqueDownloadPath(for: record.fileName)
         do {
             try AttachmentCipher.decryptFile(
-                at: sealedPath, to: output, key: pointer.key, expectedCiphertextSHA256: pointer.ciphertextSHA256,
-                expectedPlaintextSize: pointer.plaintextSize)
+                at: sealedPath, to: output, key: record.key, expectedCiphertextSHA256: record.ciphertextSHA256,
+                expectedPlaintextSize: record.size)
+        } catch AttachmentCipherError.fileAccess(let path, _) {
+            // Not the file's fault: the disk is full or the folder not writable.
+            throw ClientError.fileAccess(path)
         } catch {
-            return failed("\(ClientError.attachmentCorrupt(pointer.attachmentID))")
+            throw ClientError.attachmentCorrupt(id)
         }
-        return .file(name: pointer.fileName, size: pointer.plaintextSize, savedAt: output, error: nil)
+        record.localPath = output
+        try await store.saveAttachment(record)
+        return output
     }
 
     /// A fresh file name in the store directory's `tmp` folder.

@@ -155,7 +155,7 @@ extension ParleyClient {
         case .text(let text):
             content = .text(text)
         case .attachment(let pointer):
-            content = await download(pointer)
+            content = await receiveFile(pointer)
         }
         return [
             .message(

@@ -13,8 +13,15 @@ struct ChatCommand: ClientCommand {
     @Argument(help: "The other user's id.")
     var user: String
 
+    @Option(
+        help:
+            "Download received files of up to this many bytes by themselves; larger ones wait for `parley download ID` (default 26214400)."
+    )
+    var autoDownloadLimit: Int64?
+
     func run(with client: ParleyClient) async throws {
         let output = global.output
+        if let autoDownloadLimit { await client.setAutoDownloadLimit(autoDownloadLimit) }
         if !global.json { Output.line(output.dim("chatting with \(user); end with Ctrl-D")) }
         let listener = Task { try await client.listen { event in output.show(event) } }
         defer { listener.cancel() }

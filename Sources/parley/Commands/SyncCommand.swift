@@ -10,9 +10,16 @@ struct SyncCommand: ClientCommand {
     @OptionGroup var local: GlobalOptions
     @ParentCommand var parent: ParleyCommand
 
+    @Option(
+        help:
+            "Download received files of up to this many bytes by themselves; larger ones wait for `parley download ID` (default 26214400)."
+    )
+    var autoDownloadLimit: Int64?
+
     func run(with client: ParleyClient) async throws {
         let progress = ProgressLine(enabled: !global.json && isatty(STDERR_FILENO) == 1, label: "downloading")
         await client.observeDownloads(progress.update)
+        if let autoDownloadLimit { await client.setAutoDownloadLimit(autoDownloadLimit) }
         let events = try await client.sync()
         progress.finish()
         for event in events { global.output.show(event) }
