@@ -163,7 +163,8 @@ extension EncryptedStore {
         let conversationHash = Data(keyring.lookupHash(Array(conversation.utf8), for: .conversations))
         return try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, sealed FROM messages WHERE conversation_hash = ? ORDER BY id DESC LIMIT ?",
+                db,
+                sql: "SELECT id, conversation_hash, sealed FROM messages WHERE conversation_hash = ? ORDER BY id DESC LIMIT ?",
                 arguments: [conversationHash, max(0, limit)]
             ).reversed().map { row in try self.openMessage(row) }
         }
@@ -265,7 +266,10 @@ extension EncryptedStore {
     }
 
     func updateMessageState(_ rowID: Int64, to state: DeliveryState, _ db: Database) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, sealed FROM messages WHERE id = ?", arguments: [rowID]) else {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT id, conversation_hash, sealed FROM messages WHERE id = ?", arguments: [rowID])
+        else {
             return
         }
         var message = try openMessage(row)
@@ -275,12 +279,21 @@ extension EncryptedStore {
             arguments: [try sealRecord(message, for: .messages, rowKey: Self.rowKey(rowID)), rowID])
     }
 
+    /// Opens a history row (`id`, `conversation_hash`, `sealed`). The sealed message names its
+    /// conversation: a row whose `conversation_hash` is not that conversation's lookup hash was
+    /// moved to another conversation by someone who can write the file, and is an integrity error
+    /// (Specs/store.md §1.2).
     func openMessage(_ row: Row) throws -> StoredMessage {
-        guard let id = row["id"] as Int64?, let sealed = row["sealed"] as Data? else {
+        guard let id = row["id"] as Int64?, let sealed = row["sealed"] as Data?,
+            let conversationHash = row["conversation_hash"] as Data?
+        else {
             throw StoreError.integrity(table: "messages")
         }
         var message = try openRecord(StoredMessage.self, sealed, for: .messages, rowKey: Self.rowKey(id))
-        guard message.rowID == id else { throw StoreError.integrity(table: "messages") }
+        guard message.rowID == id,
+            ConstantTime.equals(
+                keyring.lookupHash(Array(message.conversation.utf8), for: .conversations), Array(conversationHash))
+        else { throw StoreError.integrity(table: "messages") }
         message.rowID = id
         return message
     }
