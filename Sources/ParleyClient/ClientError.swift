@@ -34,6 +34,12 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The server shows another account key for this device's own account than the one pinned
     /// when the device was set up: messages from and copies to this account's other devices stop.
     case ownAccountKeyChanged
+    /// The server cannot be reached; the message to the user is encrypted to the devices of the
+    /// last verified list, saved in the history as pending and queued in the outbox.
+    case queuedWhileOffline(user: String, server: String)
+    /// The server cannot be reached and the user has no session to send in yet: a first message
+    /// needs the server (the user's keys come from it).
+    case firstMessageNeedsServer(user: String, server: String)
     /// The user has no certified device to send to.
     case noDevices(String)
     /// Not a link code printed by `parley link` on a new device.
@@ -86,6 +92,10 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
             "The server sent a list of \(user)'s devices that \(user)'s account did not sign, that is older than one seen before, or that brings back a removed device; it is not used."
         case .ownAccountKeyChanged:
             "The server shows another account key for your own account than the one this device was set up with, so messages from and copies to your other devices are refused; someone may control your account on the server (a new account under your name, or a server that lies)."
+        case .queuedWhileOffline(let user, let server):
+            "The server at \(server) cannot be reached; your message to \(user) is saved and queued, and is sent on the next send or sync."
+        case .firstMessageNeedsServer(let user, let server):
+            "The server at \(server) cannot be reached, and a first message to \(user) needs it (\(user)'s keys come from it); nothing was sent or saved."
         case .noDevices(let user): "\(user) has no devices to send to."
         case .invalidLinkCode: "That is not a link code printed by `parley init --link` on a new device."
         case .notRegistered: "This device is not registered yet; run `parley link CODE` on your primary device first."

@@ -8,6 +8,8 @@ import Testing
             .storeNotFound("/tmp/x"), .wrongPassphrase, .serverUnreachable("http://127.0.0.1:1"),
             .unknownUser("bob"), .safetyNumberChanged("bob"), .invalidLinkCode, .linkNotConfirmed, .linkConfirmationMismatch,
             .invalidBackup, .untrustedDeviceList("bob"), .ownAccountKeyChanged,
+            .queuedWhileOffline(user: "bob", server: "http://127.0.0.1:1"),
+            .firstMessageNeedsServer(user: "bob", server: "http://127.0.0.1:1"),
         ]
         for error in errors {
             let text = error.description

@@ -25,7 +25,12 @@ extension ParleyClient {
         guard let recipient = try? UserID(user) else { throw ClientError.invalidUserID(user) }
         try await completeLinkIfNeeded()
         defer { deviceListCache = [:] }
-        let theirs = try await verifiedDevices(of: user, requireTrusted: true)
+        let theirs: VerifiedDeviceList
+        do {
+            theirs = try await verifiedDevices(of: user, requireTrusted: true)
+        } catch ClientError.serverUnreachable(let server) {
+            return try await sendWhileOffline(body, to: recipient, server: server)
+        }
         // With this account's own key changed on the server, copies to "our" other devices would
         // go to devices that key certified: none are sent (sync says so on every run).
         let ours: VerifiedDeviceList?

@@ -7,7 +7,8 @@ import ParleyStore
 extension DeviceListPin {
     /// The first pin of a contact, from the first list seen.
     init(_ list: SignedDeviceList) {
-        self.init(version: list.version, keys: list.devices.map(\.identityKey.rawRepresentation))
+        self.init(
+            version: list.version, keys: list.devices.map(\.identityKey.rawRepresentation), deviceIDs: list.devices.map(\.id))
     }
 
     /// The pin after seeing `list` (the same pin when nothing is new).
@@ -23,9 +24,12 @@ extension DeviceListPin {
         guard list.version > version else {
             // One version, one list: the account key does not sign two.
             guard Set(keys) == Set(self.keys) else { throw ClientError.untrustedDeviceList(user) }
-            return self
+            var same = self
+            same.deviceIDs = list.devices.map(\.id)
+            return same
         }
         let left = self.keys.filter { key in !keys.contains { ConstantTime.equals($0, key) } }
-        return DeviceListPin(version: list.version, keys: keys, removedKeys: removedKeys + left)
+        return DeviceListPin(
+            version: list.version, keys: keys, removedKeys: removedKeys + left, deviceIDs: list.devices.map(\.id))
     }
 }

@@ -42,11 +42,15 @@ public struct DeviceListPin: Codable, Sendable, Equatable {
     public var keys: [[UInt8]]
     /// Identity keys that were in an earlier list and left a later one: never accepted again.
     public var removedKeys: [[UInt8]]
+    /// The device ids of ``keys``, in the same order (absent in pins written before they were
+    /// kept): what a message written while the server cannot be reached is encrypted to.
+    public var deviceIDs: [UInt32]?
 
-    public init(version: UInt64, keys: [[UInt8]], removedKeys: [[UInt8]] = []) {
+    public init(version: UInt64, keys: [[UInt8]], removedKeys: [[UInt8]] = [], deviceIDs: [UInt32]? = nil) {
         self.version = version
         self.keys = keys
         self.removedKeys = removedKeys
+        self.deviceIDs = deviceIDs
     }
 }
 

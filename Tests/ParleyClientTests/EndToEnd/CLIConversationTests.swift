@@ -297,18 +297,26 @@ struct CLIConversationTests {
         try await Self.withAliceAndBob { server, alice, bob, user in
             try await alice.ok("send", ["bob", "before the restart"])
             server.stop()
-            // With the server down nothing can be encrypted for bob's current devices: a clear
-            // error, and nothing queued.
+            // With the server down a message to bob (who has a session) is encrypted to his last
+            // verified devices and queued, with a clear sentence; a first message to someone
+            // new cannot be, and nothing is kept.
             let down = try await alice.run("send", ["bob", "while it was down"])
             #expect(down.status == 1)
-            #expect(masked(down.stderr) == "parley: The server at http://<server> cannot be reached.\n")
+            #expect(
+                masked(down.stderr)
+                    == "parley: The server at http://<server> cannot be reached; your message to bob is saved and queued, and is sent on the next send or sync.\n"
+            )
+            let stranger = try await alice.run("send", ["carol", "hello"])
+            #expect(stranger.status == 1)
+            #expect(masked(stranger.stderr).contains("a first message to carol needs it"))
+            #expect(try await alice.ok("status").contains("outbox:    1 waiting"))
             #expect(try await alice.ok("status").contains("server:    http://127.0.0.1:\(server.port) (unreachable)"))
             try await server.start()
             // The envelope accepted before the SIGKILL survived it; the conversation goes on.
             #expect(try await bob.ok("sync") == "alice -> before the restart\n")
             try await alice.ok("send", ["bob", "after the restart"])
-            #expect(try await bob.ok("sync") == "alice -> after the restart\n")
-            #expect(try await alice.ok("sync") == "delivered to bob: 1 message(s)\ndelivered to bob: 1 message(s)\n")
+            #expect(try await bob.ok("sync") == "alice -> while it was down\nalice -> after the restart\n")
+            #expect(try await alice.ok("sync") == "delivered to bob: 1 message(s)\ndelivered to bob: 2 message(s)\n")
             #expect(try await alice.ok("status").contains("outbox:    0 waiting"))
         }
     }
