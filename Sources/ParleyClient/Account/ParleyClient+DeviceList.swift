@@ -35,13 +35,16 @@ extension ParleyClient {
         }
     }
 
-    /// On the primary device: signs a new list when the current one names devices the server no
-    /// longer lists (a linked device removed itself or another), so that those keys stay out for
-    /// good. Does nothing on a linked device or when nothing changed.
+    /// Fetches this account's own device list (checking it against the pins) and, on the
+    /// primary device, signs a new list when the current one names devices the server no longer
+    /// lists (a linked device removed itself or another), so that those keys stay out for good.
+    /// - Throws: ``ClientError/ownAccountKeyChanged`` when the server shows another account key
+    ///   for this account; the errors of fetching and publishing.
     func pruneDeviceList() async throws {
-        guard let accountKey = try await accountSigningKey() else { return }
         let current = try await currentOwnDevices()
-        guard current.signedList.devices.count != current.devices.count else { return }
+        guard let accountKey = try await accountSigningKey(),
+            current.signedList.devices.count != current.devices.count
+        else { return }
         try await publish(try await nextDeviceList(signedBy: accountKey))
     }
 
@@ -58,19 +61,3 @@ extension ParleyClient {
     }
 }
 
-extension ParleyClient {
-    /// Whether the server shows another account key for this account than the pinned one
-    /// (fetched now; the contact is marked changed when it does). Other failures count as no:
-    /// they surface where the list is used.
-    func ownAccountKeyChanged() async -> Bool {
-        deviceListCache[user] = nil
-        do {
-            _ = try await verifiedDevices(of: user, requireTrusted: true)
-            return false
-        } catch ClientError.ownAccountKeyChanged {
-            return true
-        } catch {
-            return false
-        }
-    }
-}

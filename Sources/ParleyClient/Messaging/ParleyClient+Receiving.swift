@@ -19,9 +19,11 @@ extension ParleyClient {
         try await completeLinkIfNeeded()
         try await maintainPreKeys()
         var events: [ClientEvent] = []
-        if await ownAccountKeyChanged() { events.append(.warning(ClientError.ownAccountKeyChanged.description)) }
+        // One lookup of this account's own list serves both checks (lookups are rate-limited).
         do {
             try await pruneDeviceList()
+        } catch ClientError.ownAccountKeyChanged {
+            events.append(.warning(ClientError.ownAccountKeyChanged.description))
         } catch {
             events.append(.warning("the account's device list is not updated yet: \(error)"))
         }
