@@ -60,4 +60,3 @@ extension ParleyClient {
         return try await verifiedDevices(of: user, requireTrusted: true)
     }
 }
-
