@@ -15,6 +15,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Print JSON lines for scripts instead of text.")
     var json = false
 
+    @Option(help: "Seconds to wait for the server before giving up (else PARLEY_TIMEOUT, else 30).")
+    var timeout: Int?
+
     /// These options, completed by those given before the command's name (`parent`); options
     /// after the name win.
     func merged(with parent: GlobalOptions) -> GlobalOptions {
@@ -22,6 +25,7 @@ struct GlobalOptions: ParsableArguments {
         merged.store = store ?? parent.store
         merged.passphraseFile = passphraseFile ?? parent.passphraseFile
         merged.json = json || parent.json
+        merged.timeout = timeout ?? parent.timeout
         return merged
     }
 
@@ -61,7 +65,16 @@ struct GlobalOptions: ParsableArguments {
     /// Opens this device's client.
     func openClient() async throws -> ParleyClient {
         guard ParleyClient.storeExists(in: storeDirectory) else { throw ClientError.storeNotFound(storeDirectory) }
-        return try await ParleyClient.open(storeDirectory: storeDirectory, passphrase: try passphrase())
+        let client = try await ParleyClient.open(storeDirectory: storeDirectory, passphrase: try passphrase())
+        let seconds = timeout ?? ProcessInfo.processInfo.environment["PARLEY_TIMEOUT"].flatMap { Int($0) }
+        if let seconds { await client.setRequestTimeout(seconds: seconds) }
+        // Only on a terminal: a script reading stderr gets no extra line.
+        if isatty(STDERR_FILENO) == 1 {
+            await client.observeSlowServer { url in
+                FileHandle.standardError.write(Data("connecting to \(TerminalText.escaped(url))…\n".utf8))
+            }
+        }
+        return client
     }
 
     var output: Output { Output(json: json) }

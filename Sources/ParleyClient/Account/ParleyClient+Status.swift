@@ -82,3 +82,18 @@ extension ParleyClient {
         deviceListCache[user] = nil
     }
 }
+
+/// How long the client waits for the server, and telling the user it is waiting.
+extension ParleyClient {
+    /// Sets how long one request may wait for the server before it fails as
+    /// ``ClientError/serverUnreachable(_:)`` (default 30 s; at least 1 s).
+    public func setRequestTimeout(seconds: Int) {
+        server.slowNotice.timeout = .seconds(Int64(max(1, seconds)))
+    }
+
+    /// Calls `handler` with the server's URL the first time a request has waited a second for the
+    /// server, so that an app can show "connecting…" instead of a silent wait; nil stops it.
+    public func observeSlowServer(_ handler: (@Sendable (String) -> Void)?) {
+        server.slowNotice.observe(handler)
+    }
+}

@@ -13,7 +13,11 @@ struct KeyServerConnection: Sendable {
     let signer: RequestSigner
     /// Largest JSON response read (a full mailbox page of 256 KiB bodies fits).
     static let maxResponseBytes = 64 << 20
-    static let timeout: TimeAmount = .seconds(30)
+    /// How long a request may take by default: 30 s.
+    static let defaultTimeout: TimeAmount = .seconds(30)
+    /// Told when a request has waited a second for the server; also holds how long a request
+    /// may wait at all.
+    let slowNotice = SlowServerNotice(timeout: KeyServerConnection.defaultTimeout)
 
     init(baseURL: String, signer: RequestSigner) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -65,8 +69,15 @@ struct KeyServerConnection: Sendable {
 
     /// Runs a request; a transport failure is ``ClientError/serverUnreachable(_:)``.
     func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        let notice = slowNotice
+        let url = baseURL
+        let watcher = Task {
+            try await Task.sleep(for: SlowServerNotice.delay)
+            notice.fire(url)
+        }
+        defer { watcher.cancel() }
         do {
-            return try await HTTPTransport.client.execute(request, timeout: Self.timeout)
+            return try await HTTPTransport.client.execute(request, timeout: notice.timeout)
         } catch {
             throw ClientError.serverUnreachable(baseURL)
         }
