@@ -18,12 +18,16 @@ extension ParleyClient {
     /// The account's next device list, signed: the devices of the current signed list that the
     /// server still lists (checked against this device's pins, so a server can add nothing),
     /// with `adding` and without `removing`.
+    /// - Parameter fetched: this account's list when the caller fetched it just now (else it is
+    ///   fetched here).
     /// - Throws: ``ClientError/untrustedDeviceList(_:)`` and the errors of fetching the list.
     func nextDeviceList(
-        signedBy accountKey: Ed25519.PrivateKey, adding: SignedDeviceList.Entry? = nil, removing: UInt32? = nil
+        signedBy accountKey: Ed25519.PrivateKey, adding: SignedDeviceList.Entry? = nil, removing: UInt32? = nil,
+        from fetched: VerifiedDeviceList? = nil
     ) async throws -> SignedDeviceList {
         guard let userID = try? UserID(user) else { throw ClientError.invalidUserID(user) }
-        let current = try await currentOwnDevices()
+        let current: VerifiedDeviceList
+        if let fetched { current = fetched } else { current = try await currentOwnDevices() }
         var devices = current.devices.filter { $0.key != removing && $0.key != adding?.id }
             .map { SignedDeviceList.Entry(id: $0.key, identityKey: $0.value) }
         if let adding { devices.append(adding) }
@@ -45,7 +49,7 @@ extension ParleyClient {
         guard let accountKey = try await accountSigningKey(),
             current.signedList.devices.count != current.devices.count
         else { return }
-        try await publish(try await nextDeviceList(signedBy: accountKey))
+        try await publish(try await nextDeviceList(signedBy: accountKey, from: current))
     }
 
     /// Uploads a new signed list (`PUT /v1/devices/list`) and forgets the cached own list.

@@ -24,15 +24,10 @@ extension DeviceListRules {
     /// Bytes of one stored entry: `u32(device id) || identity key`.
     static let storedEntryByteCount = 4 + Ed25519.publicKeyByteCount
 
-    /// The list's devices as stored in a database column: the entries concatenated.
+    /// The list's devices as stored in a database column: the entries as the signed message
+    /// carries them.
     static func storedDevices(_ list: SignedDeviceList) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(list.devices.count * storedEntryByteCount)
-        for entry in list.devices {
-            withUnsafeBytes(of: entry.id.bigEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: entry.identityKey.rawRepresentation)
-        }
-        return bytes
+        SignedDeviceList.encodedDevices(list.devices)
     }
 
     /// A stored list read back; nil when the stored bytes do not make a list (a corrupt row).

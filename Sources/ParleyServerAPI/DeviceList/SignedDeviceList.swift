@@ -76,11 +76,20 @@ public struct SignedDeviceList: Sendable, Equatable {
         message.append(contentsOf: userBytes)
         appendBigEndian(version, to: &message)
         appendBigEndian(UInt32(truncatingIfNeeded: devices.count), to: &message)
-        for device in devices {
-            appendBigEndian(device.id, to: &message)
-            message.append(contentsOf: device.identityKey.rawRepresentation)
-        }
+        message.append(contentsOf: encodedDevices(devices))
         return message
+    }
+
+    /// The devices as the signed message carries them: `(u32(device id) || identity key)*`
+    /// (also how a server may store them).
+    public static func encodedDevices(_ devices: [Entry]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(devices.count * (4 + Ed25519.publicKeyByteCount))
+        for device in devices {
+            appendBigEndian(device.id, to: &bytes)
+            bytes.append(contentsOf: device.identityKey.rawRepresentation)
+        }
+        return bytes
     }
 
     /// The bytes this list's signature covers.

@@ -59,9 +59,7 @@ struct OwnAccountKeyTests {
         let list = try SignedDeviceList.sign(
             user: userID, version: 100, devices: devices.map { SignedDeviceList.Entry(id: $0.key, identityKey: $0.value) },
             with: forged)
-        let stored = list.devices.flatMap { entry in
-            withUnsafeBytes(of: entry.id.bigEndian, Array.init) + entry.identityKey.rawRepresentation
-        }
+        let stored = SignedDeviceList.encodedDevices(list.devices)
         world.server.stop()
         let queue = try DatabaseQueue(path: "\(world.folder)/server.sqlite")
         try await queue.write { db in
