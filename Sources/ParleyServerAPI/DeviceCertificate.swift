@@ -7,7 +7,7 @@ import ParleyCrypto
 /// clients check it again on every device list, so the server cannot add a device to anyone.
 public enum DeviceCertificate {
     /// Domain separation prefix of the signed message.
-    public static let context: [UInt8] = Array("parley-device-v1".utf8)
+    public static let context: [UInt8] = SignatureDomain.deviceCertificate
 
     /// The exact bytes the account key signs.
     /// - Parameters:

@@ -8,7 +8,7 @@ import ParleyCrypto
 /// and then in `POST /v1/devices` as `link_proof` (Specs/server-api.md §5.2).
 public enum DeviceLinkProof {
     /// Domain separation prefix of the signed message.
-    public static let context: [UInt8] = Array("parley-link-v1".utf8)
+    public static let context: [UInt8] = SignatureDomain.linkProof
 
     /// The exact bytes the new device signs.
     public static func signedMessage(user: UserID, device: UInt32, identityKey: Ed25519.PublicKey) -> [UInt8] {

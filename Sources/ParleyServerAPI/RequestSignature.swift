@@ -35,6 +35,6 @@ public enum RequestSignature {
     ///   - bodyDigest: SHA-256 of the request body bytes.
     /// - Returns: the bytes to sign or verify.
     public static func signingInput(method: String, pathWithQuery: String, timestamp: String, bodyDigest: [UInt8]) -> [UInt8] {
-        Array("parley-auth-v1\n\(method)\n\(pathWithQuery)\n\(timestamp)\n\(Hex.encode(bodyDigest))".utf8)
+        SignatureDomain.request + Array("\(method)\n\(pathWithQuery)\n\(timestamp)\n\(Hex.encode(bodyDigest))".utf8)
     }
 }

@@ -26,7 +26,7 @@ public struct SignedDeviceList: Sendable, Equatable {
     }
 
     /// Domain separation prefix of the signed message.
-    public static let context: [UInt8] = Array("parley-device-list-v1".utf8)
+    public static let context: [UInt8] = SignatureDomain.deviceList
     /// Highest version a list may have: 2^53 − 1, so that it survives any JSON number parser.
     public static let maximumVersion: UInt64 = (1 << 53) - 1
     /// Most devices a list may name.
