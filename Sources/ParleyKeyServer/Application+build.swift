@@ -79,10 +79,12 @@ private func routes(
 ///   - logger: where structured logs go (never bodies or keys).
 ///   - notifier: push to connected devices; in-process (with the configuration's stream limits)
 ///     unless a shared backend provides one.
+///   - onListening: called once the main listener is bound, with the port it got (the one asked
+///     for, or the kernel's choice for port 0).
 /// - Returns: the application, with the expiry sweep (and the metrics listener) as services.
 public func buildApplication(
     configuration: KeyServerConfiguration, storage: any KeyServerStorage, logger: Logger = Logger(label: "parley-server"),
-    notifier: (any MailboxNotifier)? = nil
+    notifier: (any MailboxNotifier)? = nil, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let notifier = notifier ?? InProcessMailboxNotifier(limits: configuration.limits.connections)
     let metrics = ServerMetrics()
@@ -105,6 +107,7 @@ public func buildApplication(
         server: .guardedHTTP1WebSocketUpgrade(webSocketRouter: webSocketRouter, limits: configuration.limits.connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley-server"),
         services: services,
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
 }

@@ -271,7 +271,13 @@ struct ParleyServer: AsyncParsableCommand {
         configuration: KeyServerConfiguration, storage: any KeyServerStorage,
         notifier: (any MailboxNotifier)? = nil, logger: Logger
     ) async throws {
-        let app = buildApplication(configuration: configuration, storage: storage, logger: logger, notifier: notifier)
+        let host = configuration.host
+        let app = buildApplication(configuration: configuration, storage: storage, logger: logger, notifier: notifier) {
+            port in
+            // One line on standard output once the socket is bound: operators and tests learn the
+            // port (also the kernel's choice with `--listen HOST:0`) without polling.
+            FileHandle.standardOutput.write(Data("parley-server listening on http://\(host):\(port)\n".utf8))
+        }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 

@@ -244,23 +244,21 @@ struct AbuseLimitProcessTests {
         }
     }
 
-    /// Two server processes on one PostgreSQL database, each on its own free port.
+    /// Two server processes on one PostgreSQL database, each on a port the kernel chose.
     static func withTwoServers(
         _ url: String, _ arguments: [String], _ body: (ExternalClient, ExternalClient) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-abuse-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ports = (try TestProcesses.freeLoopbackPort(), try TestProcesses.freeLoopbackPort())
         var first = try ServerProcess(
-            port: ports.0, database: url, dataDirectory: directory.appendingPathComponent("data").path, extraArguments: arguments)
+            database: url, dataDirectory: directory.appendingPathComponent("data").path, extraArguments: arguments)
         defer { first.kill() }
         var second = try ServerProcess(
-            port: ports.1, database: url, dataDirectory: directory.appendingPathComponent("data").path, extraArguments: arguments)
+            database: url, dataDirectory: directory.appendingPathComponent("data").path, extraArguments: arguments)
         defer { second.kill() }
-        let clients = (ExternalClient(port: ports.0), ExternalClient(port: ports.1))
-        try await first.waitUntilReady(clients.0)
-        try await second.waitUntilReady(clients.1)
-        try await body(clients.0, clients.1)
+        let firstClient = ExternalClient(port: try await first.waitUntilListening())
+        let secondClient = ExternalClient(port: try await second.waitUntilListening())
+        try await body(firstClient, secondClient)
     }
 }

@@ -16,13 +16,11 @@ struct AttachmentAbuseProcessTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-upload-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try TestProcesses.freeLoopbackPort()
         var server = try ServerProcess(
-            port: port, database: "sqlite:" + directory.appendingPathComponent("server.sqlite").path,
+            database: "sqlite:" + directory.appendingPathComponent("server.sqlite").path,
             dataDirectory: directory.appendingPathComponent("data").path, extraArguments: arguments)
         defer { server.kill() }
-        let client = ExternalClient(port: port)
-        try await server.waitUntilReady(client)
+        let client = ExternalClient(port: try await server.waitUntilListening())
         let (alice, _) = try await client.registerAliceAndBob()
         try await body(client, alice, directory.appendingPathComponent("data/attachments"))
     }
@@ -73,9 +71,16 @@ struct AttachmentAbuseProcessTests {
             #expect(answer?.status == 400)
             #expect(answer?.text.contains("digest_mismatch") == true)
             #expect(Self.files(in: attachments).isEmpty)
-            // Without the header, or without a length: refused before the body.
-            let missing = try await client.call(.put, "/v1/attachments", json: ["x": 1], as: alice)
-            #expect(missing.status == 400)
+            // Without the digest header: refused from the head alone (the server answers and closes
+            // without reading the body, so the request goes over a raw socket that reads the answer
+            // before sending any body).
+            let withoutDigest = try RawHTTPConnection(port: client.port)
+            let head = String(decoding: Self.uploadHead(client, as: alice, digest: SHA256.hash([1]), length: 1), as: UTF8.self)
+            let stripped = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("Parley-Content-SHA256:") }.joined(separator: "\r\n")
+            withoutDigest.send(Array(stripped.utf8))
+            #expect(withoutDigest.responseStatus()?.status == 400)
+            #expect(Self.files(in: attachments).isEmpty)
         }
     }
 

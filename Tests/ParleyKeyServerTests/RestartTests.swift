@@ -21,16 +21,14 @@ struct RestartTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = "sqlite:" + directory.appendingPathComponent("server.sqlite").path
-        let port = try TestProcesses.freeLoopbackPort()
 
         // Alice's up to 2,020 messages to bob must not stop at her per-sender quota (default 1000).
         let unlimited = ["--sender-quota", "100000"]
         var server = try ServerProcess(
-            port: port, database: database, dataDirectory: directory.appendingPathComponent("data").path,
-            extraArguments: unlimited)
+            database: database, dataDirectory: directory.appendingPathComponent("data").path, extraArguments: unlimited)
         defer { server.kill() }
-        let client = ExternalClient(port: port)
-        try await server.waitUntilReady(client)
+        let client = ExternalClient(port: try await server.waitUntilListening())
+        let port = client.port
         let (aliceDevice, bobDevice) = try await client.registerAliceAndBob()
 
         // Bob acknowledges the first batch; the rest stays pending.
@@ -90,21 +88,19 @@ struct RestartTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = "sqlite:" + directory.appendingPathComponent("server.sqlite").path
         let data = directory.appendingPathComponent("data").path
-        let port = try TestProcesses.freeLoopbackPort()
-
-        var server = try ServerProcess(port: port, database: database, dataDirectory: data)
+        var server = try ServerProcess(database: database, dataDirectory: data)
         defer { server.kill() }
-        let client = ExternalClient(port: port)
-        try await server.waitUntilReady(client)
+        let client = ExternalClient(port: try await server.waitUntilListening())
+        let port = client.port
         let alice = TestAccount("alice")
         let device = try alice.device(1)
         #expect(try await client.call(.post, "/v1/accounts", json: alice.registration(device), as: device).status == 201)
         let stamp = client.clock.now()
         #expect(try await client.call(.get, "/v1/keys/count", as: device, timestamp: stamp).status == 200)
 
-        var second = try ServerProcess(port: try TestProcesses.freeLoopbackPort(), database: database, dataDirectory: data)
+        var second = try ServerProcess(database: database, dataDirectory: data)
         defer { second.kill() }
-        let status = try await second.exitStatus(within: .seconds(10))
+        let status = try await second.exitStatus(within: .seconds(120))
         #expect(status != nil && status != 0, "a second process opened the same SQLite database")
 
         server.kill()
@@ -124,17 +120,15 @@ struct RestartTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("server.sqlite").path
         let data = directory.appendingPathComponent("data").path
-        let port = try TestProcesses.freeLoopbackPort()
-
-        var server = try ServerProcess(port: port, database: "sqlite:" + path, dataDirectory: data)
+        var server = try ServerProcess(database: "sqlite:" + path, dataDirectory: data)
         defer { server.kill() }
-        let client = ExternalClient(port: port)
-        try await server.waitUntilReady(client)
+        let client = ExternalClient(port: try await server.waitUntilListening())
+        let port = client.port
         let (aliceDevice, bobDevice) = try await client.registerAliceAndBob()
         let texts = (0..<20).map { "kept-\($0)" }
         for text in texts { #expect(try await client.send(text, from: aliceDevice, to: "bob")) }
 
-        #expect(try await server.terminate(within: .seconds(10)) == 0)
+        #expect(try await server.terminate(within: .seconds(120)) == 0)
         let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         #expect(wal == 0, "the WAL still holds \(wal) bytes after a clean stop")
 
@@ -146,86 +140,6 @@ struct RestartTests {
             port: port, database: "sqlite:" + copiedPath, dataDirectory: copy.appendingPathComponent("data").path)
         try await server.waitUntilReady(client)
         #expect(try await client.fetch(as: bobDevice).map(\.text) == texts)
-    }
-}
-
-/// A `parley-server` child process (the binary built next to the test bundle).
-struct ServerProcess {
-    private var process: Process?
-
-    /// Starts `parley-server` on 127.0.0.1:`port`.
-    /// - Parameters:
-    ///   - extraArguments: more flags, after the default ones.
-    ///   - errorLog: a file that receives the server's stderr (else it is discarded).
-    ///   - fileLimit: the process's limit on open files (`ulimit -n` in a shell that then execs it).
-    init(
-        port: Int, database: String, dataDirectory: String, extraArguments: [String] = [], errorLog: URL? = nil,
-        fileLimit: Int? = nil
-    ) throws {
-        let binary = try TestProcesses.builtProduct("parley-server")
-        let process = Process()
-        process.executableURL = binary
-        // Send limits out of the way: the load must still be running when the kill lands.
-        process.arguments =
-            [
-                "--listen", "127.0.0.1:\(port)", "--database", database, "--data-dir", dataDirectory, "--log-level", "error",
-                "--send-burst", "100000", "--send-per-minute", "1000000",
-            ] + (extraArguments.contains("--metrics-listen") ? [] : ["--metrics-listen", "127.0.0.1:0"]) + extraArguments
-        if let fileLimit {
-            // `exec` keeps the process id: kill() still reaches the server.
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", binary.path] + (process.arguments ?? [])
-        }
-        process.standardOutput = FileHandle.nullDevice
-        if let errorLog {
-            guard FileManager.default.createFile(atPath: errorLog.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
-            process.standardError = try FileHandle(forWritingTo: errorLog)
-        } else {
-            process.standardError = FileHandle.nullDevice
-        }
-        try process.run()
-        self.process = process
-    }
-
-    /// Waits until `/health` answers (at most `limit`: generous, since a loaded machine may take
-    /// seconds to start a process).
-    mutating func waitUntilReady(_ client: ExternalClient, within limit: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if (try? await client.call(.get, "/health"))?.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        kill()
-        throw ServerProcessError.didNotStart
-    }
-
-    /// Waits (at most `limit`) for the process to exit by itself.
-    /// - Returns: its exit status, or nil when it is still running.
-    mutating func exitStatus(within limit: Duration) async throws -> Int32? {
-        guard let process else { return nil }
-        let deadline = ContinuousClock.now.advanced(by: limit)
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        guard !process.isRunning else { return nil }
-        self.process = nil
-        return process.terminationStatus
-    }
-
-    /// SIGTERM, then waits (at most `limit`) for the process to exit.
-    /// - Returns: its exit status, or nil when it is still running.
-    mutating func terminate(within limit: Duration) async throws -> Int32? {
-        guard let process, process.isRunning else { return try await exitStatus(within: limit) }
-        Glibc.kill(process.processIdentifier, SIGTERM)
-        return try await exitStatus(within: limit)
-    }
-
-    /// SIGKILL, then reap.
-    mutating func kill() {
-        guard let process, process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
     }
 }
 
@@ -248,10 +162,6 @@ final class SendProgress: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(5))
         }
     }
-}
-
-enum ServerProcessError: Error {
-    case didNotStart
 }
 
 /// Signed requests to a server in another process.

@@ -16,13 +16,11 @@ struct SenderQuotaProcessTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-quota-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try TestProcesses.freeLoopbackPort()
         var server = try ServerProcess(
-            port: port, database: "sqlite:" + directory.appendingPathComponent("server.sqlite").path,
+            database: "sqlite:" + directory.appendingPathComponent("server.sqlite").path,
             dataDirectory: directory.appendingPathComponent("data").path, extraArguments: arguments, fileLimit: fileLimit)
         defer { server.kill() }
-        let client = ExternalClient(port: port)
-        try await server.waitUntilReady(client)
+        let client = ExternalClient(port: try await server.waitUntilListening())
         try await body(client)
     }
 

@@ -19,14 +19,12 @@ struct StreamRemovalProcessTests {
         try await ScratchDatabase.with { database in
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-removal-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let ports = [try TestProcesses.freeLoopbackPort(), try TestProcesses.freeLoopbackPort()]
-            var servers = try ports.map { port in
-                try ServerProcess(
-                    port: port, database: database.url, dataDirectory: directory.appendingPathComponent("\(port)").path)
+            var servers = try (0..<2).map { index in
+                try ServerProcess(database: database.url, dataDirectory: directory.appendingPathComponent("\(index)").path)
             }
             defer { for index in servers.indices { servers[index].kill() } }
-            let clients = ports.map { ExternalClient(port: $0) }
-            for index in servers.indices { try await servers[index].waitUntilReady(clients[index]) }
+            var clients: [ExternalClient] = []
+            for index in servers.indices { clients.append(ExternalClient(port: try await servers[index].waitUntilListening())) }
             try await Self.replay(open: clients[0], remove: clients[1], newOwner: clients[1])
         }
     }

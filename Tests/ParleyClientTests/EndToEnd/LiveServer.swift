@@ -9,10 +9,12 @@ import ParleyTestSupport
     import Glibc
 #endif
 
-/// A `parley-server` child process on a fixed loopback port with a SQLite database in a scratch
+/// A `parley-server` child process on a loopback port with a SQLite database in a scratch
 /// folder; it can be stopped and started again on the same port and database.
 final class LiveServer: @unchecked Sendable {
-    let port: Int
+    /// The port: chosen by the kernel at the first start (the server binds port 0 and says which
+    /// port it got), the same one at every restart.
+    private(set) var port = 0
     let folder: String
     private var process: Process?
 
@@ -24,11 +26,10 @@ final class LiveServer: @unchecked Sendable {
     init(folder: String, extraArguments: [String] = []) throws {
         self.folder = folder
         self.extraArguments = extraArguments
-        self.port = try TestProcesses.freeLoopbackPort()
     }
 
-    /// Starts the server and waits until `/health` answers (at most 60 s: a loaded machine may
-    /// take seconds to start a process).
+    /// Starts the server and waits until it says it listens (at most 180 s: a loaded machine may
+    /// take many seconds to start a process); fails at once if it exits first.
     func start() async throws {
         let process = Process()
         process.executableURL = try TestProcesses.builtProduct("parley-server")
@@ -37,17 +38,23 @@ final class LiveServer: @unchecked Sendable {
                 "--listen", "127.0.0.1:\(port)", "--database", "sqlite:\(folder)/server.sqlite", "--data-dir", "\(folder)/data",
                 "--log-level", "error", "--metrics-listen", "127.0.0.1:0",
             ] + extraArguments
-        process.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if await healthAnswers() { return }
-            try await Task.sleep(for: .milliseconds(50))
+        let announcement = ListeningAnnouncement(reading: output.fileHandleForReading)
+        let pid = process.processIdentifier
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(180))
+            kill(pid, SIGKILL)
         }
-        stop()
-        throw LiveServerError.didNotStart
+        defer { watchdog.cancel() }
+        guard let bound = await announcement.port(), port == 0 || bound == port else {
+            stop()
+            throw LiveServerError.didNotStart
+        }
+        port = bound
     }
 
     /// SIGKILL (nothing gets to shut down cleanly), then reap.
@@ -56,17 +63,6 @@ final class LiveServer: @unchecked Sendable {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
-    }
-
-    private func healthAnswers() async -> Bool {
-        guard let healthURL = URL(string: url + "/health") else { return false }
-        return await withCheckedContinuation { continuation in
-            var request = URLRequest(url: healthURL)
-            request.timeoutInterval = 1
-            URLSession.shared.dataTask(with: request) { _, response, _ in
-                continuation.resume(returning: (response as? HTTPURLResponse)?.statusCode == 200)
-            }.resume()
-        }
     }
 }
 
