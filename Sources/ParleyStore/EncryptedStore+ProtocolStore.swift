@@ -57,8 +57,29 @@ extension EncryptedStore: ProtocolStore {
         try await pool.read { db in try self.sessionRecord(for: address, db) }
     }
 
-    public func commit(_ change: SessionChange) async throws {
-        try await pool.write { db in try self.apply(change, db) }
+    /// One write transaction (SQLite `BEGIN IMMEDIATE`: it holds the database's write lock from
+    /// its first read, across processes) reads the state, runs `body` and applies its change.
+    public func update<Result: Sendable>(
+        _ body: @escaping @Sendable (any ProtocolStoreTransaction) throws -> (change: SessionChange?, result: Result)
+    ) async throws -> Result {
+        try await pool.write { db in
+            let (change, result) = try body(TransactionView(store: self, db: db))
+            if let change { try self.apply(change, db) }
+            return result
+        }
+    }
+
+    /// The protocol state read through the open transaction's connection.
+    private struct TransactionView: ProtocolStoreTransaction {
+        let store: EncryptedStore
+        let db: Database
+
+        func identityKeyPair() -> IdentityKeyPair { store.identity }
+        func sessionRecord(for address: PeerAddress) throws -> SessionRecord? { try store.sessionRecord(for: address, db) }
+        func signedPreKey(for publicKey: X25519.PublicKey) throws -> SignedPreKey? { try store.signedPreKey(for: publicKey, db) }
+        func oneTimePreKey(for publicKey: X25519.PublicKey) throws -> OneTimePreKey? {
+            try store.oneTimePreKey(for: publicKey, db)
+        }
     }
 
     // MARK: Inside a transaction

@@ -153,12 +153,19 @@ public final class EncryptedStore: Sendable {
         try pool.close()
     }
 
+    /// How long a change waits for another process's write transaction to end.
+    static let writeLockTimeoutSeconds: TimeInterval = 30
+
     /// Opens the database off the caller's executor, in WAL mode with full durability.
     private static func openPool(_ path: String) async throws -> DatabasePool {
         try await offExecutor {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             configuration.label = "ParleyStore"
+            // Several processes may open one store (a CLI beside a running listener): every change
+            // is one IMMEDIATE transaction, and a writer waits for another's to end instead of
+            // failing at once.
+            configuration.busyMode = .timeout(EncryptedStore.writeLockTimeoutSeconds)
             configuration.prepareDatabase { db in
                 // Freed pages of the main file are zeroed, so deleted sealed values do not linger
                 // there once a checkpoint has moved the change out of the WAL.

@@ -11,9 +11,18 @@ import ParleyVectors
 /// uniquely numbered texts until `--max-rounds` or `--max-seconds` is reached. Every wire
 /// message it delivers is logged to DIR/wire.log first (see ``WireLog``).
 @main
-struct CrashTestCommand: AsyncParsableCommand {
+struct StoreTestTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley-store-crashtest",
+        abstract: "Child processes of the store's process tests.",
+        subcommands: [CrashTestCommand.self, HammerCommand.self],
+        defaultSubcommand: CrashTestCommand.self
+    )
+}
+
+struct CrashTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loop",
         abstract: "Send/receive loop between two encrypted stores, for the store's crash test.",
         discussion: """
             Meant to be killed at any moment: each run resumes from what the stores hold. DIR/stores/ holds \

@@ -29,8 +29,30 @@ public actor InMemoryProtocolStore: ProtocolStore {
 
     public func sessionRecord(for address: PeerAddress) -> SessionRecord? { sessions[address] }
 
-    public func commit(_ change: SessionChange) {
-        sessions[change.address] = change.record
-        if let used = change.consumedOneTimePreKey { oneTimePreKeys[used] = nil }
+    /// Runs `body` and applies its change without a suspension point in between: the actor is
+    /// the transaction.
+    public func update<Result: Sendable>(
+        _ body: @escaping @Sendable (any ProtocolStoreTransaction) throws -> (change: SessionChange?, result: Result)
+    ) throws -> Result {
+        let (change, result) = try body(
+            Snapshot(identity: identity, signedPreKeys: signedPreKeys, oneTimePreKeys: oneTimePreKeys, sessions: sessions))
+        if let change {
+            sessions[change.address] = change.record
+            if let used = change.consumedOneTimePreKey { oneTimePreKeys[used] = nil }
+        }
+        return result
+    }
+
+    /// The store's dictionaries as they were when the update began (copy-on-write: nothing is copied).
+    private struct Snapshot: ProtocolStoreTransaction {
+        let identity: IdentityKeyPair
+        let signedPreKeys: [X25519.PublicKey: SignedPreKey]
+        let oneTimePreKeys: [X25519.PublicKey: OneTimePreKey]
+        let sessions: [PeerAddress: SessionRecord]
+
+        func identityKeyPair() -> IdentityKeyPair { identity }
+        func sessionRecord(for address: PeerAddress) -> SessionRecord? { sessions[address] }
+        func signedPreKey(for publicKey: X25519.PublicKey) -> SignedPreKey? { signedPreKeys[publicKey] }
+        func oneTimePreKey(for publicKey: X25519.PublicKey) -> OneTimePreKey? { oneTimePreKeys[publicKey] }
     }
 }

@@ -46,9 +46,30 @@ public struct SessionChange: Sendable {
     }
 }
 
-/// Everything a ``SessionManager`` needs, with one atomic commit. A persistent store commits
-/// the change in the same transaction as its own effects (message row, processed envelope id).
+/// The protocol state as one store transaction sees it: what ``SessionCipher`` reads to encrypt
+/// or decrypt, read synchronously inside the transaction that will also commit the result.
+public protocol ProtocolStoreTransaction {
+    /// This device's identity.
+    func identityKeyPair() throws -> IdentityKeyPair
+    /// The record for `address`, or nil when there has never been a session.
+    func sessionRecord(for address: PeerAddress) throws -> SessionRecord?
+    /// The signed prekey with this public key, or nil if it is not (or no longer) held.
+    func signedPreKey(for publicKey: X25519.PublicKey) throws -> SignedPreKey?
+    /// The one-time prekey with this public key, or nil if it is not (or no longer) held.
+    func oneTimePreKey(for publicKey: X25519.PublicKey) throws -> OneTimePreKey?
+}
+
+/// Everything a ``SessionManager`` needs. Every state change is a read-modify-write inside one
+/// transaction (``update(_:)``), so that two managers, two processes, or a manager beside the
+/// store's own messaging API never start from the same state: a message key is never used twice
+/// and a one-time prekey never opens two sessions.
 public protocol ProtocolStore: IdentityKeyStore, SignedPreKeyStore, OneTimePreKeyStore, SessionStore {
-    /// Stores `change.record` and deletes `change.consumedOneTimePreKey`, atomically.
-    func commit(_ change: SessionChange) async throws
+    /// Runs `body` on the state inside one transaction that excludes every other writer of the
+    /// store (in other processes too, for a persistent store), then applies the
+    /// ``SessionChange`` it returns (the record stored, the one-time prekey deleted) in the same
+    /// transaction. If `body` throws, nothing changes.
+    /// - Returns: the second value `body` returned.
+    func update<Result: Sendable>(
+        _ body: @escaping @Sendable (any ProtocolStoreTransaction) throws -> (change: SessionChange?, result: Result)
+    ) async throws -> Result
 }

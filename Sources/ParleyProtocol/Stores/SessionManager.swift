@@ -1,11 +1,11 @@
 import ParleyCrypto
 
-/// The store-backed API: start sessions, encrypt and decrypt for peer addresses, committing
-/// each state change atomically through ``ProtocolStore/commit(_:)``.
+/// The store-backed API: start sessions, encrypt and decrypt for peer addresses, each as one
+/// read-modify-write transaction of the store (``ProtocolStore/update(_:)``).
 ///
-/// Operations run one at a time (a FIFO lock across the store's suspension points), so two
-/// messages for the same peer can never both start from the same session state. Use one
-/// manager per store.
+/// Two operations never start from the same session state, whether they come from this manager
+/// (which also runs them one at a time, in order), from another manager, from another process
+/// on the same store file, or from the store's own messaging API.
 public actor SessionManager {
     private let store: any ProtocolStore
     private let random: any RandomSource
@@ -25,31 +25,37 @@ public actor SessionManager {
     /// - Throws: ``ProtocolError/badSignature`` / ``ProtocolError/invalidKey`` (nothing stored),
     ///   or the store's error.
     public func startSession(with address: PeerAddress, bundle: PreKeyBundle) async throws {
+        let random = self.random
         try await lock.run {
-            let identity = try await store.identityKeyPair()
-            let session = try SessionCipher.initiate(identity: identity, bundle: bundle, random: random)
-            var record = try await store.sessionRecord(for: address) ?? SessionRecord()
-            record.makeCurrent(session)
-            try await store.commit(SessionChange(address: address, record: record, consumedOneTimePreKey: nil))
+            try await store.update { state in
+                let session = try SessionCipher.initiate(identity: try state.identityKeyPair(), bundle: bundle, random: random)
+                var record = try state.sessionRecord(for: address) ?? SessionRecord()
+                record.makeCurrent(session)
+                return (SessionChange(address: address, record: record, consumedOneTimePreKey: nil), ())
+            }
         }
     }
 
-    /// Encrypts `plaintext` for `address` and commits the advanced sending state before
-    /// returning the wire bytes, so a message key is never used twice.
+    /// Encrypts `plaintext` for `address` and commits the advanced sending state, in the
+    /// transaction that read it, before returning the wire bytes: a message key is never used
+    /// twice, also with other managers or processes on the same store.
     ///
     /// - Throws: ``ProtocolError/noSession`` without a session, or the store's error.
     public func encrypt(_ plaintext: [UInt8], for address: PeerAddress) async throws -> [UInt8] {
-        try await lock.run {
-            let identity = try await store.identityKeyPair()
-            var record = try await store.sessionRecord(for: address) ?? SessionRecord()
-            let wire = try SessionCipher.encrypt(plaintext, record: &record, identity: identity, random: random)
-            try await store.commit(SessionChange(address: address, record: record, consumedOneTimePreKey: nil))
-            return wire
+        let random = self.random
+        return try await lock.run {
+            try await store.update { state in
+                var record = try state.sessionRecord(for: address) ?? SessionRecord()
+                let wire = try SessionCipher.encrypt(
+                    plaintext, record: &record, identity: try state.identityKeyPair(), random: random)
+                return (SessionChange(address: address, record: record, consumedOneTimePreKey: nil), wire)
+            }
         }
     }
 
     /// Parses and decrypts `bytes` from `address`, committing the new session state (and the
-    /// deletion of a used one-time prekey) before returning the plaintext.
+    /// deletion of a used one-time prekey) in the transaction that read them, before returning
+    /// the plaintext: a one-time prekey opens at most one session.
     ///
     /// - Parameter trust: which identity key `address`'s sessions may have; by default the one
     ///   pinned by its record (trust on first use), so that a PreKeyMessage from another
@@ -59,22 +65,25 @@ public actor SessionManager {
     public func decrypt(
         _ bytes: [UInt8], from address: PeerAddress, trust: IdentityTrust = .pinnedByRecord
     ) async throws -> [UInt8] {
-        try await lock.run {
-            let message = try WireMessage.parse(bytes)
-            let identity = try await store.identityKeyPair()
-            let record = try await store.sessionRecord(for: address) ?? SessionRecord()
-            var preKeys = PreKeyMaterial.none
-            if let needed = SessionCipher.preKeysNeeded(for: message, record: record) {
-                preKeys.signedPreKey = try await store.signedPreKey(for: needed.signedPreKey)?.keyPair
-                if let oneTime = needed.oneTimePreKey {
-                    preKeys.oneTimePreKey = try await store.oneTimePreKey(for: oneTime)?.keyPair
+        let message = try WireMessage.parse(bytes)
+        let random = self.random
+        return try await lock.run {
+            try await store.update { state in
+                let record = try state.sessionRecord(for: address) ?? SessionRecord()
+                var preKeys = PreKeyMaterial.none
+                if let needed = SessionCipher.preKeysNeeded(for: message, record: record) {
+                    preKeys.signedPreKey = try state.signedPreKey(for: needed.signedPreKey)?.keyPair
+                    if let oneTime = needed.oneTimePreKey {
+                        preKeys.oneTimePreKey = try state.oneTimePreKey(for: oneTime)?.keyPair
+                    }
                 }
+                let result = try SessionCipher.decrypt(
+                    message, record: record, identity: try state.identityKeyPair(), preKeys: preKeys, random: random,
+                    trust: trust)
+                let change = SessionChange(
+                    address: address, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey)
+                return (change, result.plaintext)
             }
-            let result = try SessionCipher.decrypt(
-                message, record: record, identity: identity, preKeys: preKeys, random: random, trust: trust)
-            try await store.commit(
-                SessionChange(address: address, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey))
-            return result.plaintext
         }
     }
 }
