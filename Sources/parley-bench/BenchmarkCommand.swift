@@ -24,7 +24,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run only the operation with this name (steady, pingpong, x3dh-initiate, x3dh-respond, store-receive, store-receive-batched)."
+            "Run only the operation with this name (steady, pingpong, x3dh-initiate, x3dh-respond, forged-worst, store-receive, store-receive-batched)."
     )
     var only: String?
 
@@ -39,6 +39,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
     func run() async throws {
         let benchmarks: [any OperationBenchmark] = [
             SteadyBenchmark(), PingPongBenchmark(), X3DHInitiateBenchmark(), X3DHRespondBenchmark(),
+            ForgedMessageBenchmark(),
         ]
         var results: [(String, Double, Double)] = []
         for benchmark in benchmarks where only == nil || only == benchmark.name {

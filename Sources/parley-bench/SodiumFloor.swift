@@ -37,6 +37,12 @@ struct SodiumFloor {
         crypto_auth_hmacsha256(&nextChainKey, &two, 1, chainKey)
     }
 
+    /// The chain key half of KDF_CK alone (stepping past a message without its key).
+    mutating func chainStepOnly() {
+        var two: UInt8 = 2
+        crypto_auth_hmacsha256(&nextChainKey, &two, 1, chainKey)
+    }
+
     /// Nonce draw and XChaCha20-Poly1305 seal of the 100-byte plaintext.
     mutating func seal() {
         randombytes_buf(&nonce, 24)

@@ -600,10 +600,10 @@ def v_pn_bound():
 def v_archived():
     s = Session("archived-session", "Alice starts a second X3DH (new EK_A, no OPK) while a Message of the first "
                 "session is in flight: Bob makes the new session current and archives the old one. A replay of a "
-                "Message of the first session is duplicate: the current session fails it with authentication, "
-                "the archived one classifies it as duplicate, and duplicate wins (protocol.md §6.4 step 3). The "
-                "late Message then decrypts in the archived session (plain Messages try current, then archived "
-                "newest first), which becomes current again (promotion); its replay is duplicate.")
+                "Message of the first session is duplicate: its ratchet key is known only to the archived session, "
+                "which alone is tried and classifies it as duplicate (protocol.md §6.4 step 3). The late Message "
+                "then decrypts in the archived session (the one that knows its ratchet key), which becomes "
+                "current again (promotion); its replay is duplicate.")
     s.dec(B, s.enc(A, "a0"), "a0")
     s.dec(A, s.enc(B, "b0"), "b0")
     plain = s.enc(A, "plain message of session 1")
@@ -707,8 +707,9 @@ def v_archive_eviction():
     s = Session("archive-eviction", "MAX_ARCHIVED = 40: Alice's identity starts 41 further sessions with Bob "
                 "(outside the steps, no OPK); each first message makes a new session current, so session 1 "
                 "(the vector's) is dropped from the archive, oldest first, and session 2 is the oldest kept. "
-                "A late Message of session 1 then fails in every session held (authentication, the current "
-                "session's); a late Message of session 2 decrypts in the archive.", use_opk=False)
+                "A late Message of session 1 then fails: no session held knows its ratchet key and none can receive "
+                "a new one (Bob never sent in them) -> authentication; a late Message of session 2 decrypts in "
+                "the archive.", use_opk=False)
     s.dec(B, s.enc(A, "a0"), "a0")
     s.dec(A, s.enc(B, "b0"), "b0")
     late1 = s.enc(A, "late message of session 1")
@@ -724,10 +725,37 @@ def v_archive_eviction():
     return s
 
 
+def v_new_ratchet_key_routing():
+    s = Session("new-ratchet-key-routing", "A Message with a ratchet key no session knows is tried only on sessions "
+                "that can receive a new one (Bob has sent in them since their last DH step), at most "
+                "MAX_NEW_RATCHET_KEY_ATTEMPTS = 2 of them, current first (protocol.md §6.4 step 3). Alice's late "
+                "Message of session 1 (a new chain) decrypts although sessions 2 and 3 (Bob never answered in "
+                "them) are newer: they are not tried. Later Bob has answered in sessions 1, 2 and 3 (2 and 3 "
+                "promoted by second PreKeyMessages), and another late new-chain Message of session 1 is tried "
+                "only on sessions 3 and 2: authentication, no change.", use_opk=False)
+    s.dec(B, s.enc(A, "a0"), "a0")
+    s.dec(A, s.enc(B, "b0"), "b0")
+    late = s.enc(A, "late message of session 1, new chain")
+    alice2 = second_initiation(s, "new-ratchet-key-routing/alice2")
+    alice3 = second_initiation(s, "new-ratchet-key-routing/alice3")
+    s.dec(B, alice2.encrypt(s.bob.ik_pub, b"session 2 starts", None), "session 2 starts")
+    s.dec(B, alice3.encrypt(s.bob.ik_pub, b"session 3 starts", None), "session 3 starts")
+    s.dec(B, late, "late message of session 1, new chain")  # session 1 promoted
+    s.dec(A, s.enc(B, "b1 in session 1"), "b1 in session 1")
+    late2 = s.enc(A, "second late message of session 1, new chain")
+    s.dec(B, alice2.encrypt(s.bob.ik_pub, b"session 2 again", None), "session 2 again")  # rule 1, promoted
+    s.enc(B, "reply in session 2")
+    s.dec(B, alice3.encrypt(s.bob.ik_pub, b"session 3 again", None), "session 3 again")  # rule 1, promoted
+    s.enc(B, "reply in session 3")
+    s.err(B, late2, "authentication")
+    return s
+
+
 SESSIONS = [v_pingpong, v_burst_shuffled, v_old_chain, v_max_skip, v_max_skip_plus_one, v_plaintexts,
             v_plaintext_64k, v_replay, v_bitflip_message, v_bitflip_prekey_first, v_bitflip_prekey_routed,
             v_truncation, v_all_zero_dh, v_unknown_prekey, v_prekey_out_of_order, v_pn_bound, v_archived,
-            v_promotion, v_reflected_prefix, v_skipped_eviction, v_remembered_chains, v_archive_eviction]
+            v_promotion, v_reflected_prefix, v_skipped_eviction, v_remembered_chains, v_archive_eviction,
+            v_new_ratchet_key_routing]
 
 
 def dump(vec) -> str:

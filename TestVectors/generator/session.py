@@ -37,6 +37,18 @@ class Session:
             "prev_chains": [k.hex() for k in self.prev_chains],
         }
 
+    def knows(self, dhs: bytes, n: int) -> bool:
+        """DHs names a receiving chain this session knows (current or remembered), or (DHs, N)
+        a skipped key it holds: the message can belong to no other session."""
+        dhr = self.dr.model.diffie_hellman_ratchet.other_ratchet_pub
+        skipped = {(k.ratchet_pub, k.index) for k in self.dr.model.skipped_message_keys}
+        return dhs == dhr or dhs in self.prev_chains or (dhs, n) in skipped
+
+    def can_receive_new_ratchet_key(self) -> bool:
+        """The peer makes a new ratchet key only after seeing our current one, which it sees
+        only in a message we sent with it (Ns > 0)."""
+        return (self.dr.sending_chain_length or 0) > 0
+
     # -- RatchetDecrypt in the decisions' order --------------------------------
     def ratchet_decrypt(self, msg: wire.Message) -> bytes:
         model = self.dr.model.diffie_hellman_ratchet
@@ -162,19 +174,30 @@ class Party:
         cur = self.current.get(peer_ik)
         if cur is None:
             raise ParleyError("authentication", "no session with this peer")
+        # routing (protocol.md §6.4 step 3): the one session that knows DHs, else at most
+        # MAX_NEW_RATCHET_KEY_ATTEMPTS sessions that can receive a new ratchet key
+        sessions = [cur] + list(reversed(self.archived.get(peer_ik, [])))
+        owner = next((s for s in sessions if s.knows(parsed.dhs, parsed.n)), None)
+        if owner is not None:
+            candidates = [owner]
+        else:
+            candidates = [s for s in sessions if s.can_receive_new_ratchet_key()][: suite.MAX_NEW_RATCHET_KEY_ATTEMPTS]
+        if not candidates:
+            raise ParleyError("authentication", "no session can receive this ratchet key")
         errors = []
-        for s in [cur] + list(reversed(self.archived.get(peer_ik, []))):
+        for s in candidates:
+            pos = self.rng.pos
             try:
                 pt = s.ratchet_decrypt(parsed)
             except ParleyError as e:
+                # the message is authenticated before the ratchet draws: a failed attempt draws nothing
+                self.rng.pos = pos
+                self.rng.exhausted = False
                 errors.append(e)
                 continue
             self._promote(s)
             return pt
-        # a replay is reported as one if any session tried says so (the message
-        # belongs to that session); otherwise the first (current) session's error
-        duplicates = [e for e in errors if e.category == "duplicate"]
-        raise (duplicates or errors)[0]
+        raise errors[0]
 
     def _promote(self, s: Session):
         """An archived session that decrypted becomes current; the current one

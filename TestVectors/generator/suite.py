@@ -40,6 +40,7 @@ MAX_SKIP = 1000
 MAX_STORED_SKIPPED = 2000
 MAX_PREVIOUS_CHAINS = 20
 MAX_ARCHIVED = 40
+MAX_NEW_RATCHET_KEY_ATTEMPTS = 2  # sessions a Message with an unknown DHs is tried on (protocol.md §6.4 step 3)
 ROOT_INFO = b"Parley-v1 root"
 X3DH_INFO = b"Parley-v1 X3DH"
 

@@ -18,6 +18,14 @@ struct ChainKey: Sendable {
         ChainKey(secret: Self.step(secret, 0x02), index: index + 1)
     }
 
+    /// The chain key for message number `number` (≥ ``index``), stepping without keeping the
+    /// message keys in between.
+    func advanced(to number: UInt64) -> ChainKey {
+        var chain = self
+        while chain.index < number { chain = chain.next() }
+        return chain
+    }
+
     /// HMAC-SHA-256(ck, byte). Chain keys are 32 bytes by construction (KDF_RK output halves,
     /// or restored 32-byte fields), so the length check cannot fail; the fallback keeps the
     /// general HMAC for completeness rather than trapping.

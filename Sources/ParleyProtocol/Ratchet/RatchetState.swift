@@ -72,8 +72,13 @@ struct RatchetState: Sendable {
 
     // MARK: Decrypt
 
-    /// RatchetDecrypt. On error `self` may be partly updated: call it only on a scratch copy
-    /// that is dropped on failure (``SessionCipher`` does), never on the state to keep.
+    /// RatchetDecrypt (Specs/protocol.md §4.6). On error `self` may be partly updated: call it
+    /// only on a scratch copy that is dropped on failure (``SessionCipher`` does), never on the
+    /// state to keep.
+    ///
+    /// The message is authenticated before anything is stored or drawn: a forged header costs at
+    /// most one X25519 and `N` chain steps, and a failed attempt draws no random key. The checks
+    /// come in the specification's order, so every bad input gets the same category as before.
     mutating func decryptOnScratchCopy(_ message: RatchetMessage, associatedData: [UInt8], random: some RandomSource)
         throws(ProtocolError) -> [UInt8]
     {
@@ -86,23 +91,38 @@ struct RatchetState: Sendable {
         }
         if header.ratchetKey == remoteRatchetKey {
             if let chain = receivingChain, number < chain.index { throw .duplicate }
-        } else {
-            if previousRemoteRatchetKeys.contains(header.ratchetKey) { throw .duplicate }
-            try skipMessageKeys(until: UInt64(header.previousChainLength))
-            try stepDiffieHellmanRatchet(remoteRatchetKey: header.ratchetKey, random: random)
+            try Self.checkSkipBound(from: receivingChain?.index ?? 0, until: number)
+            guard let chain = receivingChain else { throw .authentication }
+            let plaintext = try Self.open(message, with: chain.advanced(to: number).messageKey(), associatedData: associatedData)
+            storeSkippedKeys(until: number)
+            receivingChain = receivingChain?.next()
+            return plaintext
         }
-        try skipMessageKeys(until: number)
-        guard let chain = receivingChain else { throw .authentication }
-        receivingChain = chain.next()
-        return try Self.open(message, with: chain.messageKey(), associatedData: associatedData)
+        if previousRemoteRatchetKeys.contains(header.ratchetKey) { throw .duplicate }
+        let previousChainLength = UInt64(header.previousChainLength)
+        try Self.checkSkipBound(from: receivingChain?.index ?? 0, until: previousChainLength)
+        let (rootAfterReceive, newReceivingChain) = try rootKey.advance(ours: sendingRatchetKey, theirs: header.ratchetKey)
+        try Self.checkSkipBound(from: 0, until: number)
+        let plaintext = try Self.open(
+            message, with: newReceivingChain.advanced(to: number).messageKey(), associatedData: associatedData)
+        // Authentic: now the old chain's keys are stored, the ratchet turns and draws.
+        storeSkippedKeys(until: previousChainLength)
+        try completeDiffieHellmanRatchet(
+            remoteRatchetKey: header.ratchetKey, rootKey: rootAfterReceive, receivingChain: newReceivingChain, random: random)
+        storeSkippedKeys(until: number)
+        receivingChain = receivingChain?.next()
+        return plaintext
     }
 
-    /// SkipMessageKeys(state, until): stores the keys of messages Nr..<until of the current
-    /// receiving chain. The MAX_SKIP bound is checked even without a receiving chain (Nr = 0),
-    /// as in Signal's pseudo-code.
-    private mutating func skipMessageKeys(until: UInt64) throws(ProtocolError) {
-        let received = receivingChain?.index ?? 0
+    /// SkipMessageKeys step 1: at most MAX_SKIP keys past `received`. Checked even without a
+    /// receiving chain (Nr = 0), as in Signal's pseudo-code.
+    private static func checkSkipBound(from received: UInt64, until: UInt64) throws(ProtocolError) {
         if received + ParleyV1.maxSkip < until { throw .tooManySkipped(requested: until - received) }
+    }
+
+    /// SkipMessageKeys steps 2–4 (the bound already checked): stores the keys of messages
+    /// Nr..<until of the current receiving chain.
+    private mutating func storeSkippedKeys(until: UInt64) {
         guard var chain = receivingChain, let ratchetKey = remoteRatchetKey, chain.index < until else { return }
         while chain.index < until {
             skippedMessageKeys.insert(chain.messageKey().secret, ratchetKey: ratchetKey, messageNumber: chain.index)
@@ -112,11 +132,13 @@ struct RatchetState: Sendable {
         receivingChain = chain
     }
 
-    /// DHRatchet(state, header): a receiving chain from the peer's new key, then a new ratchet
-    /// key of ours (drawn from `random`) and a new sending chain.
-    private mutating func stepDiffieHellmanRatchet(remoteRatchetKey newRemoteKey: X25519.PublicKey, random: some RandomSource)
-        throws(ProtocolError)
-    {
+    /// DHRatchet(K) once its receiving half (`rootKey`, `receivingChain` from the first DH) is
+    /// known: remembers the previous chain, then draws our new ratchet key (from `random`) and
+    /// makes the new sending chain.
+    private mutating func completeDiffieHellmanRatchet(
+        remoteRatchetKey newRemoteKey: X25519.PublicKey, rootKey rootAfterReceive: RootKey, receivingChain receiving: ChainKey,
+        random: some RandomSource
+    ) throws(ProtocolError) {
         // Only a key that had a receiving chain is a previous chain (Alice's initial DHr, the
         // responder's SPK, never carried messages).
         if let previous = remoteRatchetKey, receivingChain != nil {
@@ -127,13 +149,25 @@ struct RatchetState: Sendable {
         }
         previousSendingChainLength = UInt32(clamping: sendingChain?.index ?? 0)
         remoteRatchetKey = newRemoteKey
-        let (rootAfterReceive, receiving) = try rootKey.advance(ours: sendingRatchetKey, theirs: newRemoteKey)
         let newRatchetKey = X25519.PrivateKey(random: random)
         let (rootAfterSend, sending) = try rootAfterReceive.advance(ours: newRatchetKey, theirs: newRemoteKey)
         rootKey = rootAfterSend
         receivingChain = receiving
         sendingChain = sending
         sendingRatchetKey = newRatchetKey
+    }
+
+    /// True when a message with a ratchet key this session has never seen can belong to it: the
+    /// peer makes a new ratchet key only after seeing our current one, which it sees only in a
+    /// message we sent with it (Ns > 0). Specs/protocol.md §6.4 step 3.
+    var canReceiveNewRatchetKey: Bool { (sendingChain?.index ?? 0) > 0 }
+
+    /// True when `ratchetKey` names a receiving chain this session knows (current or
+    /// remembered), or `(ratchetKey, number)` a skipped key it holds: the message can belong
+    /// to no other session.
+    func knows(ratchetKey: X25519.PublicKey, messageNumber: UInt64) -> Bool {
+        ratchetKey == remoteRatchetKey || previousRemoteRatchetKeys.contains(ratchetKey)
+            || skippedMessageKeys.key(ratchetKey: ratchetKey, messageNumber: messageNumber) != nil
     }
 
     private static func open(_ message: RatchetMessage, with key: consuming MessageKey, associatedData: [UInt8])

@@ -85,10 +85,11 @@ public enum SessionCipher {
     /// A PreKeyMessage goes to the session made from the same prefix (IK_A, EK_A, SPK_B,
     /// OPK_B) if there is one;
     /// otherwise it runs X3DH with `preKeys` and, on success only, the new session becomes
-    /// current (the previous one is archived). A Message tries the current session, then the
-    /// archived ones, newest first; if all fail, the error is ``ProtocolError/duplicate`` when
-    /// any session classified it as one, else the current session's. An archived session that
-    /// decrypts becomes current (promotion, Specs/protocol.md §6.4 step 5).
+    /// current (the previous one is archived). A Message goes to the one session that knows its
+    /// ratchet key, or else is tried on at most ``ParleyV1/maxNewRatchetKeyAttempts`` sessions
+    /// that can receive a new one (``SessionRecord/candidates(for:)``); the error is the first
+    /// attempt's. An archived session that decrypts becomes current (promotion,
+    /// Specs/protocol.md §6.4 step 5).
     ///
     /// Whichever session the message belongs to, its identity key must be one `trust` accepts
     /// for this address, checked once the message has decrypted and before anything is returned
@@ -135,9 +136,10 @@ public enum SessionCipher {
         random: some RandomSource,
         trust: IdentityTrust
     ) throws(ProtocolError) -> DecryptResult {
+        let candidates = record.candidates(for: message.header)
+        guard !candidates.isEmpty else { throw record.current == nil && record.archived.isEmpty ? .noSession : .authentication }
         var firstError: ProtocolError?
-        var candidate: SessionIndex? = record.current != nil ? .current : (record.archived.isEmpty ? nil : .archived(0))
-        while let index = candidate {
+        for index in candidates {
             var next = record  // scratch copy: dropped if the decrypt fails
             do {
                 let plaintext = try next.decryptOnScratchCopy(message, at: index, random: random)
@@ -148,14 +150,10 @@ public enum SessionCipher {
             } catch .untrustedIdentity {
                 throw .untrustedIdentity
             } catch {
-                // A session that recognises a replay knows where the message belongs: its
-                // `duplicate` wins over the other sessions' errors (Specs/protocol.md §6.4 step 3).
-                if firstError == nil || error == .duplicate { firstError = error }
+                if firstError == nil { firstError = error }
             }
-            let following = if case .archived(let position) = index { position + 1 } else { 0 }
-            candidate = following < record.archived.count ? .archived(following) : nil
         }
-        throw firstError ?? .noSession
+        throw firstError ?? .authentication
     }
 
     private static func decryptNewSession(

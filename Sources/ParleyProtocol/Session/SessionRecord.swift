@@ -41,6 +41,22 @@ public struct SessionRecord: Sendable {
         return nil
     }
 
+    /// The sessions a Message with `header` is tried on, in order (Specs/protocol.md §6.4 step 3):
+    /// the first session (current, then archived newest first) that knows its ratchet key, alone;
+    /// otherwise the first ``ParleyV1/maxNewRatchetKeyAttempts`` sessions that can receive a new
+    /// ratchet key. This bounds what one message can cost whatever the record holds.
+    func candidates(for header: MessageHeader) -> [SessionIndex] {
+        let all: [SessionIndex] = (current == nil ? [] : [.current]) + archived.indices.map { .archived($0) }
+        let number = UInt64(header.messageNumber)
+        if let owner = all.first(where: {
+            session(at: $0)?.ratchet.knows(ratchetKey: header.ratchetKey, messageNumber: number) == true
+        }) {
+            return [owner]
+        }
+        return Array(
+            all.filter { session(at: $0)?.ratchet.canReceiveNewRatchetKey == true }.prefix(ParleyV1.maxNewRatchetKeyAttempts))
+    }
+
     /// Makes the archived session at `index` current (Specs/protocol.md §6.4 step 5): it leaves
     /// the archive, so nothing is dropped, and the current session becomes the newest archived
     /// one. Nothing changes for ``SessionIndex/current``.

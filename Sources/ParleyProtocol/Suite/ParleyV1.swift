@@ -22,4 +22,8 @@ public enum ParleyV1 {
     /// Previous sessions with a peer kept (newest first) to decrypt late messages after the
     /// peer started a new session.
     public static let maxArchivedSessions = 40
+    /// Most sessions of one record a Message with an unknown ratchet key is tried on (each try
+    /// costs one X25519 and up to MAX_SKIP chain steps). Two cover simultaneous initiation: the
+    /// current session and the archived one the peer answers in.
+    public static let maxNewRatchetKeyAttempts = 2
 }
