@@ -429,13 +429,14 @@ def v_bitflip_prekey_first():
     s = Session("bitflip-prekeymessage-new", "Bit flips in every field of Alice's first PreKeyMessage, delivered "
                 "before Bob has any session (each flip is a new X3DH attempt). Categories by the decisions' "
                 "order: bad version/type/flag or non-canonical key -> malformed; unknown SPK/OPK -> "
-                "unknown_prekey; IK_A that libsodium cannot convert -> invalid_key; inner PN or N above 1000 "
+                "unknown_prekey; IK_A that libsodium cannot convert -> invalid_key; any inner PN other than 0 -> "
+                "malformed (a PreKeyMessage wraps only the initiator's first chain); inner N above 1000 "
                 "-> too_many_skipped (Nr = 0, no receiving chain); everything else authentication.")
     w = s.enc(A, "first")
     fields, _ = prekey_fields(w)
     cats = flip_all(s, B, w, fields)
     assert cats["SPK_B"] == {"unknown_prekey", "malformed"} and cats["OPK_B"] == {"unknown_prekey", "malformed"}
-    assert cats["inner.PN"] == {"authentication", "too_many_skipped"}, cats
+    assert cats["inner.PN"] == {"malformed"}, cats
     s.dec(B, w, "first")
     s.dec(A, s.enc(B, "reply"), "reply")
     s.dec(B, s.enc(A, "second"), "second")
@@ -447,8 +448,8 @@ def v_bitflip_prekey_routed():
                 "session made from its prefix and has deleted the OPK. Routing rule (1) matches the whole prefix "
                 "(IK_A, EK_A, SPK_B, OPK_B), so any flipped prefix field is a new X3DH: a flipped SPK_B or OPK_B "
                 "names a prekey Bob does not hold, and a flipped IK_A or EK_A needs the deleted OPK -> "
-                "unknown_prekey (checked before IK_A), or malformed for a non-canonical key. Every flip is "
-                "rejected; the original then decrypts.")
+                "unknown_prekey (checked before IK_A), or malformed for a non-canonical key; a flipped inner PN "
+                "is malformed. Every flip is rejected; the original then decrypts.")
     s.dec(B, s.enc(A, "first"), "first")
     w = s.enc(A, "second")
     fields, _ = prekey_fields(w)
@@ -570,15 +571,16 @@ def set_pn(w: bytes, off: int, pn: int) -> bytes:
 
 def v_pn_bound():
     s = Session("pn-bound", "The PN bound (decisions 4a: Nr + MAX_SKIP < PN -> too_many_skipped) is checked "
-                "before the AEAD and even with no receiving chain (Nr = 0): Alice's first PreKeyMessage and "
-                "Bob's first reply with PN set to 1001 -> too_many_skipped, 1000 -> passes the bound, fails "
-                "authentication. Then an honest case the doubleratchet package would accept with a warning: "
+                "before the AEAD and even with no receiving chain (Nr = 0): Bob's first reply with PN set to "
+                "1001 -> too_many_skipped, 1000 -> passes the bound, fails authentication. (In a "
+                "PreKeyMessage any PN other than 0 is malformed: 1001, 2^32 - 1 and 1000 in Alice's first.) "
+                "Then an honest case the doubleratchet package would accept with a warning: "
                 "Alice's copy sent 1001 undelivered messages on a chain Bob had read 1 of, so her next chain "
                 "has PN = 1002 > 1 + 1000 -> too_many_skipped.")
     w = s.enc(A, "a0")
-    s.err(B, set_pn(w, 131, 1001), "too_many_skipped")
-    s.err(B, set_pn(w, 131, 0xFFFFFFFF), "too_many_skipped")
-    s.err(B, set_pn(w, 131, 1000), "authentication")
+    s.err(B, set_pn(w, 131, 1001), "malformed")
+    s.err(B, set_pn(w, 131, 0xFFFFFFFF), "malformed")
+    s.err(B, set_pn(w, 131, 1000), "malformed")
     s.dec(B, w, "a0")
     b0 = s.enc(B, "b0")
     s.err(A, set_pn(b0, 0, 1001), "too_many_skipped")
@@ -751,11 +753,30 @@ def v_new_ratchet_key_routing():
     return s
 
 
+def v_rewrapped_prefix():
+    s = Session("rewrapped-prefix", "One message, one accepted encoding (protocol.md §5.3, §6.4 step 3): Alice's "
+                "genuine PreKeyMessage prefix wrapped around her later plain Message (PN >= 1) is malformed, and "
+                "the Message inside her second PreKeyMessage sent bare (PN = 0) matches Bob's session made as "
+                "responder, which cannot receive a plain Message of the initiator's first chain -> "
+                "authentication. Nothing changes; the genuine encodings then decrypt.")
+    first = s.enc(A, "first")
+    s.dec(B, first, "first")
+    second = s.enc(A, "second, still wrapped")
+    end = 131 if first[98] == 1 else 99
+    s.err(B, second[end:], "authentication")
+    s.dec(B, second, "second, still wrapped")
+    s.dec(A, s.enc(B, "reply"), "reply")
+    plain = s.enc(A, "plain")
+    s.err(B, first[:end] + plain, "malformed")
+    s.dec(B, plain, "plain")
+    return s
+
+
 SESSIONS = [v_pingpong, v_burst_shuffled, v_old_chain, v_max_skip, v_max_skip_plus_one, v_plaintexts,
             v_plaintext_64k, v_replay, v_bitflip_message, v_bitflip_prekey_first, v_bitflip_prekey_routed,
             v_truncation, v_all_zero_dh, v_unknown_prekey, v_prekey_out_of_order, v_pn_bound, v_archived,
             v_promotion, v_reflected_prefix, v_skipped_eviction, v_remembered_chains, v_archive_eviction,
-            v_new_ratchet_key_routing]
+            v_new_ratchet_key_routing, v_rewrapped_prefix]
 
 
 def dump(vec) -> str:

@@ -177,11 +177,18 @@ class Party:
         # routing (protocol.md §6.4 step 3): the one session that knows DHs, else at most
         # MAX_NEW_RATCHET_KEY_ATTEMPTS sessions that can receive a new ratchet key
         sessions = [cur] + list(reversed(self.archived.get(peer_ik, [])))
+
+        def admits(s):
+            # PN = 0: the sender's first chain, which an initiator sends only inside
+            # PreKeyMessages; so not a session made as responder (s.origin set)
+            return parsed.pn != 0 or s.origin is None
+
         owner = next((s for s in sessions if s.knows(parsed.dhs, parsed.n)), None)
         if owner is not None:
-            candidates = [owner]
+            candidates = [owner] if admits(owner) else []
         else:
-            candidates = [s for s in sessions if s.can_receive_new_ratchet_key()][: suite.MAX_NEW_RATCHET_KEY_ATTEMPTS]
+            candidates = [s for s in sessions if admits(s) and s.can_receive_new_ratchet_key()][
+                : suite.MAX_NEW_RATCHET_KEY_ATTEMPTS]
         if not candidates:
             raise ParleyError("authentication", "no session can receive this ratchet key")
         errors = []

@@ -118,4 +118,7 @@ def parse(data: bytes):
         if key is not None and not is_canonical_x25519(key):
             raise malformed(f"{name} not canonical")
     inner = parse_message(data[pos:])
+    if inner.pn != 0:
+        # the initiator wraps only messages of her first sending chain (protocol.md §5.3)
+        raise malformed("PreKeyMessage around a Message with PN != 0")
     return PreKeyMessage(ik_a, ek_a, spk_b, opk_b, inner)

@@ -48,13 +48,19 @@ public struct SessionRecord: Sendable {
     func candidates(for header: MessageHeader) -> [SessionIndex] {
         let all: [SessionIndex] = (current == nil ? [] : [.current]) + archived.indices.map { .archived($0) }
         let number = UInt64(header.messageNumber)
+        // A plain Message with PN = 0 is of its sender's first chain; an initiator sends that
+        // chain only inside PreKeyMessages, so it cannot belong to a session made as responder.
+        let admits = { (index: SessionIndex) -> Bool in
+            header.previousChainLength != 0 || self.session(at: index)?.wasMadeAsResponder == false
+        }
         if let owner = all.first(where: {
             session(at: $0)?.ratchet.knows(ratchetKey: header.ratchetKey, messageNumber: number) == true
         }) {
-            return [owner]
+            return admits(owner) ? [owner] : []
         }
         return Array(
-            all.filter { session(at: $0)?.ratchet.canReceiveNewRatchetKey == true }.prefix(ParleyV1.maxNewRatchetKeyAttempts))
+            all.filter { admits($0) && session(at: $0)?.ratchet.canReceiveNewRatchetKey == true }
+                .prefix(ParleyV1.maxNewRatchetKeyAttempts))
     }
 
     /// Makes the archived session at `index` current (Specs/protocol.md §6.4 step 5): it leaves

@@ -44,6 +44,9 @@ public struct PreKeyMessage: Sendable, Equatable {
             throw .invalidFlag(flag)
         }
         let inner = try RatchetMessage(serialized: Array(reader.readRemaining()))
+        // The initiator wraps only messages of her first sending chain, which has no previous
+        // chain: any other PN is a Message re-wrapped by someone else (Specs/protocol.md §5.3).
+        guard inner.header.previousChainLength == 0 else { throw .wrappedLaterChain }
         do {
             identityKey = try Ed25519.PublicKey(rawRepresentation: ik)
         } catch {

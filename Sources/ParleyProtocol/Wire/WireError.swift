@@ -10,4 +10,6 @@ public enum WireError: Error, Equatable, Sendable {
     case nonCanonicalKey(field: String)
     /// The one-time-prekey flag is neither 0x00 nor 0x01.
     case invalidFlag(UInt8)
+    /// A PreKeyMessage whose Message has `PN ≠ 0`: not one of the initiator's first chain.
+    case wrappedLaterChain
 }
