@@ -230,6 +230,7 @@ extension EncryptedStore {
             case .none:
                 break
             }
+            if let attachment = envelope.attachment?(result.plaintext) { try insertAttachmentIfNew(attachment, db) }
             return .decrypted(message)
         } catch ProtocolError.duplicate {
             return .duplicate

@@ -67,18 +67,30 @@ extension EncryptedStore {
 
     /// Adds or replaces an attachment record.
     public func saveAttachment(_ record: AttachmentRecord) async throws {
-        guard record.key.count == 32 else { throw StoreError.invalidAttachmentKey }
-        let idHash = keyring.lookupHash(Array(record.id.utf8), for: .attachments)
-        var metadata = try Array(JSONEncoder().encode(record.metadata))
-        defer { _ = SecureBytes(zeroingAfterCopy: &metadata) }
-        // key (32) || metadata JSON
-        let plaintext = SecureBytes.concatenating([record.key, SecureBytes(copying: metadata)])
-        let sealed = Data(try keyring.seal(plaintext, for: .attachments, rowKey: idHash))
+        let (idHash, sealed) = try sealAttachment(record)
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO attachments (attachment_hash, sealed) VALUES (?, ?)",
                 arguments: [Data(idHash), sealed])
         }
+    }
+
+    /// Records `record` inside the caller's transaction unless its id is recorded already (the
+    /// first message naming an upload decides its key and hash).
+    func insertAttachmentIfNew(_ record: AttachmentRecord, _ db: Database) throws {
+        let (idHash, sealed) = try sealAttachment(record)
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO attachments (attachment_hash, sealed) VALUES (?, ?)", arguments: [Data(idHash), sealed])
+    }
+
+    /// The lookup hash of the id and the sealed `key (32) || metadata JSON`.
+    private func sealAttachment(_ record: AttachmentRecord) throws -> (idHash: [UInt8], sealed: Data) {
+        guard record.key.count == 32 else { throw StoreError.invalidAttachmentKey }
+        let idHash = keyring.lookupHash(Array(record.id.utf8), for: .attachments)
+        var metadata = try Array(JSONEncoder().encode(record.metadata))
+        defer { _ = SecureBytes(zeroingAfterCopy: &metadata) }
+        let plaintext = SecureBytes.concatenating([record.key, SecureBytes(copying: metadata)])
+        return (idHash, Data(try keyring.seal(plaintext, for: .attachments, rowKey: idHash)))
     }
 
     /// Every attachment record.

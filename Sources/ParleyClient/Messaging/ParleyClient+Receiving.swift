@@ -115,7 +115,7 @@ extension ParleyClient {
         let incoming = IncomingEnvelope(
             id: String(envelope.id), sender: sender, body: wire, conversation: sender.user, timestamp: envelope.timestamp,
             placement: { plaintext in Self.placement(of: plaintext, from: sender, ownUser: ownUser) },
-            trust: .only(certified))
+            trust: .only(certified), attachment: Self.attachmentRecord(in:))
         switch try await store.receive([incoming]).first {
         case nil:
             return []
@@ -142,6 +142,17 @@ extension ParleyClient {
             return .history(conversation: recipient.rawValue, direction: .outgoing)
         }
         return .history(conversation: sender.user, direction: .incoming)
+    }
+
+    /// The file a plaintext points to, recorded by the store in the transaction that accepts the
+    /// message (before the download, which may fail or be interrupted).
+    static func attachmentRecord(in plaintext: [UInt8]) -> AttachmentRecord? {
+        guard let payload = try? MessagePayload(decoding: plaintext), case .attachment(let pointer) = payload.body else {
+            return nil
+        }
+        return AttachmentRecord(
+            id: pointer.attachmentID, key: pointer.key, size: pointer.plaintextSize, ciphertextSHA256: pointer.ciphertextSHA256,
+            fileName: pointer.fileName, mediaType: pointer.mediaType)
     }
 
     private func interpret(_ payload: MessagePayload, from sender: PeerAddress, trustWarning: Bool) async throws

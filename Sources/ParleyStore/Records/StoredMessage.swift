@@ -86,10 +86,15 @@ public struct IncomingEnvelope: Sendable {
     /// Which identity key the sender's sessions may have, decided inside the receiving
     /// transaction (``IdentityTrust``); by default the one pinned by the sender's session record.
     public var trust: IdentityTrust
+    /// The attachment a decrypted plaintext names, if any: recorded in the receiving transaction
+    /// (unless its id is recorded already), so that an accepted message never loses its file
+    /// pointer to a crash between the commit and the download.
+    public var attachment: (@Sendable ([UInt8]) -> AttachmentRecord?)?
 
     public init(
         id: String, sender: PeerAddress, body: [UInt8], conversation: String, timestamp: Int64,
-        placement: (@Sendable ([UInt8]) -> MessagePlacement)? = nil, trust: IdentityTrust = .pinnedByRecord
+        placement: (@Sendable ([UInt8]) -> MessagePlacement)? = nil, trust: IdentityTrust = .pinnedByRecord,
+        attachment: (@Sendable ([UInt8]) -> AttachmentRecord?)? = nil
     ) {
         self.id = id
         self.sender = sender
@@ -98,6 +103,7 @@ public struct IncomingEnvelope: Sendable {
         self.timestamp = timestamp
         self.placement = placement
         self.trust = trust
+        self.attachment = attachment
     }
 }
 
