@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `make bench-server`: builds parley-server and parley-server-bench in release mode, starts the
 # server on a free 127.0.0.1 port with a temporary SQLite database, runs the bounded load
-# generator against it, and stops the server. Extra arguments go to parley-server-bench.
+# generator against it, and stops the server. Extra arguments go to parley-server-bench. Then the
+# hostile cell (issue 13): a second server with the default quotas (only sign-ups and the send
+# rate raised, for the set-up and the normal traffic), normal message traffic quiet and while a
+# hostile client floods (mailbox filling, claim draining, idle sockets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/local-server.sh
@@ -18,3 +21,9 @@ start_local_server "$bin/parley-server" \
     --claim-target-burst 1000000 --claim-target-per-minute 1000000
 echo "parley-server (release, SQLite) on 127.0.0.1:$LOCAL_SERVER_PORT"
 "$bin/parley-server-bench" --port "$LOCAL_SERVER_PORT" --server-pid "$LOCAL_SERVER_PID" "$@"
+
+stop_local_server
+start_local_server "$bin/parley-server" \
+    --registration-burst 1000000 --registration-per-minute 1000000 --send-burst 1000000 --send-per-minute 1000000
+echo "parley-server (release, SQLite, default quotas) on 127.0.0.1:$LOCAL_SERVER_PORT: hostile cell"
+"$bin/parley-server-bench" --port "$LOCAL_SERVER_PORT" --hostile --concurrency 16 --seconds 5

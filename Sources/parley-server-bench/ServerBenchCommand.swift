@@ -51,6 +51,12 @@ struct ServerBenchCommand: AsyncParsableCommand {
     @Option(help: "The server's process id, to report its CPU per operation (read from /proc; Linux only).")
     var serverPid: Int32?
 
+    @Flag(
+        help: """
+            Run only the hostile cell: at each level, message quiet, then message while a hostile client             fills the receivers' mailboxes, drains their bundles and holds idle sockets from 127.0.0.2             (run it against a server with the default quotas).
+            """)
+    var hostile = false
+
     func validate() throws {
         guard !operations.isEmpty, operations.allSatisfy({ LoadOperation(rawValue: $0) != nil }) else {
             throw ValidationError("--operations takes: \(LoadOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -65,6 +71,7 @@ struct ServerBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = LoadTarget(port: port)
+        if hostile { return try await runHostileCell(target) }
         var lines: [String] = []
         let verification = try SignatureCheckCost.measure()
         print("ed25519-verify: \(format(microseconds(verification))) us per check (one thread, libsodium)")
@@ -103,6 +110,35 @@ struct ServerBenchCommand: AsyncParsableCommand {
                 }
             }
             workers.closePushChannels()
+        }
+        print("")
+        for line in lines { print(line) }
+    }
+
+    /// Issue 13's cell: normal traffic (`message`) quiet and under attack, side by side. Target:
+    /// the attacked rate within 20% of the quiet one.
+    private func runHostileCell(_ target: LoadTarget) async throws {
+        var lines: [String] = []
+        for level in concurrency {
+            let run = UUID().uuidString.prefix(6).lowercased()
+            let workers = try await Workers.prepare(count: level, claims: 0, target: target, run: run)
+            let attacker = try await Workers.register("h\(run)a", target: target)
+            let claimer = try await Workers.register("h\(run)c", target: target)
+            let quiet = try await LoadRunner.run(.message, workers: workers, total: requests, limit: .seconds(seconds))
+            let attack = HostileTraffic(
+                port: port, victims: workers.receivers.map(\.user), attacker: attacker, claimer: claimer)
+            // The flood first reaches its steady state (mailboxes at the per-sender quota).
+            try await Task.sleep(for: .seconds(1))
+            let attacked = try await LoadRunner.run(.message, workers: workers, total: requests, limit: .seconds(seconds))
+            let tally = await attack.stop()
+            let line =
+                "hostile@\(level): message rps=\(format(attacked.rate)) p99=\(format(attacked.p99Milliseconds))"
+                + " quiet_rps=\(format(quiet.rate)) quiet_p99=\(format(quiet.p99Milliseconds))"
+                + " ratio=\(format(attacked.rate / max(quiet.rate, 0.001)))"
+                + " (\(attacked.count) ops, \(attacked.failures) failed; \(tally.summary))"
+            print(line)
+            lines.append(line)
+            for device in workers.senders + workers.receivers + [attacker, claimer] { await device.close() }
         }
         print("")
         for line in lines { print(line) }

@@ -67,7 +67,7 @@ struct Workers: Sendable {
     }
 
     /// Registers a user with one device and a signed prekey.
-    private static func register(_ user: String, target: LoadTarget) async throws -> LoadDevice {
+    static func register(_ user: String, target: LoadTarget) async throws -> LoadDevice {
         let account = Ed25519.PrivateKey(random: SystemRandomSource())
         let key = Ed25519.PrivateKey(random: SystemRandomSource())
         let device = LoadDevice(user: user, key: key, target: target)

@@ -82,6 +82,14 @@ struct CLIBackupTests {
             let json = try await alice.ok(
                 "backup", [backupFile, "--backup-passphrase-file", backupPassphrase, "--kdf", "interactive", "--json"])
             #expect(json == "{\"device\":1,\"event\":\"backed_up\",\"file\":\"\(backupFile)\",\"user\":\"alice\"}\n")
+            // A second backup to the same name keeps the first unless told to replace it.
+            let first = try Data(contentsOf: URL(fileURLWithPath: backupFile))
+            let again = try await alice.run("backup", [backupFile, "--backup-passphrase-file", backupPassphrase])
+            #expect(again.status != 0 && again.stderr.contains("\(backupFile) exists; give --force to replace it."))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: backupFile)) == first)
+            try await alice.ok(
+                "backup", [backupFile, "--backup-passphrase-file", backupPassphrase, "--kdf", "interactive", "--force"])
+            #expect(try Data(contentsOf: URL(fileURLWithPath: backupFile)) != first)
 
             let wrong = try Self.passphraseFile("wrong-passphrase", "not it", beside: alice.store)
             let target = user("target")
