@@ -44,7 +44,8 @@ struct PQSchemaUpgradeTests {
                     VALUES ('bob', 1, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    Data(Self.identityKey.rawRepresentation), Data([1]), Data(Self.signedPreKey.rawRepresentation), Data(randomBytes(64)),
+                    Data(Self.identityKey.rawRepresentation), Data([1]), Data(Self.signedPreKey.rawRepresentation),
+                    Data(randomBytes(64)),
                 ])
         }
         try old.close()
