@@ -29,8 +29,8 @@ struct PQPreKeyTests {
             let upload = try await api.call(.post, "/v1/keys/pq-one-time", json: ["keys": keys], as: bob)
             #expect(upload.status == 200)
             #expect(upload.json["pq_one_time"] as? Int == 3)
-            // Re-uploading a held key does not duplicate it.
-            let again = try await api.call(.post, "/v1/keys/pq-one-time", json: ["keys": [keys[0]]], as: bob)
+            // Re-uploading a held key does not duplicate it, nor does a key twice in one call.
+            let again = try await api.call(.post, "/v1/keys/pq-one-time", json: ["keys": [keys[0], keys[1], keys[1]]], as: bob)
             #expect(again.json["pq_one_time"] as? Int == 3)
 
             api.clock.advance(milliseconds: 120_000)
