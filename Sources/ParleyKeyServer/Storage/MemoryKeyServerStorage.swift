@@ -11,6 +11,7 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         var oneTimePreKeys: [X25519.PublicKey] = []
         /// In upload order; a claim takes the oldest.
         var pqOneTimePreKeys: [PQPreKeyRecord] = []
+        /// The last-resort PQ prekey with its upload time (Unix ms); it stays when claimed.
         var pqLastResort: (record: PQPreKeyRecord, uploadedAt: Int64)?
         var mailbox: [Envelope] = []
     }
