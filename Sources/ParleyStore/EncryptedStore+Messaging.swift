@@ -217,9 +217,7 @@ extension EncryptedStore {
             peerDevice: envelope.sender.device, body: [], timestamp: envelope.timestamp, state: .received)
         do {
             let result = try decrypt(envelope.body, from: envelope.sender, trust: envelope.trust, random: random, db)
-            try apply(
-                SessionChange(
-                    address: envelope.sender, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey), db)
+            try apply(SessionChange(address: envelope.sender, result: result), db)
             message.body = result.plaintext
             switch envelope.placement?(result.plaintext) ?? .history(conversation: envelope.conversation, direction: .incoming) {
             case .history(let conversation, let direction):
@@ -247,7 +245,9 @@ extension EncryptedStore {
         try SessionCipher.decrypt(
             body, record: try sessionRecord(for: sender, db) ?? SessionRecord(), identity: identity, random: random,
             signedPreKey: { try self.signedPreKey(for: $0, db)?.keyPair },
-            oneTimePreKey: { try self.oneTimePreKey(for: $0, db)?.keyPair }, trust: trust)
+            oneTimePreKey: { try self.oneTimePreKey(for: $0, db)?.keyPair },
+            pqPreKey: { try self.pqPreKey(for: $0, db) },
+            isLastResortUseRecorded: { try self.isLastResortUseRecorded($0, baseKey: $1, db) }, trust: trust)
     }
 
     func insertMessage(_ message: inout StoredMessage, _ db: Database) throws {

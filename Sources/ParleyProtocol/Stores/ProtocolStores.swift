@@ -23,6 +23,19 @@ public protocol OneTimePreKeyStore: Sendable {
     func saveOneTimePreKeys(_ preKeys: [OneTimePreKey]) async throws
 }
 
+/// Holds this device's PQ prekeys (Parley-v2) and the (PQID_B, EK_A) pairs its last-resort PQ
+/// prekeys were used with. Deleting a one-time PQ prekey and recording a last-resort use happen
+/// only through ``ProtocolStore/commit(_:)``, together with the session that used the key.
+public protocol PQPreKeyStore: Sendable {
+    /// The PQ prekey with this PQID, or nil if it is not (or no longer) held.
+    func pqPreKey(for id: PQPreKeyID) async throws -> PQPreKey?
+    /// Adds PQ prekeys (one-time or last resort).
+    func savePQPreKeys(_ preKeys: [PQPreKey]) async throws
+    /// Whether the last-resort PQ prekey `id` was already used with `baseKey` (EK_A) by a
+    /// committed session. Records live until that prekey is deleted.
+    func isLastResortUseRecorded(_ id: PQPreKeyID, baseKey: X25519.PublicKey) async throws -> Bool
+}
+
 /// Holds one ``SessionRecord`` per peer device.
 public protocol SessionStore: Sendable {
     /// The record for `address`, or nil when there has never been a session.
@@ -38,17 +51,38 @@ public struct SessionChange: Sendable {
     /// A one-time prekey to delete in the same transaction (the first message of a new
     /// session made with it has just decrypted).
     public let consumedOneTimePreKey: X25519.PublicKey?
+    /// A one-time PQ prekey to delete, or a last-resort (PQID_B, EK_A) pair to record, in the
+    /// same transaction (Parley-v2 rule 2 step 9).
+    public let consumedPQPreKey: PQPreKeyUse?
 
-    public init(address: PeerAddress, record: SessionRecord, consumedOneTimePreKey: X25519.PublicKey?) {
+    /// - Parameters:
+    ///   - address: the peer whose record changes.
+    ///   - record: the record to store.
+    ///   - consumedOneTimePreKey: the one-time prekey to delete, if any.
+    ///   - consumedPQPreKey: the PQ prekey use to commit, if any.
+    public init(
+        address: PeerAddress, record: SessionRecord, consumedOneTimePreKey: X25519.PublicKey?,
+        consumedPQPreKey: PQPreKeyUse? = nil
+    ) {
         self.address = address
         self.record = record
         self.consumedOneTimePreKey = consumedOneTimePreKey
+        self.consumedPQPreKey = consumedPQPreKey
+    }
+
+    /// The change a successful decrypt asks for.
+    public init(address: PeerAddress, result: DecryptResult) {
+        self.init(
+            address: address, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey,
+            consumedPQPreKey: result.consumedPQPreKey)
     }
 }
 
 /// Everything a ``SessionManager`` needs, with one atomic commit. A persistent store commits
 /// the change in the same transaction as its own effects (message row, processed envelope id).
-public protocol ProtocolStore: IdentityKeyStore, SignedPreKeyStore, OneTimePreKeyStore, SessionStore {
-    /// Stores `change.record` and deletes `change.consumedOneTimePreKey`, atomically.
+public protocol ProtocolStore: IdentityKeyStore, SignedPreKeyStore, OneTimePreKeyStore, PQPreKeyStore, SessionStore {
+    /// Stores `change.record`, deletes `change.consumedOneTimePreKey` and applies
+    /// `change.consumedPQPreKey` (delete a one-time PQ prekey, record a last-resort use),
+    /// atomically: all of it or nothing.
     func commit(_ change: SessionChange) async throws
 }

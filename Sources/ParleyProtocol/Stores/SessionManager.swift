@@ -9,14 +9,24 @@ import ParleyCrypto
 public actor SessionManager {
     private let store: any ProtocolStore
     private let random: any RandomSource
+    private let encapsulator: any KEMEncapsulator
+    private let versions: VersionPolicy
     private let lock = AsyncSerialLock()
 
     /// - Parameters:
     ///   - store: where identity, prekeys and sessions live.
     ///   - random: the source of every random draw; production uses ``SystemRandomSource``.
-    public init(store: any ProtocolStore, random: any RandomSource = SystemRandomSource()) {
+    ///   - encapsulator: ML-KEM encapsulation for Parley-v2 sessions this side starts;
+    ///     production uses ``SystemKEMEncapsulator``.
+    ///   - versions: which suites received messages may use (``VersionPolicy``).
+    public init(
+        store: any ProtocolStore, random: any RandomSource = SystemRandomSource(),
+        encapsulator: any KEMEncapsulator = SystemKEMEncapsulator(), versions: VersionPolicy = .all
+    ) {
         self.store = store
         self.random = random
+        self.encapsulator = encapsulator
+        self.versions = versions
     }
 
     /// Starts a session with `address` from its prekey bundle; it becomes the current session
@@ -28,6 +38,22 @@ public actor SessionManager {
         try await lock.run {
             let identity = try await store.identityKeyPair()
             let session = try SessionCipher.initiate(identity: identity, bundle: bundle, random: random)
+            var record = try await store.sessionRecord(for: address) ?? SessionRecord()
+            record.makeCurrent(session)
+            try await store.commit(SessionChange(address: address, record: record, consumedOneTimePreKey: nil))
+        }
+    }
+
+    /// Starts a Parley-v2 session with `address` from its bundle (PQXDH); it becomes the current
+    /// session (an earlier one is archived).
+    ///
+    /// - Throws: ``ProtocolError/badSignature`` / ``ProtocolError/invalidKey`` (nothing stored),
+    ///   or the store's error.
+    public func startSession(with address: PeerAddress, bundle: PQXDHBundle) async throws {
+        try await lock.run {
+            let identity = try await store.identityKeyPair()
+            let session = try SessionCipher.initiate(
+                identity: identity, bundle: bundle, random: random, encapsulator: encapsulator)
             var record = try await store.sessionRecord(for: address) ?? SessionRecord()
             record.makeCurrent(session)
             try await store.commit(SessionChange(address: address, record: record, consumedOneTimePreKey: nil))
@@ -61,6 +87,8 @@ public actor SessionManager {
     ) async throws -> [UInt8] {
         try await lock.run {
             let message = try WireMessage.parse(bytes)
+            // Refused before any lookup, routing or cryptography (SessionCipher checks it again).
+            guard versions.accepts(message.version) else { throw ProtocolError.unsupportedVersion(message.version.rawValue) }
             let identity = try await store.identityKeyPair()
             let record = try await store.sessionRecord(for: address) ?? SessionRecord()
             var preKeys = PreKeyMaterial.none
@@ -69,11 +97,17 @@ public actor SessionManager {
                 if let oneTime = needed.oneTimePreKey {
                     preKeys.oneTimePreKey = try await store.oneTimePreKey(for: oneTime)?.keyPair
                 }
+                if let id = needed.pqPreKey, let held = try await store.pqPreKey(for: id) {
+                    preKeys.pqPreKey = held
+                    if held.kind == .lastResort {
+                        preKeys.isLastResortUseRecorded = try await store.isLastResortUseRecorded(id, baseKey: needed.baseKey)
+                    }
+                }
             }
             let result = try SessionCipher.decrypt(
-                message, record: record, identity: identity, preKeys: preKeys, random: random, trust: trust)
-            try await store.commit(
-                SessionChange(address: address, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey))
+                message, record: record, identity: identity, preKeys: preKeys, random: random, trust: trust,
+                versions: versions)
+            try await store.commit(SessionChange(address: address, result: result))
             return result.plaintext
         }
     }
