@@ -18,7 +18,7 @@ fuzz() {
     shift 2
     local objects=()
     # ParleyCrypto with swift-crypto underneath (ML-KEM-1024 for Parley-v2), then the modules asked for.
-    for module in ParleyCrypto Crypto CryptoBoringWrapper CCryptoBoringSSLShims CCryptoBoringSSL "$@"; do
+    for module in ParleyCrypto Crypto CryptoBoringWrapper CCryptoBoringSSLShims CCryptoBoringSSL CXKCPShims CXKCP "$@"; do
         [[ -d "$debug/$module.build" ]] || continue
         while IFS= read -r object; do objects+=("$object"); done < <(find "$debug/$module.build" -name '*.o')
     done
