@@ -109,3 +109,35 @@ struct StorePQPreKeyTests {
         #expect(try await setup.bob.isLastResortUseRecorded(setup.pq.id, baseKey: baseKey) == false)
     }
 }
+
+/// The store passes the caller's version policy to the decrypt.
+struct StoreVersionPolicyTests {
+    /// A Parley-v1 first message to a store receiving with v1 disabled fails as
+    /// unsupported_version and consumes nothing; with v1 enabled the same message decrypts.
+    @Test func aV1MessageWithV1DisabledIsUnsupportedAndChangesNothing() async throws {
+        let directory = TemporaryDirectory()
+        let bob = try await StoreFixtures.makeStore(directory, "bob.sqlite", seed: 310)
+        let bundle = try await StoreFixtures.publish(bob, seed: 311)
+        let random = SeededRandomSource(seed: 312)
+        let aliceIdentity = IdentityKeyPair(random: random)
+        var alice = SessionRecord()
+        alice.makeCurrent(try SessionCipher.initiate(identity: aliceIdentity, bundle: bundle, random: random))
+        let first = try SessionCipher.encrypt([1], record: &alice, identity: aliceIdentity, random: random)
+        let before = try await bob.oneTimePreKeyCount()
+        let outcome = try await bob.receive(
+            envelopeID: "e1", from: StoreFixtures.alice, body: first, conversation: "alice", timestamp: 1, versions: .v2Only)
+        guard case .failed(let failure) = outcome else {
+            Issue.record("a v1 message with v1 disabled did not fail: \(outcome)")
+            return
+        }
+        #expect(failure.failureReason == "unsupported_version")
+        #expect(try await bob.oneTimePreKeyCount() == before)
+        #expect(try await bob.sessionRecord(for: StoreFixtures.alice) == nil)
+        let accepted = try await bob.receive(
+            envelopeID: "e2", from: StoreFixtures.alice, body: first, conversation: "alice", timestamp: 1, versions: .all)
+        guard case .decrypted = accepted else {
+            Issue.record("with v1 enabled the message did not decrypt: \(accepted)")
+            return
+        }
+    }
+}

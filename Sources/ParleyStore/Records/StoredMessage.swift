@@ -86,10 +86,15 @@ public struct IncomingEnvelope: Sendable {
     /// Which identity key the sender's sessions may have, decided inside the receiving
     /// transaction (``IdentityTrust``); by default the one pinned by the sender's session record.
     public var trust: IdentityTrust
+    /// Which suites the message may use (``VersionPolicy``): a Parley-v1 message where v1 is
+    /// disabled fails as `unsupported_version` with nothing changed. Both by default, so that
+    /// stores holding v1 sessions keep working until their caller disables v1.
+    public var versions: VersionPolicy
 
     public init(
         id: String, sender: PeerAddress, body: [UInt8], conversation: String, timestamp: Int64,
-        placement: (@Sendable ([UInt8]) -> MessagePlacement)? = nil, trust: IdentityTrust = .pinnedByRecord
+        placement: (@Sendable ([UInt8]) -> MessagePlacement)? = nil, trust: IdentityTrust = .pinnedByRecord,
+        versions: VersionPolicy = .all
     ) {
         self.id = id
         self.sender = sender
@@ -98,6 +103,7 @@ public struct IncomingEnvelope: Sendable {
         self.timestamp = timestamp
         self.placement = placement
         self.trust = trust
+        self.versions = versions
     }
 }
 
