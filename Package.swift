@@ -168,7 +168,9 @@ let package = Package(
         .executable(name: "parley-bench", targets: ["parley-bench"]),
     ] + storeProducts + serverProducts + clientProducts,
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
+        // ML-KEM-1024 (MLKEM1024) for Parley-v2's post-quantum prekeys; only ParleyCrypto imports it.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ] + storeDependencies + serverDependencies + clientDependencies,
     targets: [
         // libsodium through pkg-config; imported by ParleyCrypto only.
@@ -177,8 +179,12 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
         ),
-        // Primitives: secrets, randomness, HMAC/HKDF, AEAD, X25519, Ed25519.
-        .target(name: "ParleyCrypto", dependencies: ["CSodium"], swiftSettings: strictSettings),
+        // Primitives: secrets, randomness, HMAC/HKDF, AEAD, X25519, Ed25519, ML-KEM-1024.
+        .target(
+            name: "ParleyCrypto",
+            dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         // Parley-v1: wire format, X3DH, Double Ratchet, sessions, store protocols.
         .target(name: "ParleyProtocol", dependencies: ["ParleyCrypto"], swiftSettings: strictSettings),
         // Replays TestVectors/ JSON files against ParleyProtocol.
@@ -190,10 +196,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "parley-bench",
-            // CSodium and GRDB directly, only for the raw-libsodium and raw-SQLite floors the
-            // benchmark compares against.
+            // CSodium, Crypto and GRDB directly, only for the raw-libsodium, raw-MLKEM1024 and
+            // raw-SQLite floors the benchmark compares against.
             dependencies: [
                 "ParleyProtocol", "ParleyStore", "CSodium", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

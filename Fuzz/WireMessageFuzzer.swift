@@ -1,4 +1,4 @@
-// libFuzzer entry point for the parsers of outside bytes: Parley-v1 wire messages and stored
+// libFuzzer entry point for the parsers of outside bytes: Parley wire messages (v1 and v2) and stored
 // session records. Built by `make fuzz` with `swiftc -sanitize=fuzzer,address`; any crash,
 // trap or sanitizer report is a failure. Every input must give a value or a typed error.
 import ParleyCrypto

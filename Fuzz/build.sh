@@ -17,7 +17,9 @@ fuzz() {
     local name=$1 source=$2
     shift 2
     local objects=()
-    for module in ParleyCrypto "$@"; do
+    # ParleyCrypto with swift-crypto underneath (ML-KEM-1024 for Parley-v2), then the modules asked for.
+    for module in ParleyCrypto Crypto CryptoBoringWrapper CCryptoBoringSSLShims CCryptoBoringSSL CXKCPShims CXKCP "$@"; do
+        [[ -d "$debug/$module.build" ]] || continue
         while IFS= read -r object; do objects+=("$object"); done < <(find "$debug/$module.build" -name '*.o')
     done
     # The linker warns about every sanitizer symbol it cannot export; shown only if linking fails.

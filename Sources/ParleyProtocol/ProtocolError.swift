@@ -1,19 +1,23 @@
 import ParleyCrypto
 
-/// Why a Parley-v1 operation failed. Each decrypt case is one test-vector category
+/// Why a Parley operation failed. Each decrypt case is one test-vector category
 /// (`malformed`, `authentication`, …); a failure never changes any state.
 public enum ProtocolError: Error, Equatable, Sendable {
-    /// The bytes are not a well-formed Parley-v1 message (see ``WireError`` for which field).
+    /// The bytes are not a well-formed Parley message (see ``WireError`` for which field).
     case malformed(WireError)
+    /// A well-formed message of a suite this receiver does not accept (Parley-v1 where it is
+    /// disabled, ``VersionPolicy``); refused before any routing or cryptography.
+    case unsupportedVersion(UInt8)
     /// The message did not authenticate. Deliberately says nothing more.
     case authentication
-    /// The message's key was already used or dropped (a replay, or a message too late to keep).
+    /// The message's key was already used or dropped (a replay, or a message too late to keep),
+    /// or a PreKeyMessage repeats a (last-resort PQ prekey, EK_A) pair already used.
     case duplicate
     /// Decrypting would need more than ``ParleyV1/maxSkip`` skipped keys on one chain.
     case tooManySkipped(requested: UInt64)
-    /// A PreKeyMessage names a signed or one-time prekey that we do not hold.
+    /// A PreKeyMessage names a signed, one-time or PQ prekey that we do not hold.
     case unknownPreKey
-    /// A prekey bundle's signed-prekey signature does not verify.
+    /// A prekey bundle's signed-prekey or PQ-prekey signature does not verify.
     case badSignature
     /// A key is unusable: an all-zero X25519 output or an identity key that is not a valid point.
     case invalidKey
@@ -31,6 +35,7 @@ public enum ProtocolError: Error, Equatable, Sendable {
     public var category: String {
         switch self {
         case .malformed: "malformed"
+        case .unsupportedVersion: "unsupported_version"
         case .authentication: "authentication"
         case .duplicate: "duplicate"
         case .tooManySkipped: "too_many_skipped"

@@ -31,16 +31,20 @@ extension EncryptedStore {
     ///   - trust: which identity key the sender's sessions may have; by default the one pinned by
     ///     its session record (trust on first use). A message from another identity is
     ///     `.failed` with `untrusted_identity` and changes no session.
+    ///   - versions: which suites the message may use; a Parley-v1 message where v1 is disabled
+    ///     is `.failed` with `unsupported_version` and changes no session.
     public func receive(
         envelopeID: String,
         from sender: PeerAddress,
         body: [UInt8],
         conversation: String,
         timestamp: Int64,
-        trust: IdentityTrust = .pinnedByRecord
+        trust: IdentityTrust = .pinnedByRecord,
+        versions: VersionPolicy = .all
     ) async throws -> ReceiveOutcome {
         let envelope = IncomingEnvelope(
-            id: envelopeID, sender: sender, body: body, conversation: conversation, timestamp: timestamp, trust: trust)
+            id: envelopeID, sender: sender, body: body, conversation: conversation, timestamp: timestamp, trust: trust,
+            versions: versions)
         return try await pool.write { db in try self.receive(envelope, db) }
     }
 
@@ -216,10 +220,9 @@ extension EncryptedStore {
             conversation: envelope.conversation, direction: .incoming, peerUser: envelope.sender.user,
             peerDevice: envelope.sender.device, body: [], timestamp: envelope.timestamp, state: .received)
         do {
-            let result = try decrypt(envelope.body, from: envelope.sender, trust: envelope.trust, random: random, db)
-            try apply(
-                SessionChange(
-                    address: envelope.sender, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey), db)
+            let result = try decrypt(
+                envelope.body, from: envelope.sender, trust: envelope.trust, versions: envelope.versions, random: random, db)
+            try apply(SessionChange(address: envelope.sender, result: result), db)
             message.body = result.plaintext
             switch envelope.placement?(result.plaintext) ?? .history(conversation: envelope.conversation, direction: .incoming) {
             case .history(let conversation, let direction):
@@ -243,12 +246,16 @@ extension EncryptedStore {
     }
 
     func decrypt(
-        _ body: [UInt8], from sender: PeerAddress, trust: IdentityTrust, random: any RandomSource, _ db: Database
+        _ body: [UInt8], from sender: PeerAddress, trust: IdentityTrust, versions: VersionPolicy, random: any RandomSource,
+        _ db: Database
     ) throws -> DecryptResult {
         try SessionCipher.decrypt(
             body, record: try sessionRecord(for: sender, db) ?? SessionRecord(), identity: identity, random: random,
             signedPreKey: { try self.signedPreKey(for: $0, db)?.keyPair },
-            oneTimePreKey: { try self.oneTimePreKey(for: $0, db)?.keyPair }, trust: trust)
+            oneTimePreKey: { try self.oneTimePreKey(for: $0, db)?.keyPair },
+            pqPreKey: { try self.pqPreKey(for: $0, db) },
+            isLastResortUseRecorded: { try self.isLastResortUseRecorded($0, baseKey: $1, db) }, trust: trust,
+            versions: versions)
     }
 
     func insertMessage(_ message: inout StoredMessage, _ db: Database) throws {

@@ -80,6 +80,10 @@ extension EncryptedStore: ProtocolStore {
         func oneTimePreKey(for publicKey: X25519.PublicKey) throws -> OneTimePreKey? {
             try store.oneTimePreKey(for: publicKey, db)
         }
+        func pqPreKey(for id: PQPreKeyID) throws -> PQPreKey? { try store.pqPreKey(for: id, db) }
+        func isLastResortUseRecorded(_ id: PQPreKeyID, baseKey: X25519.PublicKey) throws -> Bool {
+            try store.isLastResortUseRecorded(id, baseKey: baseKey, db)
+        }
     }
 
     // MARK: Inside a transaction
@@ -121,7 +125,8 @@ extension EncryptedStore: ProtocolStore {
         do { return try SessionRecord(serialized: bytes) } catch { throw StoreError.integrity(table: "sessions") }
     }
 
-    /// Stores the record and deletes the consumed one-time prekey (inside the caller's transaction).
+    /// Stores the record, deletes the consumed one-time prekey and applies the PQ prekey use
+    /// (inside the caller's transaction).
     func apply(_ change: SessionChange, _ db: Database) throws {
         let peerHash = keyring.lookupHash(Self.peerKey(change.address), for: .sessions)
         let sealed = try keyring.seal(change.record.serialized, for: .sessions, rowKey: peerHash)
@@ -131,5 +136,6 @@ extension EncryptedStore: ProtocolStore {
             let keyHash = keyring.lookupHash(used.rawRepresentation, for: .oneTimePreKeys)
             try db.execute(sql: "DELETE FROM one_time_prekeys WHERE key_hash = ?", arguments: [Data(keyHash)])
         }
+        if let use = change.consumedPQPreKey { try apply(use, db) }
     }
 }

@@ -7,8 +7,10 @@ import ParleyProtocol
 /// (the reverse direction of the committed vectors).
 public enum VectorEmitter {
     /// A seeded conversation: bursts from either side, delivered shuffled with some messages
-    /// held back, replays of delivered messages (duplicate), multilingual plaintexts.
-    public static func sessionVector(seed: UInt64) throws -> [String: Any] {
+    /// held back, replays of delivered messages (duplicate), multilingual plaintexts. For
+    /// Parley-v2 Bob also holds a one-time and a last-resort PQ prekey (the bundle names one of
+    /// them, by seed), and Alice's real encapsulation is recorded in `kem_encapsulations`.
+    public static func sessionVector(seed: UInt64, version: ProtocolVersion = .v1) throws -> [String: Any] {
         let keySource = SeededRandomSource(seed: seed)
         var order = SplitMix64(seed: seed)
         let aliceSeed = keySource.bytes(32)
@@ -17,21 +19,45 @@ public enum VectorEmitter {
         let oneTimeBytes = [keySource.bytes(32), keySource.bytes(32)]
         let alice = try IdentityKeyPair(seed: SecureBytes(copying: aliceSeed))
         let bob = try IdentityKeyPair(seed: SecureBytes(copying: bobSeed))
+        let pqSeeds = [keySource.bytes(64), keySource.bytes(64)]
         let signedPreKey = SignedPreKey(
-            keyPair: try X25519.PrivateKey(rawRepresentation: SecureBytes(copying: signedPreKeyBytes)), identity: bob)
+            keyPair: try X25519.PrivateKey(rawRepresentation: SecureBytes(copying: signedPreKeyBytes)), identity: bob,
+            version: version)
         let oneTimePreKeys = try oneTimeBytes.map { try X25519.PrivateKey(rawRepresentation: SecureBytes(copying: $0)) }
-        let bundle = PreKeyBundle(
-            identityKey: bob.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
-            signedPreKeySignature: signedPreKey.signature, oneTimePreKey: oneTimePreKeys[0].publicKey)
+        let pqPreKeys = try zip(pqSeeds, [PQPreKeyKind.oneTime, .lastResort]).map { seed, kind in
+            PQPreKey(keyPair: try MLKEM.PrivateKey(seed: SecureBytes(copying: seed)), kind: kind, identity: bob)
+        }
+        let chosenPQ = pqPreKeys[Int(seed % 2)]
 
         let aliceRandom = RecordingRandomSource(base: SeededRandomSource(seed: seed &+ 1))
         let bobRandom = RecordingRandomSource(base: SeededRandomSource(seed: seed &+ 2))
         var conversation = Conversation(
-            alice: alice, bob: bob, signedPreKey: signedPreKey, oneTimePreKeys: oneTimePreKeys,
+            alice: alice, bob: bob, signedPreKey: signedPreKey, oneTimePreKeys: oneTimePreKeys, pqPreKeys: pqPreKeys,
             aliceRandom: aliceRandom, bobRandom: bobRandom)
-        conversation.aliceRecord.makeCurrent(try SessionCipher.initiate(identity: alice, bundle: bundle, random: aliceRandom))
+        let encapsulator = RecordingEncapsulator()
+        let initiation: (sharedSecret: SecureBytes, associatedData: [UInt8])
+        switch version {
+        case .v1:
+            let bundle = PreKeyBundle(
+                identityKey: bob.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
+                signedPreKeySignature: signedPreKey.signature, oneTimePreKey: oneTimePreKeys[0].publicKey)
+            conversation.aliceRecord.makeCurrent(try SessionCipher.initiate(identity: alice, bundle: bundle, random: aliceRandom))
+            let made = try X3DH.initiate(
+                identity: alice, bundle: bundle, random: ScriptedRandomSource(keys: [aliceRandom.keyDraws[0]]))
+            initiation = (made.sharedSecret, made.associatedData)
+        case .v2:
+            let bundle = PQXDHBundle(
+                identityKey: bob.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
+                signedPreKeySignature: signedPreKey.signature, oneTimePreKey: oneTimePreKeys[0].publicKey,
+                pqPreKey: chosenPQ.keyPair.publicKey, pqPreKeySignature: chosenPQ.signature)
+            conversation.aliceRecord.makeCurrent(
+                try SessionCipher.initiate(identity: alice, bundle: bundle, random: aliceRandom, encapsulator: encapsulator))
+            let made = try PQXDH.initiate(
+                identity: alice, bundle: bundle, random: ScriptedRandomSource(keys: [aliceRandom.keyDraws[0]]),
+                encapsulator: ScriptedEncapsulator(entries: encapsulator.encapsulations, keys: [chosenPQ.keyPair]))
+            initiation = (made.sharedSecret, made.associatedData)
+        }
         let ephemeral = aliceRandom.keyDraws[0]
-        let initiation = try X3DH.initiate(identity: alice, bundle: bundle, random: ScriptedRandomSource(keys: [ephemeral]))
 
         let texts = ["hello", "你好，世界", "مرحبا بالعالم", "👋🏽 emoji ✨", "", "x", String(repeating: "long ", count: 200)]
         var inFlight: [(to: Conversation.Side, wire: [UInt8], text: [UInt8])] = []
@@ -58,34 +84,52 @@ public enum VectorEmitter {
         }
         for item in inFlight { try conversation.decrypt(item.wire, at: item.to, expecting: item.text) }
 
-        return [
-            "format": TestVector.formatName, "suite": "Parley-v1", "kind": "session",
-            "name": "emitted-\(seed)",
+        var bobFields: [String: Any] = [
+            "identity_seed": Hex.encode(bobSeed), "signed_prekey": Hex.encode(signedPreKeyBytes),
+            "one_time_prekeys": oneTimeBytes.map { Hex.encode($0) },
+        ]
+        var x3dhFields: [String: Any] = [
+            "ephemeral": Hex.encode(ephemeral), "one_time_prekey": Hex.encode(oneTimePreKeys[0].publicKey.rawRepresentation),
+            "shared_secret": Hex.encode(initiation.sharedSecret.unprotectedBytes()),
+            "associated_data": Hex.encode(initiation.associatedData),
+        ]
+        var vector: [String: Any] = [:]
+        if version == .v2 {
+            bobFields["pq_prekeys"] = zip(pqSeeds, ["one_time", "last_resort"]).map { ["seed": Hex.encode($0), "kind": $1] }
+            x3dhFields["pq_prekey"] = Hex.encode(chosenPQ.id.rawRepresentation)
+            vector["kem_encapsulations"] = [
+                "alice": encapsulator.encapsulations.map {
+                    [
+                        "ciphertext": Hex.encode($0.ciphertext.rawRepresentation),
+                        "shared_secret": Hex.encode($0.sharedSecret.unprotectedBytes()),
+                    ]
+                }
+            ]
+        }
+        return vector.merging([
+            "format": TestVector.formatName, "suite": version == .v2 ? "Parley-v2" : "Parley-v1", "kind": "session",
+            "name": "emitted-\(version == .v2 ? "v2-" : "")\(seed)",
             "description": "Random conversation (seed \(seed)) run by the Swift implementation, for replay by others.",
             "alice": ["identity_seed": Hex.encode(aliceSeed)],
-            "bob": [
-                "identity_seed": Hex.encode(bobSeed), "signed_prekey": Hex.encode(signedPreKeyBytes),
-                "one_time_prekeys": oneTimeBytes.map { Hex.encode($0) },
-            ],
-            "x3dh": [
-                "ephemeral": Hex.encode(ephemeral), "one_time_prekey": Hex.encode(oneTimePreKeys[0].publicKey.rawRepresentation),
-                "shared_secret": Hex.encode(initiation.sharedSecret.unprotectedBytes()),
-                "associated_data": Hex.encode(initiation.associatedData),
-            ],
+            "bob": bobFields,
+            "x3dh": x3dhFields,
             "ratchet_keys": [
                 "alice": aliceRandom.keyDraws.dropFirst().map { Hex.encode($0) },
                 "bob": bobRandom.keyDraws.map { Hex.encode($0) },
             ],
             "steps": conversation.steps,
-        ]
+        ]) { _, new in new }
     }
 
     /// Writes `count` vectors from consecutive seeds into `directory`; returns their URLs.
-    public static func write(count: Int, firstSeed: UInt64, to directory: URL) throws -> [URL] {
+    public static func write(count: Int, firstSeed: UInt64, to directory: URL, version: ProtocolVersion = .v1) throws
+        -> [URL]
+    {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return try (0..<UInt64(count)).map { offset in
-            let vector = try sessionVector(seed: firstSeed + offset)
-            let url = directory.appendingPathComponent("session-emitted-\(firstSeed + offset).json")
+            let vector = try sessionVector(seed: firstSeed + offset, version: version)
+            let prefix = version == .v2 ? "session-emitted-v2-" : "session-emitted-"
+            let url = directory.appendingPathComponent("\(prefix)\(firstSeed + offset).json")
             let data = try JSONSerialization.data(withJSONObject: vector, options: [.prettyPrinted, .sortedKeys])
             try (data + Data("\n".utf8)).write(to: url)
             return url
@@ -105,6 +149,8 @@ private struct Conversation {
     let bob: IdentityKeyPair
     let signedPreKey: SignedPreKey
     var oneTimePreKeys: [X25519.PrivateKey]
+    var pqPreKeys: [PQPreKey]
+    var lastResortUses: Set<[UInt8]> = []
     let aliceRandom: RecordingRandomSource
     let bobRandom: RecordingRandomSource
     var aliceRecord = SessionRecord()
@@ -113,12 +159,13 @@ private struct Conversation {
 
     init(
         alice: IdentityKeyPair, bob: IdentityKeyPair, signedPreKey: SignedPreKey, oneTimePreKeys: [X25519.PrivateKey],
-        aliceRandom: RecordingRandomSource, bobRandom: RecordingRandomSource
+        pqPreKeys: [PQPreKey], aliceRandom: RecordingRandomSource, bobRandom: RecordingRandomSource
     ) {
         self.alice = alice
         self.bob = bob
         self.signedPreKey = signedPreKey
         self.oneTimePreKeys = oneTimePreKeys
+        self.pqPreKeys = pqPreKeys
         self.aliceRandom = aliceRandom
         self.bobRandom = bobRandom
     }
@@ -145,6 +192,11 @@ private struct Conversation {
         case .bob: bobRecord = result.record
         }
         if let used = result.consumedOneTimePreKey { oneTimePreKeys.removeAll { $0.publicKey == used } }
+        switch result.consumedPQPreKey {
+        case .oneTime(let id): pqPreKeys.removeAll { $0.id == id }
+        case .lastResort(let id, let baseKey): lastResortUses.insert(id.rawRepresentation + baseKey.rawRepresentation)
+        case nil: break
+        }
         steps.append(["op": "decrypt", "party": side.name, "wire": Hex.encode(wire), "plaintext": Hex.encode(plaintext)])
     }
 
@@ -158,11 +210,13 @@ private struct Conversation {
     }
 
     private func open(_ wire: [UInt8], at side: Side) throws -> DecryptResult {
-        let (signed, oneTime) = (signedPreKey.keyPair, oneTimePreKeys)
+        let (signed, oneTime, pq, uses) = (signedPreKey.keyPair, oneTimePreKeys, pqPreKeys, lastResortUses)
         return try SessionCipher.decrypt(
             wire, record: side == .alice ? aliceRecord : bobRecord, identity: side == .alice ? alice : bob,
             random: side == .alice ? aliceRandom : bobRandom,
             signedPreKey: { side == .bob && $0 == signed.publicKey ? signed : nil },
-            oneTimePreKey: { key in side == .bob ? oneTime.first { $0.publicKey == key } : nil })
+            oneTimePreKey: { key in side == .bob ? oneTime.first { $0.publicKey == key } : nil },
+            pqPreKey: { id in side == .bob ? pq.first { $0.id == id } : nil },
+            isLastResortUseRecorded: { id, baseKey in uses.contains(id.rawRepresentation + baseKey.rawRepresentation) })
     }
 }

@@ -38,8 +38,9 @@ public enum VectorRunner {
             guard vector.format == TestVector.formatName else {
                 throw VectorFailure("unknown format \"\(vector.format)\"")
             }
-            guard vector.suite == "Parley-v1" else { throw VectorFailure("unknown suite \"\(vector.suite)\"") }
+            guard TestVector.suites.contains(vector.suite) else { throw VectorFailure("unknown suite \"\(vector.suite)\"") }
             switch vector.kind {
+            case "x3dh" where vector.suite == "Parley-v2": try PQXDHVectorRunner.run(vector)
             case "x3dh": try X3DHVectorRunner.run(vector)
             case "session": try await SessionVectorRunner.run(vector)
             default: throw VectorFailure("unknown kind \"\(vector.kind)\"")
@@ -72,6 +73,24 @@ enum VectorValues {
 
     static func x25519PrivateKey(_ hex: String?, _ field: String) throws -> X25519.PrivateKey {
         try X25519.PrivateKey(rawRepresentation: secret(hex, field))
+    }
+
+    static func mlkemPrivateKey(_ hex: String?, _ field: String) throws -> MLKEM.PrivateKey {
+        try MLKEM.PrivateKey(seed: secret(hex, field))
+    }
+
+    static func encapsulation(_ entry: TestVector.Encapsulation, _ field: String) throws -> MLKEM.Encapsulation {
+        try MLKEM.Encapsulation(
+            ciphertext: MLKEM.Ciphertext(rawRepresentation: bytes(entry.ciphertext, field + ".ciphertext")),
+            sharedSecret: secret(entry.sharedSecret, field + ".shared_secret"))
+    }
+
+    static func pqPreKeyKind(_ kind: String, _ field: String) throws -> PQPreKeyKind {
+        switch kind {
+        case "one_time": return .oneTime
+        case "last_resort": return .lastResort
+        default: throw VectorFailure("field \(field) is not one_time or last_resort")
+        }
     }
 
     /// Whether `error` falls in the vector `category`.

@@ -39,7 +39,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
     func run() async throws {
         let benchmarks: [any OperationBenchmark] = [
             SteadyBenchmark(), PingPongBenchmark(), X3DHInitiateBenchmark(), X3DHRespondBenchmark(),
-            ForgedMessageBenchmark(),
+            ForgedMessageBenchmark(), PQXDHInitiateBenchmark(), PQXDHRespondBenchmark(),
         ]
         var results: [(String, Double, Double)] = []
         for benchmark in benchmarks where only == nil || only == benchmark.name {

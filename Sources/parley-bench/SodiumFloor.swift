@@ -1,6 +1,6 @@
 import CSodium
 
-/// The bare libsodium calls that Parley-v1 operations consist of, on preallocated buffers:
+/// The bare libsodium calls that Parley operations consist of, on preallocated buffers:
 /// the floor that no wrapper can beat.
 struct SodiumFloor {
     var chainKey = [UInt8](repeating: 7, count: 32)
@@ -19,7 +19,8 @@ struct SodiumFloor {
     var secretB = [UInt8](repeating: 0, count: 32)
     var publicB = [UInt8](repeating: 0, count: 32)
     var shared = [UInt8](repeating: 0, count: 32)
-    var ikm = [UInt8](repeating: 0xFF, count: 32 * 5)
+    // Room for F || DH1..DH4 || SS (Parley-v2 with OPK_B).
+    var ikm = [UInt8](repeating: 0xFF, count: 32 * 6)
 
     init() {
         _ = sodium_init()

@@ -104,6 +104,13 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "One-time prekeys a target device's budget regains per minute (env PARLEY_CLAIM_TARGET_PER_MINUTE; default 6).")
     var claimTargetPerMinute: Int?
 
+    @Flag(
+        name: .customLong("require-pq-prekeys"),
+        help:
+            "Leave devices without a PQ prekey out of claims, as devices without a signed prekey are (env PARLEY_REQUIRE_PQ_PREKEYS=1; default off until clients upload PQ prekeys)."
+    )
+    var requirePQPrekeys = false
+
     @Option(help: "Device-list lookups a device may make in one burst (env PARLEY_LOOKUP_BURST; default 60).")
     var lookupBurst: Int?
 
@@ -195,6 +202,7 @@ struct ParleyServer: AsyncParsableCommand {
         if let value = try positive(replayRecordsPerDevice, "PARLEY_REPLAY_RECORDS_PER_DEVICE", environment) {
             limits.replayCache.recordsPerDevice = value
         }
+        limits.requirePQPreKeys = try requirePQPrekeys || Self.isOn("PARLEY_REQUIRE_PQ_PREKEYS", environment)
         try applyConnectionLimits(to: &limits.connections, environment)
         guard
             [limits.claimRate, limits.sendRate, limits.claimTargetRate, limits.lookupRate, limits.registrationRate]
@@ -310,6 +318,17 @@ struct ParleyServer: AsyncParsableCommand {
         }
         if let value = try positive(streamPingInterval, "PARLEY_STREAM_PING_INTERVAL", environment) {
             connections.streamPingSeconds = value
+        }
+    }
+
+    /// Whether a switch's environment variable is `1` or `true` (absent: off).
+    /// - Throws: `ValidationError` for any other value.
+    private static func isOn(_ variable: String, _ environment: [String: String]) throws -> Bool {
+        guard let value = environment[variable] else { return false }
+        switch value.lowercased() {
+        case "1", "true": return true
+        case "0", "false", "": return false
+        default: throw ValidationError("\(variable) must be 1, true, 0 or false.")
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ParleyProtocol
 import ParleyVectors
 
 /// `parley-vectors FILE...`: replays Parley test vectors and prints PASS/FAIL per file.
@@ -7,7 +8,7 @@ import ParleyVectors
 struct ParleyVectorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley-vectors",
-        abstract: "Replay Parley-v1 test vectors (JSON, format parley-test-vectors/1).",
+        abstract: "Replay Parley-v1 and Parley-v2 test vectors (JSON, format parley-test-vectors/1).",
         discussion:
             "Prints a PASS or FAIL line per file, then \"N passed, M failed\". Exits 0 only when all pass. With --emit, writes vectors of random conversations instead, for other implementations to replay."
     )
@@ -26,17 +27,22 @@ struct ParleyVectorsCommand: AsyncParsableCommand {
     @Option(help: "With --emit: the first seed (vector k uses seed + k).")
     var seed: UInt64 = 1
 
+    @Option(help: "With --emit: the suite of the emitted conversations, v1 or v2.")
+    var suite = "v1"
+
     func validate() throws {
         if emitDirectory == nil, paths.isEmpty { throw ValidationError("Give at least one vector file or directory.") }
         if emitDirectory != nil, !paths.isEmpty {
             throw ValidationError("--emit writes vectors; give no files to replay with it.")
         }
         if !(1...1000).contains(count) { throw ValidationError("--count must be between 1 and 1000.") }
+        if !["v1", "v2"].contains(suite) { throw ValidationError("--suite must be v1 or v2.") }
     }
 
     func run() async throws {
         if let emitDirectory {
-            let urls = try VectorEmitter.write(count: count, firstSeed: seed, to: URL(fileURLWithPath: emitDirectory))
+            let urls = try VectorEmitter.write(
+                count: count, firstSeed: seed, to: URL(fileURLWithPath: emitDirectory), version: suite == "v2" ? .v2 : .v1)
             for url in urls { print("wrote \(url.path)") }
             return
         }

@@ -1,7 +1,7 @@
-"""The Parley-v1 error categories."""
+"""The Parley error categories (Parley-v2 adds unsupported_version)."""
 
 CATEGORIES = ("malformed", "authentication", "duplicate", "too_many_skipped",
-              "unknown_prekey", "bad_signature", "invalid_key")
+              "unknown_prekey", "bad_signature", "invalid_key", "unsupported_version")
 
 
 class ParleyError(Exception):

@@ -2,12 +2,14 @@
 generate.py's self-check)."""
 from __future__ import annotations
 
+import pq
 import suite
 from errors import ParleyError
-from session import Party
+from session import Party, V2PreKeys
 
 FORMAT = "parley-test-vectors/1"
 SUITE = "Parley-v1"
+SUITE_V2 = "Parley-v2"
 
 
 class StepFailure(Exception):
@@ -71,13 +73,105 @@ def run_x3dh(vec):
         raise StepFailure("bob: derived a different shared_secret/associated_data")
 
 
+def checked_encapsulations(entries, keys_by_ek, source=None):
+    """Alice's scripted encapsulations; each one is checked when used:
+    Decaps(ciphertext) under the receiver's PQ prekey must equal shared_secret."""
+    def check(ek, entry):
+        key = keys_by_ek.get(ek)
+        if key is None:
+            raise StepFailure("an encapsulation is made to a PQ prekey the vector does not hold")
+        ct, ss = entry
+        if len(ct) != pq.CT_LEN or key.decaps(ct) != ss:
+            raise StepFailure("kem_encapsulations: Decaps(ciphertext) != shared_secret")
+        return entry
+
+    scripted = pq.ScriptedEncapsulations(entries, source)
+    real_next = scripted.next
+    scripted.next = lambda ek: check(ek, real_next(ek))
+    return scripted
+
+
+def encapsulation_entries(vec):
+    return [(h(e["ciphertext"]), h(e["shared_secret"]))
+            for e in vec.get("kem_encapsulations", {}).get("alice", [])]
+
+
+def build_session_parties_v2(vec, alice_rng, bob_rng, encapsulation_source=None):
+    """Parley-v2: both parties have v1 disabled. Returns (alice, bob, SK, AD, encapsulations)."""
+    a_seed = h(vec["alice"]["identity_seed"])
+    b = vec["bob"]
+    b_seed, spk = h(b["identity_seed"]), h(b["signed_prekey"])
+    opks = [h(k) for k in b.get("one_time_prekeys", [])]
+    pq_keys = [pq.KEMKey(h(k["seed"]), k["kind"]) for k in b.get("pq_prekeys", [])]
+    bob = Party("bob", b_seed, bob_rng, v2_prekeys=V2PreKeys(spk, opks, pq_keys), accept_v1=False)
+    alice = Party("alice", a_seed, alice_rng, accept_v1=False)
+    x = vec["x3dh"]
+    chosen = [k for k in pq_keys if k.pqid == h(x["pq_prekey"])]
+    if not chosen:
+        raise StepFailure("x3dh.pq_prekey names no PQ prekey of bob.pq_prekeys")
+    encapsulations = checked_encapsulations(
+        encapsulation_entries(vec), {k.ek: k for k in pq_keys}, encapsulation_source)
+    spk_pub = suite.x25519_pub(spk)
+    sk, ad = alice.initiate_v2(bob.ik_pub, spk_pub, pq.spk_v2_signature(b_seed, spk_pub), h(x.get("one_time_prekey")),
+                               chosen[0].ek, pq.pq_signature(b_seed, chosen[0].ek), h(x["ephemeral"]), encapsulations)
+    return alice, bob, sk, ad, encapsulations
+
+
+def run_x3dh_v2(vec):
+    """kind x3dh of Parley-v2 (PQXDH). Raises StepFailure on mismatch."""
+    a_seed = h(vec["alice"]["identity_seed"])
+    b = vec["bob"]
+    b_seed, spk, opk = h(b["identity_seed"]), h(b["signed_prekey"]), h(b.get("one_time_prekey"))
+    pq_key = pq.KEMKey(h(b["pq_prekey_seed"]))
+    spk_pub = suite.x25519_pub(spk)
+    opk_pub = None if opk is None else suite.x25519_pub(opk)
+    sig = h(vec["signature"]) if vec.get("signature") is not None else pq.spk_v2_signature(b_seed, spk_pub)
+    pq_sig = h(vec["pq_signature"]) if vec.get("pq_signature") is not None else pq.pq_signature(b_seed, pq_key.ek)
+    b_ik = h(b["identity_key"]) if b.get("identity_key") is not None else suite.ed25519_keypair(b_seed)[0]
+    e = vec["encapsulation"]
+    encapsulations = checked_encapsulations([(h(e["ciphertext"]), h(e["shared_secret"]))], {pq_key.ek: pq_key})
+    expect = vec["expect"]
+    draws = []
+
+    def ephemeral():
+        draws.append("EK_A")
+        return h(vec["ephemeral"])
+
+    def encapsulate(ek):
+        draws.append("Encaps")
+        return encapsulations.next(ek)
+
+    try:
+        sk, ad, ek_pub, pqid, ct = pq.initiate(a_seed, b_ik, spk_pub, sig, opk_pub, pq_key.ek, pq_sig,
+                                               ephemeral, encapsulate)
+    except ParleyError as err:
+        if "error" in expect and expect["error"] in (err.category, "any"):
+            if err.category in ("bad_signature",) and draws:
+                raise StepFailure(f"alice: failed with {err.category} after {draws}")
+            return
+        raise StepFailure(f"alice: got error {err.category}, expected {expect}")
+    if "error" in expect:
+        raise StepFailure(f"alice: expected error {expect['error']}, got success")
+    if sk.hex() != expect["shared_secret"] or ad.hex() != expect["associated_data"]:
+        raise StepFailure("alice: shared_secret or associated_data differs")
+    try:
+        sk_b, ad_b = pq.respond(b_seed, spk, opk, pq_key, suite.ed25519_keypair(a_seed)[0], ek_pub, ct)
+    except ParleyError as err:
+        raise StepFailure(f"bob: unexpected error {err.category}")
+    if sk_b != sk or ad_b != ad:
+        raise StepFailure("bob: derived a different shared_secret/associated_data")
+
+
 def run_session(vec, alice_rng=None, bob_rng=None, on_step=None):
     """Replays a session vector. Raises StepFailure("step K: ...")."""
     rk = vec.get("ratchet_keys", {})
     alice_rng = alice_rng or suite.ScriptedRandom([h(k) for k in rk.get("alice", [])])
     bob_rng = bob_rng or suite.ScriptedRandom([h(k) for k in rk.get("bob", [])])
     try:
-        alice, bob, sk, ad = build_session_parties(vec, alice_rng, bob_rng)
+        if vec.get("suite") == SUITE_V2:
+            alice, bob, sk, ad, _ = build_session_parties_v2(vec, alice_rng, bob_rng)
+        else:
+            alice, bob, sk, ad = build_session_parties(vec, alice_rng, bob_rng)
     except ParleyError as e:
         raise StepFailure(f"set-up: unexpected error {e.category}")
     x = vec["x3dh"]
@@ -125,10 +219,10 @@ def run_session(vec, alice_rng=None, bob_rng=None, on_step=None):
 def run_vector(vec):
     if vec.get("format") != FORMAT:
         raise StepFailure(f"unknown format {vec.get('format')!r}")
-    if vec.get("suite") != SUITE:
+    if vec.get("suite") not in (SUITE, SUITE_V2):
         raise StepFailure(f"unknown suite {vec.get('suite')!r}")
     if vec["kind"] == "x3dh":
-        run_x3dh(vec)
+        run_x3dh_v2(vec) if vec["suite"] == SUITE_V2 else run_x3dh(vec)
     elif vec["kind"] == "session":
         run_session(vec)
     else:

@@ -1,4 +1,4 @@
-"""Parley-v1 parties and sessions on top of the configured packages.
+"""Parley parties and sessions (v1 and v2) on top of the configured packages.
 
 Own code here (see README): the decisions' RatchetDecrypt pre-checks where the
 doubleratchet package deviates (duplicate on previous chains, the PN bound),
@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 import doubleratchet
 from doubleratchet.types import EncryptedMessage, Header
 
+import pq
 import suite
 import wire
 from errors import ParleyError
@@ -20,7 +21,9 @@ from suite import run
 
 
 class Session:
-    def __init__(self, dr, ad: bytes, peer_ik: bytes, origin=None, prekey_prefix: Optional[bytes] = None):
+    def __init__(self, dr, ad: bytes, peer_ik: bytes, origin=None, prekey_prefix: Optional[bytes] = None,
+                 version: int = wire.VERSION):
+        self.version = version
         self.dr = dr
         self.ad = ad
         self.peer_ik = peer_ik
@@ -32,7 +35,8 @@ class Session:
         return {
             "ratchet": self.dr.json,
             "ad": self.ad.hex(),
-            "origin": None if self.origin is None else [None if k is None else k.hex() for k in self.origin],
+            "origin": None if self.origin is None else [
+                None if k is None else (k if isinstance(k, int) else k.hex()) for k in self.origin],
             "prekey_prefix": None if self.prekey_prefix is None else self.prekey_prefix.hex(),
             "prev_chains": [k.hex() for k in self.prev_chains],
         }
@@ -51,6 +55,9 @@ class Session:
 
     # -- RatchetDecrypt in the decisions' order --------------------------------
     def ratchet_decrypt(self, msg: wire.Message) -> bytes:
+        if msg.version != self.version:
+            # not sent by this session (the version byte is in the AD anyway)
+            raise ParleyError("authentication", "Message of another suite")
         model = self.dr.model.diffie_hellman_ratchet
         dhr = model.other_ratchet_pub
         nr = self.dr.receiving_chain_length  # None: no receiving chain yet
@@ -92,13 +99,35 @@ class Session:
     def encrypt(self, plaintext: bytes) -> bytes:
         em = run(self.dr.encrypt_message(plaintext, self.ad))
         h = em.header
-        out = wire.encode_header(h.ratchet_pub, h.previous_sending_chain_length, h.sending_chain_length) + em.ciphertext
+        out = wire.encode_header(
+            h.ratchet_pub, h.previous_sending_chain_length, h.sending_chain_length, self.version) + em.ciphertext
         return (self.prekey_prefix or b"") + out
 
 
+class V2PreKeys:
+    """A Parley-v2 responder's prekeys (own code: the x3dh package has no KEM):
+    SPK_B, OPK_Bs, PQ prekeys by PQID, and the recorded (last-resort PQID,
+    EK_A) pairs."""
+
+    def __init__(self, spk_priv: bytes, opk_privs, pq_keys):
+        self.spk_priv = spk_priv
+        self.spk_pub = suite.x25519_pub(spk_priv)
+        self.opks = {suite.x25519_pub(k): k for k in opk_privs}
+        self.pq = {k.pqid: k for k in pq_keys}
+        self.last_resort_uses = set()
+
+    def snapshot(self):
+        return [self.spk_pub.hex(), sorted(k.hex() for k in self.opks),
+                sorted((k.hex(), v.kind) for k, v in self.pq.items()),
+                sorted((a.hex(), b.hex()) for a, b in self.last_resort_uses)]
+
+
 class Party:
-    def __init__(self, name: str, identity_seed: bytes, rng: suite.ScriptedRandom, x3dh_state=None):
+    def __init__(self, name: str, identity_seed: bytes, rng: suite.ScriptedRandom, x3dh_state=None,
+                 v2_prekeys: Optional[V2PreKeys] = None, accept_v1: bool = True):
         self.name = name
+        self.v2 = v2_prekeys
+        self.accept_v1 = accept_v1
         self.identity_seed = identity_seed
         self.ik_pub = suite.ed25519_keypair(identity_seed)[0]
         self.rng = rng
@@ -117,6 +146,17 @@ class Party:
         self._install(Session(dr, ad, bundle_ik, prekey_prefix=prefix))
         return sk, ad
 
+    def initiate_v2(self, bundle_ik, bundle_spk, spk_sig, bundle_opk, pq_pub, pq_sig, ephemeral, encapsulations):
+        """PQXDH as Alice (pq.initiate), then RatchetInitAlice with the v2 KDF_RK."""
+        with suite.using_rng(self.rng):
+            sk, ad, ek_pub, pqid, ct = pq.initiate(self.identity_seed, bundle_ik, bundle_spk, spk_sig, bundle_opk,
+                                                   pq_pub, pq_sig, lambda: ephemeral, encapsulations.next)
+            dr = suite.ratchet_init_alice(sk, bundle_spk, wire.VERSION_2)
+            self.rng.commit()
+        prefix = wire.encode_prekey_prefix(self.ik_pub, ek_pub, bundle_spk, bundle_opk, wire.VERSION_2, pqid, ct)
+        self._install(Session(dr, ad, bundle_ik, prekey_prefix=prefix, version=wire.VERSION_2))
+        return sk, ad
+
     def _install(self, s: Session):
         old = self.current.get(s.peer_ik)
         if old is not None:
@@ -131,6 +171,8 @@ class Party:
         if self.x3dh is not None:
             b = self.x3dh.bundle
             snap["prekeys"] = [b.signed_pre_key.hex(), sorted(k.hex() for k in b.pre_keys)]
+        if self.v2 is not None:
+            snap["v2_prekeys"] = self.v2.snapshot()
         return snap
 
     # -- operations ---------------------------------------------------------------
@@ -162,14 +204,16 @@ class Party:
             yield from reversed(self.archived.get(peer, []))
 
     def _receive(self, peer_ik: bytes, data: bytes) -> bytes:
-        parsed = wire.parse(data)
+        parsed = wire.parse(data, self.accept_v1)
         if isinstance(parsed, wire.PreKeyMessage):
-            origin = (parsed.ik_a, parsed.ek_a, parsed.spk_b, parsed.opk_b)
+            origin = parsed.origin
             for s in self._all_sessions():
                 if s.origin == origin:  # only sessions made as responder have an origin
                     pt = s.ratchet_decrypt(parsed.message)  # routing rule (1)
                     self._promote(s)
                     return pt
+            if parsed.version == wire.VERSION_2:
+                return self._new_session_v2(parsed)  # routing rule (2), Parley-v2
             return self._new_session(parsed)  # routing rule (2)
         cur = self.current.get(peer_ik)
         if cur is None:
@@ -237,4 +281,44 @@ class Party:
         self._install(Session(dr, ad, p.ik_a, origin=(p.ik_a, p.ek_a, p.spk_b, p.opk_b)))
         if p.opk_b is not None:
             self.x3dh.delete_pre_key(p.opk_b)
+        return pt
+
+    def _new_session_v2(self, p: wire.PreKeyMessage) -> bytes:
+        """Rule 2 of Parley-v2 in the suite's order: SPK_B, OPK_B, PQID_B held
+        (unknown_prekey), a recorded last-resort (PQID_B, EK_A) (duplicate),
+        x(IK_A) and the DHs (invalid_key), Decaps, then RatchetInitBob +
+        RatchetDecrypt; the commit (OPK and one-time PQ deletion, last-resort
+        record) only after the first message decrypted."""
+        v2 = self.v2
+        if v2 is None or p.spk_b != v2.spk_pub:
+            raise ParleyError("unknown_prekey", "SPK not held")
+        if p.opk_b is not None and p.opk_b not in v2.opks:
+            raise ParleyError("unknown_prekey", "OPK not held")
+        pq_key = v2.pq.get(p.pqid_b)
+        if pq_key is None:
+            raise ParleyError("unknown_prekey", "PQ prekey not held")
+        if pq_key.kind == "last_resort" and (p.pqid_b, p.ek_a) in v2.last_resort_uses:
+            raise ParleyError("duplicate", "last-resort PQ prekey already used with this EK_A")
+        opk_priv = None if p.opk_b is None else v2.opks[p.opk_b]
+        sk, ad = pq.respond(self.identity_seed, v2.spk_priv, opk_priv, pq_key, p.ik_a, p.ek_a, p.ct)
+        m = p.message
+        if suite.MAX_SKIP < m.pn:
+            raise ParleyError("too_many_skipped", "PN beyond MAX_SKIP on a new session")
+        header = Header(ratchet_pub=m.dhs, previous_sending_chain_length=m.pn, sending_chain_length=m.n)
+        em = EncryptedMessage(header=header, ciphertext=m.nonce_and_ciphertext)
+        cls, config = suite.ratchet_class(wire.VERSION_2)
+        try:
+            dr, pt = run(cls.decrypt_initial_message(
+                shared_secret=sk, own_ratchet_priv=v2.spk_priv, message=em, associated_data=ad, **config))
+        except (doubleratchet.AuthenticationFailedException, doubleratchet.DecryptionFailedException) as e:
+            raise ParleyError("authentication", str(e))
+        except doubleratchet.DoSProtectionException as e:
+            raise ParleyError("too_many_skipped", str(e))
+        self._install(Session(dr, ad, p.ik_a, origin=p.origin, version=wire.VERSION_2))
+        if p.opk_b is not None:
+            del v2.opks[p.opk_b]
+        if pq_key.kind == "one_time":
+            del v2.pq[p.pqid_b]
+        else:
+            v2.last_resort_uses.add((p.pqid_b, p.ek_a))
         return pt

@@ -43,6 +43,7 @@ MAX_ARCHIVED = 40
 MAX_NEW_RATCHET_KEY_ATTEMPTS = 2  # sessions a Message with an unknown DHs is tried on (protocol.md §6.4 step 3)
 ROOT_INFO = b"Parley-v1 root"
 X3DH_INFO = b"Parley-v1 X3DH"
+ROOT_INFO_V2 = b"Parley-v2 root"
 
 _loop = asyncio.new_event_loop()
 
@@ -183,6 +184,14 @@ class RootKDF(kdf_hkdf.KDF):
         return ROOT_INFO
 
 
+class RootKDF2(RootKDF):
+    """KDF_RK of Parley-v2: the same with info "Parley-v2 root"."""
+
+    @staticmethod
+    def _get_info():
+        return ROOT_INFO_V2
+
+
 class ChainKDF(kdf_separate_hmacs.KDF):
     """KDF_CK with constant b"\\x02\\x01": output HMAC(ck,02) || HMAC(ck,01);
     KDFChain.step takes ck' = first 32 bytes, mk = last 32 bytes."""
@@ -237,6 +246,15 @@ class ParleyDoubleRatchet(doubleratchet.DoubleRatchet):
             header.ratchet_pub, header.previous_sending_chain_length, header.sending_chain_length)
 
 
+class ParleyDoubleRatchet2(doubleratchet.DoubleRatchet):
+    """Parley-v2: every header's version byte is 0x02 (and so is the AD's)."""
+
+    @staticmethod
+    def _build_associated_data(associated_data: bytes, header) -> bytes:
+        return associated_data + wire.encode_header(
+            header.ratchet_pub, header.previous_sending_chain_length, header.sending_chain_length, wire.VERSION_2)
+
+
 DR_CONFIG = dict(
     diffie_hellman_ratchet_class=ParleyDHRatchet,
     root_chain_kdf=RootKDF,
@@ -246,15 +264,25 @@ DR_CONFIG = dict(
     max_num_skipped_message_keys=MAX_STORED_SKIPPED,
     aead=XChaChaAEAD,
 )
+DR_CONFIG_V2 = dict(DR_CONFIG, root_chain_kdf=RootKDF2)
 
 
-def ratchet_init_alice(sk: bytes, spk_b_pub: bytes) -> ParleyDoubleRatchet:
+def ratchet_class(version: int):
+    """The package's DoubleRatchet subclass and configuration of a suite."""
+    if version == wire.VERSION_2:
+        return ParleyDoubleRatchet2, DR_CONFIG_V2
+    return ParleyDoubleRatchet, DR_CONFIG
+
+
+def ratchet_init_alice(sk: bytes, spk_b_pub: bytes, version: int = wire.VERSION) -> doubleratchet.DoubleRatchet:
     """RatchetInitAlice, done eagerly (the package only offers it fused with
     the first encryption): the package's DiffieHellmanRatchet.create with
     own_ratchet_priv=None draws the key and builds the sending chain."""
-    dhr = run(ParleyDHRatchet.create(None, spk_b_pub, RootKDF, sk, ChainKDF, CHAIN_CONSTANT, MAX_SKIP))
+    cls, config = ratchet_class(version)
+    root_kdf = config["root_chain_kdf"]
+    dhr = run(ParleyDHRatchet.create(None, spk_b_pub, root_kdf, sk, ChainKDF, CHAIN_CONSTANT, MAX_SKIP))
     model = doubleratchet.models.DoubleRatchetModel(diffie_hellman_ratchet=dhr.model, skipped_message_keys=[])
-    return ParleyDoubleRatchet.from_model(model, **DR_CONFIG)
+    return cls.from_model(model, **config)
 
 
 # --------------------------------------------------------------------------

@@ -17,14 +17,14 @@ struct DeviceStorageTests {
             )
             let first = Self.signedPreKey()
             try await storage.addDevice(
-                DeviceRecord(id: 2, identityKey: Self.identityKey(), certificate: [2]), signedPreKey: first, to: dana)
+                DeviceRecord(id: 2, identityKey: Self.identityKey(), certificate: [2]), signedPreKey: first, to: dana, at: 1)
             #expect(try await Self.claimedSignedPreKey(of: 2, dana, storage) == first.key)
 
             // A taken id with another prekey: refused, and the stored device keeps its own.
             await #expect(throws: DirectoryError.deviceTaken) {
                 try await storage.addDevice(
                     DeviceRecord(id: 2, identityKey: Self.identityKey(), certificate: [3]), signedPreKey: Self.signedPreKey(),
-                    to: dana)
+                    to: dana, at: 1)
             }
             #expect(try await Self.claimedSignedPreKey(of: 2, dana, storage) == first.key)
 
@@ -33,13 +33,13 @@ struct DeviceStorageTests {
             await #expect(throws: DirectoryError.unknownUser) {
                 try await storage.addDevice(
                     DeviceRecord(id: 1, identityKey: Self.identityKey(), certificate: [4]), signedPreKey: Self.signedPreKey(),
-                    to: ghost)
+                    to: ghost, at: 1)
             }
             #expect(try await storage.account(ghost) == nil)
 
             // Without a signed prekey the device is stored but not claimable until it uploads one.
             try await storage.addDevice(
-                DeviceRecord(id: 3, identityKey: Self.identityKey(), certificate: [5]), signedPreKey: nil, to: dana)
+                DeviceRecord(id: 3, identityKey: Self.identityKey(), certificate: [5]), signedPreKey: nil, to: dana, at: 1)
             #expect(try await storage.account(dana)?.devices.map(\.id) == [1, 2, 3])
             #expect(try await storage.claimBundles(of: dana, devices: [3]).isEmpty)
         }
@@ -74,12 +74,13 @@ struct RemovedDeviceStorageTests {
             let first = DeviceRecord(
                 id: 1, identityKey: Ed25519.PrivateKey(random: SystemRandomSource()).publicKey, certificate: [1])
             try await storage.createAccount(user: frank, accountKey: key, device: first)
-            try await storage.addDevice(DeviceRecord(id: 2, identityKey: key, certificate: [2]), signedPreKey: nil, to: frank)
+            try await storage.addDevice(
+                DeviceRecord(id: 2, identityKey: key, certificate: [2]), signedPreKey: nil, to: frank, at: 1)
             try await storage.removeDevice(DeviceAddress(user: frank, device: 2))
             for id: UInt32 in [2, 3] {
                 await #expect(throws: DirectoryError.deviceRemoved) {
                     try await storage.addDevice(
-                        DeviceRecord(id: id, identityKey: key, certificate: [3]), signedPreKey: nil, to: frank)
+                        DeviceRecord(id: id, identityKey: key, certificate: [3]), signedPreKey: nil, to: frank, at: 1)
                 }
             }
             #expect(try await storage.account(frank)?.devices.map(\.id) == [1])
@@ -91,7 +92,8 @@ struct RemovedDeviceStorageTests {
                 device: DeviceRecord(
                     id: 1, identityKey: Ed25519.PrivateKey(random: SystemRandomSource()).publicKey, certificate: [4]))
             await #expect(throws: DirectoryError.deviceRemoved) {
-                try await storage.addDevice(DeviceRecord(id: 2, identityKey: key, certificate: [5]), signedPreKey: nil, to: frank)
+                try await storage.addDevice(
+                    DeviceRecord(id: 2, identityKey: key, certificate: [5]), signedPreKey: nil, to: frank, at: 1)
             }
         }
     }

@@ -23,7 +23,7 @@ struct SharedDatabaseTests {
     /// distinct keys handed out.
     @Test(arguments: Backend.sharedCases)
     func exactlyOnceAcrossTwoInstances(backend: Backend) async throws {
-        try await withTwoLiveInstances(backend) { first, second in
+        try await Self.withTwoLiveInstances(backend) { first, second in
             let (_, target) = try await first.readyUser("target")
             let uploaded = oneTimeKeys(50)
             #expect(
@@ -43,7 +43,7 @@ struct SharedDatabaseTests {
     /// it was authenticated there (the SQLite backend caches identity keys).
     @Test(arguments: Backend.sharedCases)
     func removedDeviceIsRefusedByTheOtherInstance(backend: Backend) async throws {
-        try await withTwoLiveInstances(backend) { first, second in
+        try await Self.withTwoLiveInstances(backend) { first, second in
             let (account, device) = try await first.readyUser("gina")
             let other = try account.device(2)
             #expect(try await first.call(.post, "/v1/devices", json: try other.linkJSON(), as: device).status == 201)
@@ -55,7 +55,7 @@ struct SharedDatabaseTests {
 
     /// Two live server instances on 127.0.0.1, each with its own storage on one fresh database.
     /// The per-target claim budget is out of the way: these tests count keys, not limits.
-    private func withTwoLiveInstances(_ backend: Backend, _ body: @escaping @Sendable (TestAPI, TestAPI) async throws -> Void)
+    static func withTwoLiveInstances(_ backend: Backend, _ body: @escaping @Sendable (TestAPI, TestAPI) async throws -> Void)
         async throws
     {
         let limits = {

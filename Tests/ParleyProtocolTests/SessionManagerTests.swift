@@ -127,7 +127,7 @@ struct SessionManagerTests {
         await #expect(throws: ProtocolError.noSession) {
             try await alice.manager.encrypt([1], for: PeerAddress(user: "nobody", device: 1))
         }
-        await #expect(throws: ProtocolError.malformed(.unsupportedVersion(9))) {
+        await #expect(throws: ProtocolError.malformed(.unknownVersion(9))) {
             try await alice.manager.decrypt([9, 1, 2], from: PeerAddress(user: "nobody", device: 1))
         }
     }

@@ -30,8 +30,10 @@ struct SessionSnapshotTests {
         }
         #expect(throws: SessionSnapshotError.trailingBytes) { try SessionRecord(serialized: SecureBytes(copying: bytes + [0])) }
         var newer = bytes
-        newer[0] = 2
-        #expect(throws: SessionSnapshotError.unsupportedVersion(2)) { try SessionRecord(serialized: SecureBytes(copying: newer)) }
+        newer[0] = SessionRecord.serializationVersion + 1
+        #expect(throws: SessionSnapshotError.unsupportedVersion(SessionRecord.serializationVersion + 1)) {
+            try SessionRecord(serialized: SecureBytes(copying: newer))
+        }
         var badFlag = bytes
         badFlag[1] = 7
         #expect(throws: SessionSnapshotError.invalidValue(field: "current")) {

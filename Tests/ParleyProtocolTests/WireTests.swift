@@ -35,8 +35,8 @@ struct WireTests {
         var parties = try TwoPartyHarness(seed: 22)
         let wire = try parties.send("x", from: .alice)
         var bad = wire
-        bad[0] = 0x02
-        #expect(throws: WireError.unsupportedVersion(2)) { try WireMessage(serialized: bad) }
+        bad[0] = 0x09
+        #expect(throws: WireError.unknownVersion(9)) { try WireMessage(serialized: bad) }
         bad = wire
         bad[1] = 0x03
         #expect(throws: WireError.unknownType(3)) { try WireMessage(serialized: bad) }

@@ -3,6 +3,7 @@ import GRDB
 import ParleyCrypto
 import ParleyProtocol
 import ParleyStore
+import ParleyVectors
 import Testing
 
 /// Nothing secret or revealing is in the files, and every damaged or moved row is caught.
@@ -22,6 +23,13 @@ struct StoreAtRestTests {
         let alice = try await StoreFixtures.makeStore(directory, "alice.sqlite", seed: 50)
         let bob = try await StoreFixtures.makeStore(directory, "bob.sqlite", seed: 51)
         let bundle = try await StoreFixtures.publish(bob, seed: 52)
+        // Parley-v2 PQ prekeys: their 64-byte seeds must be sealed like every other private key.
+        let pqRandom = SeededRandomSource(seed: 53)
+        let pqPreKeys = [
+            PQPreKey(kind: .oneTime, identity: try await bob.identityKeyPair(), random: pqRandom),
+            PQPreKey(kind: .lastResort, identity: try await bob.identityKeyPair(), random: pqRandom),
+        ]
+        try await bob.savePQPreKeys(pqPreKeys)
         try await alice.startSession(with: PeerAddress(user: "bob-the-peer", device: 7), bundle: bundle)
         for (index, text) in Self.texts.enumerated() {
             let item = try await alice.send(
@@ -52,8 +60,16 @@ struct StoreAtRestTests {
             ("attachment name", Array("holiday-photo".utf8)), ("attachment key", attachmentKey),
             ("account key", Array(repeating: 0xAB, count: 32)), ("identity seed", identitySeed),
             ("peer identity key", bobIdentity.publicKey.rawRepresentation),
-            ("session root key", Array(sessionBytes[196..<228])),
+            // Snapshot format 2: version, current flag, suite, AD (64), IK (32), EK_A (32), SPK_B (32),
+            // OPK flag + OPK_B (33), PQ flag (1), awaiting flag (1), then the root key.
+            ("session root key", Array(sessionBytes[198..<230])),
         ]
+        for (index, preKey) in pqPreKeys.enumerated() {
+            let seed = preKey.keyPair.seedRepresentation.unprotectedBytes()
+            needles += [
+                ("PQ prekey seed \(index) (d)", Array(seed[0..<32])), ("PQ prekey seed \(index) (z)", Array(seed[32..<64])),
+            ]
+        }
         // Scan while open (WAL present) and after closing.
         for phase in ["open", "closed"] {
             if phase == "closed" {

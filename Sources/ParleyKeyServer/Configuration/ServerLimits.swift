@@ -5,6 +5,24 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxOneTimePreKeysPerCall = 100
     /// One-time prekeys held per device: 1000. Bounds storage per device and what a claimer drains.
     public var maxOneTimePreKeysHeld = 1000
+    /// One-time PQ prekeys per upload call: 100, as for one-time prekeys. A call of 100 is about
+    /// 221 KB of JSON (1568-byte keys and 64-byte signatures in base64), inside
+    /// ``maxPreKeyRequestBytes``.
+    public var maxPQOneTimePreKeysPerCall = 100
+    /// One-time PQ prekeys held per device: 1000, as for one-time prekeys. About 1.6 MB per device
+    /// at most; bounds what a claimer can drain and what a device can make the server store.
+    public var maxPQOneTimePreKeysHeld = 1000
+    /// Largest request body on the prekey upload routes (`/v1/keys/signed-prekey`, `one-time`,
+    /// `pq-last-resort`, `pq-one-time`): 256 KiB (`413 body_too_large` beyond it). A full call of
+    /// 100 PQ prekeys is about 221 KB, so it fits with room for whitespace; anything larger is not
+    /// a valid upload and is refused before it is parsed, instead of at ``maxRequestBytes``.
+    public var maxPreKeyRequestBytes = 256 * 1024
+    /// Whether a claim leaves out devices that have no PQ prekey at all (neither one-time nor last
+    /// resort), as it does devices without a signed prekey: off by default (`--require-pq-prekeys`,
+    /// `PARLEY_REQUIRE_PQ_PREKEYS=1`) until clients upload PQ prekeys (Parley-v2). While off, such
+    /// a device's bundle goes out without `pq_prekey`; once every client speaks v2 an operator
+    /// turns it on, so that no bundle a v2 client cannot use is handed out.
+    public var requirePQPreKeys = false
     /// Bytes of one message body (decoded): 256 KiB. Larger payloads go through attachments.
     public var maxMessageBytes = 256 * 1024
     /// Messages pending per recipient device: 10,000. Bounds one device's storage while offline.
@@ -48,7 +66,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// carries a whole fan-out). Bounds how fast one device can fill other devices' mailboxes.
     public var sendRate = RateLimit(capacity: 300, refillPerMinute: 600)
     /// One-time prekeys handed out per *target* device, whoever claims: a burst of 20, then 6 a
-    /// minute (`--claim-target-burst`, `--claim-target-per-minute`). The per-caller limit above
+    /// minute (`--claim-target-burst`, `--claim-target-per-minute`). One token covers one bundle's
+    /// one-time prekey and one-time PQ prekey together; past the budget the bundle carries neither
+    /// and gets the last-resort PQ prekey, so one-time PQ prekeys drain no faster than one-time ones. The per-caller limit above
     /// does not stop many fresh accounts; this does. Past it a claim still gets the bundle, without
     /// a one-time prekey (X3DH without OPK, as when the stock is empty), so a flood cannot make a
     /// user unreachable, and a stock of 100 lasts over 13 minutes of flooding instead of seconds.

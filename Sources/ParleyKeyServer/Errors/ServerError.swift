@@ -17,7 +17,7 @@ public enum ServerError: Error, Sendable, Equatable {
     case invalidKey(field: String)
     /// A device certificate does not verify under the account key.
     case invalidCertificate
-    /// A signed prekey signature does not verify under the device identity key.
+    /// A prekey signature (signed or PQ prekey) does not verify under the device identity key.
     case invalidSignature
     /// A new device's `link_proof` does not verify under its identity key.
     case invalidLinkProof
@@ -182,13 +182,13 @@ public enum ServerError: Error, Sendable, Equatable {
         case .invalidKey(let field): "Field '\(field)' is not a valid public key of the expected length."
         case .invalidCertificate: "The device certificate does not verify under the account key."
         case .invalidLinkProof: "The link proof does not verify under the new device's identity key."
-        case .invalidSignature: "The signed prekey signature does not verify under the device identity key."
+        case .invalidSignature: "A prekey signature is not 64 bytes or does not verify under the device identity key."
         case .deviceMismatch: "The Parley-Device header does not name the device in the body."
         case .linkProofRequired:
             "A new device is registered by an existing device of its user, with the new device's link_proof."
         case .invalidDeviceList:
             "The device list is malformed, not signed by the account key, or does not name the registered device."
-        case .tooManyKeys(let limit): "At most \(limit) one-time prekeys per call."
+        case .tooManyKeys(let limit): "At most \(limit) one-time prekeys of one kind (one-time or one-time PQ) per call."
         case .tooManyItems(let limit): "At most \(limit) items per call."
         case .invalidParameter(let name): "Parameter '\(name)' is malformed or out of range."
         case .emptyMessage: "A message body must not be empty."
@@ -206,7 +206,7 @@ public enum ServerError: Error, Sendable, Equatable {
         case .unknownAttachment: "No such attachment, or it expired."
         case .userTaken: "This user id is taken."
         case .deviceTaken: "This device id is taken for this user."
-        case .preKeyLimit(let limit): "A device holds at most \(limit) one-time prekeys."
+        case .preKeyLimit(let limit): "A device holds at most \(limit) one-time prekeys of this kind (one-time or one-time PQ)."
         case .mailboxFull(let limit): "A recipient mailbox is full (at most \(limit) messages)."
         case .senderQuota(let limit):
             "This device has \(limit) messages pending in a recipient mailbox, its most; retry once they are fetched."

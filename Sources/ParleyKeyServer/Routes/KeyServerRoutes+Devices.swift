@@ -65,7 +65,8 @@ extension KeyServerRoutes {
             }
         }
         let user = signer.address.user
-        try await storage.addDevice(device, signedPreKey: signedPreKey, to: user, deviceList: deviceList)
+        try await storage.addDevice(
+            device, signedPreKey: signedPreKey, to: user, deviceList: deviceList, at: clock.now())
         logger.info(
             "device added",
             metadata: ["user": "\(user)", "device": "\(device.id)", "identity_key": "\(Fingerprint.of(device.identityKey))"])

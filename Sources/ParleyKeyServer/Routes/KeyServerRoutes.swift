@@ -67,7 +67,9 @@ struct KeyServerRoutes: Sendable {
         }
         router.put("/v1/keys/signed-prekey") { request, _ in try await setSignedPreKey(request) }
         router.post("/v1/keys/one-time") { request, _ in try await addOneTimePreKeys(request) }
-        router.get("/v1/keys/count") { request, _ in try await countOneTimePreKeys(request) }
+        router.put("/v1/keys/pq-last-resort") { request, _ in try await setPQLastResortPreKey(request) }
+        router.post("/v1/keys/pq-one-time") { request, _ in try await addPQOneTimePreKeys(request) }
+        router.get("/v1/keys/count") { request, _ in try await countPreKeys(request) }
         router.post("/v1/keys/claim") { request, context in try await claim(request, logger: context.logger) }
         router.put("/v1/messages") { request, _ in try await send(request) }
         router.get("/v1/messages") { request, _ in try await fetch(request) }
@@ -88,9 +90,10 @@ struct KeyServerRoutes: Sendable {
         ClientAddress(peer: context.remoteAddress, headers: request.headers, trustedProxies: trustedProxies)
     }
 
-    /// Collects the body and authenticates the calling device over it.
-    func authenticated(_ request: Request) async throws -> (AuthenticatedDevice, [UInt8]) {
-        let body = try await JSONInput.collect(request, limit: limits.maxRequestBytes)
+    /// Collects the body (at most `limit` bytes, ``ServerLimits/maxRequestBytes`` unless given) and
+    /// authenticates the calling device over it.
+    func authenticated(_ request: Request, limit: Int? = nil) async throws -> (AuthenticatedDevice, [UInt8]) {
+        let body = try await JSONInput.collect(request, limit: limit ?? limits.maxRequestBytes)
         let caller = try await authenticator.authenticate(request, body: body)
         return (caller, body)
     }

@@ -28,14 +28,16 @@ public protocol KeyServerStorage: Sendable {
     /// caller has verified the certificate and the prekey's signature.
     /// A `deviceList`, when given, is stored in the same transaction under the rules of
     /// ``setDeviceList(_:signedBy:)`` (checked after the device is added, so it must name it).
+    /// - Parameter timestamp: the signed prekey's upload time (Unix ms), for its age.
     /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/deviceTaken``,
     ///   ``DirectoryError/deviceRemoved`` (the user removed a device with this identity key
     ///   before), the errors of ``setDeviceList(_:signedBy:)`` (nothing changed).
     func addDevice(
-        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?
+        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?,
+        at timestamp: Int64
     ) async throws
 
-    /// Removes a device with its prekeys and its pending messages, and remembers its identity key
+    /// Removes a device with its prekeys (also its PQ prekeys) and its pending messages, and remembers its identity key
     /// as removed for its user (a tombstone): ``addDevice(_:signedPreKey:to:deviceList:)`` never
     /// adds that key to that user again, also after the account was deleted.
     /// - Throws: ``DirectoryError/unknownDevice``.
@@ -50,8 +52,24 @@ public protocol KeyServerStorage: Sendable {
     func setDeviceList(_ list: SignedDeviceList, signedBy accountKey: Ed25519.PublicKey) async throws
 
     /// Replaces the device's signed prekey.
+    /// - Parameter timestamp: the upload time (Unix ms), for its age.
     /// - Throws: ``DirectoryError/unknownDevice``.
-    func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws
+    func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress, at timestamp: Int64) async throws
+
+    /// Replaces the device's last-resort PQ prekey (the caller has checked its length and signature).
+    /// - Parameter timestamp: the upload time (Unix ms), for its age.
+    /// - Throws: ``DirectoryError/unknownDevice``.
+    func setPQLastResortPreKey(_ preKey: PQPreKeyRecord, for address: DeviceAddress, at timestamp: Int64) async throws
+
+    /// Adds one-time PQ prekeys (checked by the caller); keys the device already holds are skipped.
+    /// - Parameter limit: the most a device may hold afterwards.
+    /// - Returns: how many the device holds afterwards.
+    /// - Throws: ``DirectoryError/unknownDevice``, ``DirectoryError/preKeyLimit(limit:)`` (nothing stored).
+    func addPQOneTimePreKeys(_ preKeys: [PQPreKeyRecord], for address: DeviceAddress, limit: Int) async throws -> Int
+
+    /// The device's stock and key upload times (`GET /v1/keys/count`); all zero and nil for an
+    /// unknown device.
+    func preKeyStatus(for address: DeviceAddress) async throws -> PreKeyStatus
 
     /// Adds one-time prekeys; keys the device already holds are skipped.
     /// - Parameter limit: the most a device may hold afterwards.
@@ -62,14 +80,22 @@ public protocol KeyServerStorage: Sendable {
     /// How many one-time prekeys the device holds.
     func oneTimePreKeyCount(for address: DeviceAddress) async throws -> Int
 
-    /// Hands out bundles of the user's devices (all, or those listed); each one-time prekey handed
-    /// out is deleted in the same transaction, so none is ever handed out twice. Devices without a
-    /// signed prekey are left out.
-    /// - Parameter mayTakeOneTimePreKey: asked once per device whose bundle goes out, before its
-    ///   one-time prekey is taken; false leaves the key in stock and the bundle without one (the
-    ///   per-target claim limit).
+    /// Hands out bundles of the user's devices (all, or those listed); each one-time prekey and
+    /// one-time PQ prekey handed out is deleted in the same transaction, so none is ever handed
+    /// out twice. A bundle's PQ prekey is the oldest one-time PQ prekey, or else the last-resort
+    /// one. Devices without a signed prekey are left out, and with `requirePQPreKey` so are
+    /// devices that cannot be given a PQ prekey.
+    /// - Parameters:
+    ///   - requirePQPreKey: leave out devices without a PQ prekey for this claim (else their
+    ///     bundle goes out without one).
+    ///   - mayTakeOneTimePreKey: asked once per device whose bundle goes out, before its one-time
+    ///     prekeys are taken; false leaves both one-time stocks as they are and the bundle without a
+    ///     one-time prekey and with the last-resort PQ prekey (the per-target claim limit).
     /// - Throws: ``DirectoryError/unknownUser``, ``DirectoryError/unknownDevice`` (a listed id).
-    func claimBundles(of user: UserID, devices: [UInt32]?, mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool)
+    func claimBundles(
+        of user: UserID, devices: [UInt32]?, requirePQPreKey: Bool,
+        mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool
+    )
         async throws
         -> [PreKeyBundleRecord]
 
@@ -125,9 +151,12 @@ public protocol KeyServerStorage: Sendable {
 }
 
 extension KeyServerStorage {
-    /// ``claimBundles(of:devices:mayTakeOneTimePreKey:)`` with no per-target limit (storage tests).
-    func claimBundles(of user: UserID, devices: [UInt32]?) async throws -> [PreKeyBundleRecord] {
-        try await claimBundles(of: user, devices: devices, mayTakeOneTimePreKey: { _ in true })
+    /// ``claimBundles(of:devices:requirePQPreKey:mayTakeOneTimePreKey:)`` with no per-target limit
+    /// (storage tests).
+    func claimBundles(of user: UserID, devices: [UInt32]?, requirePQPreKey: Bool = false) async throws
+        -> [PreKeyBundleRecord]
+    {
+        try await claimBundles(of: user, devices: devices, requirePQPreKey: requirePQPreKey, mayTakeOneTimePreKey: { _ in true })
     }
 
     /// ``enqueue(_:from:at:mailboxLimit:senderQuota:)`` with no quota tighter than the mailbox
@@ -166,7 +195,10 @@ extension KeyServerStorage {
     }
 
     /// Adds a device to an existing user without a new signed device list.
-    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID) async throws {
-        try await addDevice(device, signedPreKey: signedPreKey, to: user, deviceList: nil)
+    /// - Parameter timestamp: the signed prekey's upload time (Unix ms).
+    public func addDevice(_ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, at timestamp: Int64)
+        async throws
+    {
+        try await addDevice(device, signedPreKey: signedPreKey, to: user, deviceList: nil, at: timestamp)
     }
 }

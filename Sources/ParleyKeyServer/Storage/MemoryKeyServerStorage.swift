@@ -5,8 +5,14 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
     private struct DeviceState {
         var record: DeviceRecord
         var signedPreKey: SignedPreKeyRecord?
+        /// When the signed prekey was uploaded (Unix ms).
+        var signedPreKeyAt: Int64?
         /// In upload order; a claim takes the oldest.
         var oneTimePreKeys: [X25519.PublicKey] = []
+        /// In upload order; a claim takes the oldest.
+        var pqOneTimePreKeys: [PQPreKeyRecord] = []
+        /// The last-resort PQ prekey with its upload time (Unix ms); it stays when claimed.
+        var pqLastResort: (record: PQPreKeyRecord, uploadedAt: Int64)?
         var mailbox: [Envelope] = []
     }
 
@@ -48,12 +54,14 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
     }
 
     public func addDevice(
-        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?
+        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?,
+        at timestamp: Int64
     ) throws {
         guard var state = accounts[user] else { throw DirectoryError.unknownUser }
         guard state.devices[device.id] == nil else { throw DirectoryError.deviceTaken }
         guard removedKeys[user]?.contains(device.identityKey) != true else { throw DirectoryError.deviceRemoved }
-        state.devices[device.id] = DeviceState(record: device, signedPreKey: signedPreKey)
+        state.devices[device.id] = DeviceState(
+            record: device, signedPreKey: signedPreKey, signedPreKeyAt: signedPreKey == nil ? nil : timestamp)
         if let deviceList {
             try DeviceListRules.check(deviceList, storedVersion: state.deviceList?.version) {
                 state.devices[$0]?.record.identityKey
@@ -79,8 +87,38 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         accounts[list.user] = state
     }
 
-    public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) throws {
-        try modifyDevice(address) { $0.signedPreKey = signedPreKey }
+    public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress, at timestamp: Int64) throws {
+        try modifyDevice(address) {
+            $0.signedPreKey = signedPreKey
+            $0.signedPreKeyAt = timestamp
+        }
+    }
+
+    public func setPQLastResortPreKey(_ preKey: PQPreKeyRecord, for address: DeviceAddress, at timestamp: Int64) throws {
+        try modifyDevice(address) { $0.pqLastResort = (preKey, timestamp) }
+    }
+
+    public func addPQOneTimePreKeys(_ preKeys: [PQPreKeyRecord], for address: DeviceAddress, limit: Int) throws -> Int {
+        try modifyDevice(address) { state in
+            // A key already held (with any signature) is skipped, as the databases' unique keys do.
+            var held = Set(state.pqOneTimePreKeys.map(\.key))
+            var added: [PQPreKeyRecord] = []
+            for preKey in preKeys where held.insert(preKey.key).inserted {
+                added.append(preKey)
+            }
+            guard state.pqOneTimePreKeys.count + added.count <= limit else { throw DirectoryError.preKeyLimit(limit: limit) }
+            state.pqOneTimePreKeys += added
+            return state.pqOneTimePreKeys.count
+        }
+    }
+
+    public func preKeyStatus(for address: DeviceAddress) -> PreKeyStatus {
+        guard let device = accounts[address.user]?.devices[address.device] else {
+            return PreKeyStatus(oneTime: 0, pqOneTime: 0, signedPreKeyUploadedAt: nil, pqLastResortUploadedAt: nil)
+        }
+        return PreKeyStatus(
+            oneTime: device.oneTimePreKeys.count, pqOneTime: device.pqOneTimePreKeys.count,
+            signedPreKeyUploadedAt: device.signedPreKeyAt, pqLastResortUploadedAt: device.pqLastResort?.uploadedAt)
     }
 
     public func addOneTimePreKeys(_ keys: [X25519.PublicKey], for address: DeviceAddress, limit: Int) throws -> Int {
@@ -100,7 +138,10 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         accounts[address.user]?.devices[address.device]?.oneTimePreKeys.count ?? 0
     }
 
-    public func claimBundles(of user: UserID, devices: [UInt32]?, mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool)
+    public func claimBundles(
+        of user: UserID, devices: [UInt32]?, requirePQPreKey: Bool,
+        mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool
+    )
         throws
         -> [PreKeyBundleRecord]
     {
@@ -109,10 +150,21 @@ public actor MemoryKeyServerStorage: KeyServerStorage {
         var bundles: [PreKeyBundleRecord] = []
         for id in ids {
             guard var device = state.devices[id], let signedPreKey = device.signedPreKey else { continue }
-            let oneTime =
-                device.oneTimePreKeys.isEmpty || !mayTakeOneTimePreKey(id) ? nil : device.oneTimePreKeys.removeFirst()
+            // Left out before the budget is asked: a device no claim can get a PQ prekey from.
+            if requirePQPreKey, device.pqLastResort == nil, device.pqOneTimePreKeys.isEmpty { continue }
+            let hasOneTime = !device.oneTimePreKeys.isEmpty || !device.pqOneTimePreKeys.isEmpty
+            let mayTake = hasOneTime && mayTakeOneTimePreKey(id)
+            var pqPreKey = device.pqLastResort.map { ClaimedPQPreKey(record: $0.record, lastResort: true) }
+            if mayTake, !device.pqOneTimePreKeys.isEmpty {
+                pqPreKey = ClaimedPQPreKey(record: device.pqOneTimePreKeys.removeFirst(), lastResort: false)
+            }
+            // Only one-time PQ prekeys and no budget left: nothing was taken.
+            if requirePQPreKey, pqPreKey == nil { continue }
+            let oneTime = mayTake && !device.oneTimePreKeys.isEmpty ? device.oneTimePreKeys.removeFirst() : nil
             state.devices[id] = device
-            bundles.append(PreKeyBundleRecord(device: device.record, signedPreKey: signedPreKey, oneTimePreKey: oneTime))
+            bundles.append(
+                PreKeyBundleRecord(
+                    device: device.record, signedPreKey: signedPreKey, oneTimePreKey: oneTime, pqPreKey: pqPreKey))
         }
         accounts[user] = state
         return bundles

@@ -168,7 +168,8 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
     }
 
     public func addDevice(
-        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?
+        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?,
+        at timestamp: Int64
     ) async throws {
         try await transaction { connection in
             // A new device list is compared with the stored one: the account row is locked for
@@ -187,10 +188,11 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
             ).collect()
             let inserted = try await connection.query(
                 """
-                INSERT INTO devices (user_id, id, identity_key, certificate, signed_prekey, signed_prekey_signature)
+                INSERT INTO devices
+                    (user_id, id, identity_key, certificate, signed_prekey, signed_prekey_signature, signed_prekey_at)
                 VALUES (\(user.rawValue), \(Int64(device.id)), \(Self.buffer(device.identityKey.rawRepresentation)),
                         \(Self.buffer(device.certificate)), \(signedPreKey.map { Self.buffer($0.key.rawRepresentation) }),
-                        \(signedPreKey.map { Self.buffer($0.signature) }))
+                        \(signedPreKey.map { Self.buffer($0.signature) }), \(signedPreKey.map { _ in timestamp }))
                 ON CONFLICT DO NOTHING RETURNING 1
                 """, logger: queryLogger
             ).collect()
@@ -294,12 +296,14 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
         return list
     }
 
-    public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws {
+    public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress, at timestamp: Int64)
+        async throws
+    {
         try await transaction { connection in
             let updated = try await connection.query(
                 """
                 UPDATE devices SET signed_prekey = \(Self.buffer(signedPreKey.key.rawRepresentation)),
-                    signed_prekey_signature = \(Self.buffer(signedPreKey.signature))
+                    signed_prekey_signature = \(Self.buffer(signedPreKey.signature)), signed_prekey_at = \(timestamp)
                 WHERE user_id = \(address.user.rawValue) AND id = \(Int64(address.device)) RETURNING 1
                 """, logger: queryLogger
             ).collect()
@@ -333,57 +337,6 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
     public func oneTimePreKeyCount(for address: DeviceAddress) async throws -> Int {
         try await client.withConnection { connection in
             try await oneTimePreKeyCount(for: address, connection: connection)
-        }
-    }
-
-    public func claimBundles(of user: UserID, devices: [UInt32]?, mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool)
-        async throws -> [PreKeyBundleRecord]
-    {
-        try await transaction { connection in
-            let account = try await connection.query(
-                "SELECT 1 FROM accounts WHERE user_id = \(user.rawValue)", logger: queryLogger
-            ).collect()
-            guard !account.isEmpty else { throw DirectoryError.unknownUser }
-            let rows = try await connection.query(
-                """
-                SELECT id, identity_key, certificate, signed_prekey, signed_prekey_signature
-                FROM devices WHERE user_id = \(user.rawValue) ORDER BY id
-                """, logger: queryLogger
-            ).collect()
-            var byID: [UInt32: PostgresRow] = [:]
-            for row in rows {
-                let (id, _, _, _, _) = try row.decode((Int64, ByteBuffer, ByteBuffer, ByteBuffer?, ByteBuffer?).self)
-                byID[UInt32(truncatingIfNeeded: id)] = row
-            }
-            let ids = try MemoryKeyServerStorage.claimedIDs(devices, available: Set(byID.keys))
-            var bundles: [PreKeyBundleRecord] = []
-            for id in ids {
-                guard let row = byID[id] else { continue }
-                let (_, _, _, spk, signature) = try row.decode(
-                    (Int64, ByteBuffer, ByteBuffer, ByteBuffer?, ByteBuffer?).self)
-                guard let spk, let signature else { continue }
-                let signedPreKey = SignedPreKeyRecord(
-                    key: try X25519.PublicKey(rawRepresentation: Self.bytes(spk)), signature: Self.bytes(signature))
-                var claimed: [PostgresRow] = []
-                if mayTakeOneTimePreKey(id) {
-                    // Locks the oldest unclaimed key (skipping keys another claim holds) and deletes
-                    // it in this transaction: handed out at most once, across all server processes.
-                    claimed = try await connection.query(
-                        """
-                        DELETE FROM one_time_prekeys WHERE seq = (
-                            SELECT seq FROM one_time_prekeys WHERE user_id = \(user.rawValue) AND device = \(Int64(id))
-                            ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-                        RETURNING key
-                        """, logger: queryLogger
-                    ).collect()
-                }
-                let oneTime = try claimed.first.map {
-                    try X25519.PublicKey(rawRepresentation: Self.bytes($0.decode(ByteBuffer.self)))
-                }
-                bundles.append(
-                    PreKeyBundleRecord(device: try Self.deviceRecord(row), signedPreKey: signedPreKey, oneTimePreKey: oneTime))
-            }
-            return bundles
         }
     }
 
@@ -482,7 +435,7 @@ public final class PostgresKeyServerStorage: KeyServerStorage {
     }
 
     /// A `(id, identity_key, certificate, …)` row as a device record.
-    private static func deviceRecord(_ row: PostgresRow) throws -> DeviceRecord {
+    static func deviceRecord(_ row: PostgresRow) throws -> DeviceRecord {
         var cells = row.makeIterator()
         guard let idCell = cells.next(), let keyCell = cells.next(), let certificateCell = cells.next() else {
             throw PostgresStorageError.corruptRow(column: "devices")

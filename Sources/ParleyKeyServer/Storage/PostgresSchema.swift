@@ -5,7 +5,7 @@ import PostgresNIO
 /// server processes starting at once serialise on an advisory lock.
 enum PostgresSchema {
     /// Schema version recorded in `parley_schema`; later versions add statements, never edit these.
-    static let version: Int64 = 3
+    static let version: Int64 = 4
 
     /// Arbitrary constant naming the advisory lock held while the schema is created.
     static let advisoryLock: Int64 = 0x5061_726C_6579_0001
@@ -83,6 +83,25 @@ enum PostgresSchema {
             signature BYTEA NOT NULL
         )
         """,
+        // Version 4: Parley-v2 PQ prekeys (Specs/server-api.md §5.3): the last-resort one on the
+        // device row, one-time ones in their own table (going with the device), and upload times
+        // for the ages `GET /v1/keys/count` reports (NULL for keys uploaded before).
+        "ALTER TABLE devices ADD COLUMN IF NOT EXISTS signed_prekey_at BIGINT",
+        "ALTER TABLE devices ADD COLUMN IF NOT EXISTS pq_last_resort_key BYTEA",
+        "ALTER TABLE devices ADD COLUMN IF NOT EXISTS pq_last_resort_signature BYTEA",
+        "ALTER TABLE devices ADD COLUMN IF NOT EXISTS pq_last_resort_at BIGINT",
+        """
+        CREATE TABLE IF NOT EXISTS pq_one_time_prekeys (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            device BIGINT NOT NULL,
+            key BYTEA NOT NULL,
+            signature BYTEA NOT NULL,
+            UNIQUE (user_id, device, key),
+            FOREIGN KEY (user_id, device) REFERENCES devices(user_id, id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS pq_one_time_prekeys_device ON pq_one_time_prekeys(user_id, device, seq)",
         "INSERT INTO parley_schema (version) VALUES (\(version)) ON CONFLICT DO NOTHING",
     ]
 }

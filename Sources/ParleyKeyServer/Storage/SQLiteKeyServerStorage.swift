@@ -112,7 +112,8 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
     }
 
     public func addDevice(
-        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?
+        _ device: DeviceRecord, signedPreKey: SignedPreKeyRecord?, to user: UserID, deviceList: SignedDeviceList?,
+        at timestamp: Int64
     ) async throws {
         try await writes.write { db in
             guard try Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) else {
@@ -126,7 +127,9 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
                     [user.rawValue, Data(device.identityKey.rawRepresentation)])
             else { throw DirectoryError.deviceRemoved }
             try Self.insert(device, user: user, db: db)
-            if let signedPreKey { try Self.update(signedPreKey, of: DeviceAddress(user: user, device: device.id), db: db) }
+            if let signedPreKey {
+                try Self.update(signedPreKey, of: DeviceAddress(user: user, device: device.id), at: timestamp, db: db)
+            }
             if let deviceList { try Self.replace(with: deviceList, db: db) }
         }
     }
@@ -202,8 +205,10 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         return list
     }
 
-    public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress) async throws {
-        try await writes.write { db in try Self.update(signedPreKey, of: address, db: db) }
+    public func setSignedPreKey(_ signedPreKey: SignedPreKeyRecord, for address: DeviceAddress, at timestamp: Int64)
+        async throws
+    {
+        try await writes.write { db in try Self.update(signedPreKey, of: address, at: timestamp, db: db) }
     }
 
     public func addOneTimePreKeys(_ keys: [X25519.PublicKey], for address: DeviceAddress, limit: Int) async throws
@@ -230,65 +235,6 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
             let count = try connection.statement("SELECT COUNT(*) FROM one_time_prekeys WHERE user = ? AND device = ?")
             Self.bind(address, to: count)
             return Int(try count.rows { $0.int64(0) }.first ?? 0)
-        }
-    }
-
-    public func claimBundles(of user: UserID, devices: [UInt32]?, mayTakeOneTimePreKey: @escaping @Sendable (UInt32) -> Bool)
-        async throws -> [PreKeyBundleRecord]
-    {
-        try await writes.write { db in
-            let select = try SQLiteRawStatement(
-                db,
-                """
-                SELECT id, identity_key, certificate, signed_prekey, signed_prekey_signature
-                FROM devices WHERE user = ? ORDER BY id
-                """)
-            select.bind(1, user.rawValue)
-            let rows = try select.rows { row in
-                ClaimableDevice(
-                    id: UInt32(truncatingIfNeeded: row.int64(0)), identityKey: row.bytes(1), certificate: row.bytes(2),
-                    signedPreKey: row.bytes(3), signedPreKeySignature: row.bytes(4))
-            }
-            // An account always has a device; the account is looked up only when none was found.
-            if rows.isEmpty, try !Self.exists(db, "SELECT 1 FROM accounts WHERE user = ?", [user.rawValue]) {
-                throw DirectoryError.unknownUser
-            }
-            var byID: [UInt32: ClaimableDevice] = [:]
-            for row in rows { byID[row.id] = row }
-            let ids = try MemoryKeyServerStorage.claimedIDs(devices, available: Set(byID.keys))
-            var bundles: [PreKeyBundleRecord] = []
-            for id in ids {
-                guard let row = byID[id], let spk = row.signedPreKey, let signature = row.signedPreKeySignature else { continue }
-                // A row whose key is NULL is corrupt (`required` below); no row: none left.
-                var claimed: [UInt8]?? = nil
-                if mayTakeOneTimePreKey(id) {
-                    // The oldest key, deleted by the statement that reads it, in this transaction:
-                    // handed out at most once.
-                    let delete = try SQLiteRawStatement(
-                        db,
-                        """
-                        DELETE FROM one_time_prekeys WHERE seq = (
-                            SELECT seq FROM one_time_prekeys WHERE user = ? AND device = ? ORDER BY seq LIMIT 1
-                        ) RETURNING key
-                        """)
-                    delete.bind(1, user.rawValue)
-                    delete.bind(2, Int64(id))
-                    claimed = try delete.rows { $0.bytes(0) }.first
-                }
-                let oneTime = try claimed.map { key in
-                    try X25519.PublicKey(rawRepresentation: try Self.required(key, "key"))
-                }
-                let device = DeviceRecord(
-                    id: id,
-                    identityKey: try Ed25519.PublicKey(rawRepresentation: try Self.required(row.identityKey, "identity_key")),
-                    certificate: try Self.required(row.certificate, "certificate"))
-                bundles.append(
-                    PreKeyBundleRecord(
-                        device: device,
-                        signedPreKey: SignedPreKeyRecord(key: try X25519.PublicKey(rawRepresentation: spk), signature: signature),
-                        oneTimePreKey: oneTime))
-            }
-            return bundles
         }
     }
 
@@ -327,11 +273,16 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
 
     /// Sets the device's signed prekey.
     /// - Throws: ``DirectoryError/unknownDevice`` when no such device is stored.
-    private static func update(_ signedPreKey: SignedPreKeyRecord, of address: DeviceAddress, db: Database) throws {
+    private static func update(_ signedPreKey: SignedPreKeyRecord, of address: DeviceAddress, at timestamp: Int64, db: Database)
+        throws
+    {
         try db.execute(
-            sql: "UPDATE devices SET signed_prekey = ?, signed_prekey_signature = ? WHERE user = ? AND id = ?",
+            sql: """
+                UPDATE devices SET signed_prekey = ?, signed_prekey_signature = ?, signed_prekey_at = ?
+                WHERE user = ? AND id = ?
+                """,
             arguments: [
-                Data(signedPreKey.key.rawRepresentation), Data(signedPreKey.signature), address.user.rawValue,
+                Data(signedPreKey.key.rawRepresentation), Data(signedPreKey.signature), timestamp, address.user.rawValue,
                 Int64(address.device),
             ])
         guard db.changesCount == 1 else { throw DirectoryError.unknownDevice }
@@ -371,7 +322,7 @@ public final class SQLiteKeyServerStorage: KeyServerStorage {
         try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
     }
 
-    private static func exists(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> Bool {
+    static func exists(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> Bool {
         try fetchOne(db, sql, arguments) != nil
     }
 
@@ -400,13 +351,4 @@ public enum SQLiteStorageError: Error, Equatable, CustomStringConvertible {
         case .closed: "The SQLite storage is closed."
         }
     }
-}
-
-/// A device row as a claim reads it (raw columns; the signed prekey is NULL until uploaded).
-private struct ClaimableDevice {
-    let id: UInt32
-    let identityKey: [UInt8]?
-    let certificate: [UInt8]?
-    let signedPreKey: [UInt8]?
-    let signedPreKeySignature: [UInt8]?
 }

@@ -119,6 +119,28 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        // Parley-v2 PQ prekeys (Specs/server-api.md §5.3): the last-resort one on the device row,
+        // one-time ones in their own table (going with the device, like one-time prekeys), and
+        // upload times for the ages `GET /v1/keys/count` reports (NULL for keys uploaded before).
+        migrator.registerMigration("v6") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE devices ADD COLUMN signed_prekey_at INTEGER;
+                    ALTER TABLE devices ADD COLUMN pq_last_resort_key BLOB;
+                    ALTER TABLE devices ADD COLUMN pq_last_resort_signature BLOB;
+                    ALTER TABLE devices ADD COLUMN pq_last_resort_at INTEGER;
+                    CREATE TABLE pq_one_time_prekeys (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user TEXT NOT NULL,
+                        device INTEGER NOT NULL,
+                        key BLOB NOT NULL,
+                        signature BLOB NOT NULL,
+                        UNIQUE (user, device, key),
+                        FOREIGN KEY (user, device) REFERENCES devices(user, id) ON DELETE CASCADE
+                    );
+                    CREATE INDEX pq_one_time_prekeys_device ON pq_one_time_prekeys(user, device, seq);
+                    """)
+        }
         return migrator
     }
 }

@@ -7,6 +7,8 @@ import ParleyCrypto
 /// A value type: decryption runs on a copy and the caller keeps the copy only on success, so a
 /// failed decrypt leaves the state exactly as it was.
 struct RatchetState: Sendable {
+    /// The suite: KDF_RK's info and every header's version byte.
+    let version: ProtocolVersion
     /// RK.
     var rootKey: RootKey
     /// DHs: our current ratchet key pair (its public key is cached, not re-derived per message).
@@ -26,20 +28,23 @@ struct RatchetState: Sendable {
     var previousRemoteRatchetKeys: [X25519.PublicKey] = []
 
     /// RatchetInitAlice(SK, SPK_B): draws Alice's first ratchet key from `random`.
-    static func initiator(sharedSecret: SecureBytes, remoteRatchetKey: X25519.PublicKey, random: some RandomSource)
-        throws(ProtocolError) -> RatchetState
-    {
+    static func initiator(
+        version: ProtocolVersion, sharedSecret: SecureBytes, remoteRatchetKey: X25519.PublicKey, random: some RandomSource
+    ) throws(ProtocolError) -> RatchetState {
         let ratchetKey = X25519.PrivateKey(random: random)
-        let (rootKey, sendingChain) = try RootKey(secret: sharedSecret).advance(ours: ratchetKey, theirs: remoteRatchetKey)
+        let (rootKey, sendingChain) = try RootKey(secret: sharedSecret).advance(
+            ours: ratchetKey, theirs: remoteRatchetKey, version: version)
         return RatchetState(
-            rootKey: rootKey, sendingRatchetKey: ratchetKey, remoteRatchetKey: remoteRatchetKey,
+            version: version, rootKey: rootKey, sendingRatchetKey: ratchetKey, remoteRatchetKey: remoteRatchetKey,
             sendingChain: sendingChain, receivingChain: nil, previousSendingChainLength: 0)
     }
 
     /// RatchetInitBob(SK, SPK_B key pair).
-    static func responder(sharedSecret: SecureBytes, signedPreKey: X25519.PrivateKey) -> RatchetState {
+    static func responder(version: ProtocolVersion, sharedSecret: SecureBytes, signedPreKey: X25519.PrivateKey)
+        -> RatchetState
+    {
         RatchetState(
-            rootKey: RootKey(secret: sharedSecret), sendingRatchetKey: signedPreKey, remoteRatchetKey: nil,
+            version: version, rootKey: RootKey(secret: sharedSecret), sendingRatchetKey: signedPreKey, remoteRatchetKey: nil,
             sendingChain: nil, receivingChain: nil, previousSendingChainLength: 0)
     }
 
@@ -56,7 +61,7 @@ struct RatchetState: Sendable {
         guard let number = UInt32(exactly: chain.index) else { throw .sendingChainExhausted }
         let messageKey = chain.messageKey()
         let header = MessageHeader(
-            ratchetKey: sendingRatchetKey.publicKey, previousChainLength: previousSendingChainLength,
+            version: version, ratchetKey: sendingRatchetKey.publicKey, previousChainLength: previousSendingChainLength,
             messageNumber: number)
         // One buffer: HEADER || nonce || ciphertext-with-tag, sealed in place.
         var writer = ByteWriter(
@@ -83,6 +88,9 @@ struct RatchetState: Sendable {
         throws(ProtocolError) -> [UInt8]
     {
         let header = message.header
+        // A message of the other suite was not sent by this session (its header, version byte
+        // included, is authenticated, so it could not decrypt anyway).
+        guard header.version == version else { throw .authentication }
         let number = UInt64(header.messageNumber)
         if let skipped = skippedMessageKeys.key(ratchetKey: header.ratchetKey, messageNumber: number) {
             let plaintext = try Self.open(message, with: MessageKey(secret: skipped), associatedData: associatedData)
@@ -101,7 +109,8 @@ struct RatchetState: Sendable {
         if previousRemoteRatchetKeys.contains(header.ratchetKey) { throw .duplicate }
         let previousChainLength = UInt64(header.previousChainLength)
         try Self.checkSkipBound(from: receivingChain?.index ?? 0, until: previousChainLength)
-        let (rootAfterReceive, newReceivingChain) = try rootKey.advance(ours: sendingRatchetKey, theirs: header.ratchetKey)
+        let (rootAfterReceive, newReceivingChain) = try rootKey.advance(
+            ours: sendingRatchetKey, theirs: header.ratchetKey, version: version)
         try Self.checkSkipBound(from: 0, until: number)
         let plaintext = try Self.open(
             message, with: newReceivingChain.advanced(to: number).messageKey(), associatedData: associatedData)
@@ -150,7 +159,7 @@ struct RatchetState: Sendable {
         previousSendingChainLength = UInt32(clamping: sendingChain?.index ?? 0)
         remoteRatchetKey = newRemoteKey
         let newRatchetKey = X25519.PrivateKey(random: random)
-        let (rootAfterSend, sending) = try rootAfterReceive.advance(ours: newRatchetKey, theirs: newRemoteKey)
+        let (rootAfterSend, sending) = try rootAfterReceive.advance(ours: newRatchetKey, theirs: newRemoteKey, version: version)
         rootKey = rootAfterSend
         receivingChain = receiving
         sendingChain = sending

@@ -7,10 +7,25 @@ public struct PreKeyMaterial: Sendable {
     public var signedPreKey: X25519.PrivateKey?
     /// The one-time prekey the message names, if any and if we hold it.
     public var oneTimePreKey: X25519.PrivateKey?
+    /// Parley-v2: the PQ prekey whose PQID_B the message names, if we hold it.
+    public var pqPreKey: PQPreKey?
+    /// Parley-v2: true when `pqPreKey` is a last-resort prekey already used with the message's
+    /// EK_A (a recorded pair, ``PQPreKeyStore/isLastResortUseRecorded(_:baseKey:)``).
+    public var isLastResortUseRecorded: Bool
 
-    public init(signedPreKey: X25519.PrivateKey? = nil, oneTimePreKey: X25519.PrivateKey? = nil) {
+    /// - Parameters:
+    ///   - signedPreKey: the private signed prekey the message names, if held.
+    ///   - oneTimePreKey: the private one-time prekey the message names, if held.
+    ///   - pqPreKey: the PQ prekey the message names, if held (Parley-v2).
+    ///   - isLastResortUseRecorded: whether (PQID_B, EK_A) is recorded for a last-resort `pqPreKey`.
+    public init(
+        signedPreKey: X25519.PrivateKey? = nil, oneTimePreKey: X25519.PrivateKey? = nil, pqPreKey: PQPreKey? = nil,
+        isLastResortUseRecorded: Bool = false
+    ) {
         self.signedPreKey = signedPreKey
         self.oneTimePreKey = oneTimePreKey
+        self.pqPreKey = pqPreKey
+        self.isLastResortUseRecorded = isLastResortUseRecorded
     }
 
     /// No prekeys (for plain Messages).
@@ -26,9 +41,35 @@ public struct DecryptResult: Sendable {
     public let record: SessionRecord
     /// The one-time prekey this message used for a new session: delete it in the same commit.
     public let consumedOneTimePreKey: X25519.PublicKey?
+    /// The PQ prekey this message used for a new Parley-v2 session: delete it (one-time) or
+    /// record (PQID_B, EK_A) (last resort) in the same commit.
+    public let consumedPQPreKey: PQPreKeyUse?
+
+    init(
+        plaintext: [UInt8], record: SessionRecord, consumedOneTimePreKey: X25519.PublicKey?,
+        consumedPQPreKey: PQPreKeyUse? = nil
+    ) {
+        self.plaintext = plaintext
+        self.record = record
+        self.consumedOneTimePreKey = consumedOneTimePreKey
+        self.consumedPQPreKey = consumedPQPreKey
+    }
 }
 
-/// Parley-v1 session operations as pure functions on values: no store, no I/O. A failure
+/// The prekeys a caller must look up before decrypting a PreKeyMessage that starts a new
+/// session (``SessionCipher/preKeysNeeded(for:record:)``).
+public struct PreKeyRequest: Sendable, Equatable {
+    /// SPK_B.
+    public let signedPreKey: X25519.PublicKey
+    /// OPK_B, if the message names one.
+    public let oneTimePreKey: X25519.PublicKey?
+    /// PQID_B (Parley-v2 only).
+    public let pqPreKey: PQPreKeyID?
+    /// EK_A: with a last-resort PQ prekey, whether (PQID_B, EK_A) is recorded must be looked up.
+    public let baseKey: X25519.PublicKey
+}
+
+/// Parley session operations (both suites) as pure functions on values: no store, no I/O. A failure
 /// returns an error and leaves every input as it was; success returns the new values.
 public enum SessionCipher {
     /// Starts a session as the initiator from a fetched prekey bundle (X3DH, then
@@ -42,11 +83,34 @@ public enum SessionCipher {
     ) throws(ProtocolError) -> SessionState {
         let x3dh = try X3DH.initiate(identity: identity, bundle: bundle, random: random)
         let ratchet = try RatchetState.initiator(
-            sharedSecret: x3dh.sharedSecret, remoteRatchetKey: bundle.signedPreKey, random: random)
+            version: .v1, sharedSecret: x3dh.sharedSecret, remoteRatchetKey: bundle.signedPreKey, random: random)
         return SessionState(
             ratchet: ratchet, associatedData: x3dh.associatedData, remoteIdentityKey: bundle.identityKey,
             baseKey: x3dh.baseKey,
             handshakePreKeys: .init(signedPreKey: bundle.signedPreKey, oneTimePreKey: bundle.oneTimePreKey),
+            isAwaitingResponse: true)
+    }
+
+    /// Starts a Parley-v2 session as the initiator from a fetched bundle (PQXDH, then
+    /// RatchetInitAlice). The session sends PreKeyMessages until the peer answers.
+    ///
+    /// - Parameter encapsulator: performs `Encaps(PQPK_B)`; production passes
+    ///   ``SystemKEMEncapsulator``, test vectors inject their (CT, SS) pairs.
+    /// - Throws: ``ProtocolError/badSignature`` or ``ProtocolError/invalidKey``; nothing is made.
+    public static func initiate(
+        identity: IdentityKeyPair,
+        bundle: PQXDHBundle,
+        random: some RandomSource,
+        encapsulator: some KEMEncapsulator
+    ) throws(ProtocolError) -> SessionState {
+        let pqxdh = try PQXDH.initiate(identity: identity, bundle: bundle, random: random, encapsulator: encapsulator)
+        let ratchet = try RatchetState.initiator(
+            version: .v2, sharedSecret: pqxdh.sharedSecret, remoteRatchetKey: bundle.signedPreKey, random: random)
+        return SessionState(
+            ratchet: ratchet, associatedData: pqxdh.associatedData, remoteIdentityKey: bundle.identityKey,
+            baseKey: pqxdh.baseKey,
+            handshakePreKeys: .init(
+                signedPreKey: bundle.signedPreKey, oneTimePreKey: bundle.oneTimePreKey, pqxdh: pqxdh.pqxdh),
             isAwaitingResponse: true)
     }
 
@@ -67,17 +131,17 @@ public enum SessionCipher {
         return wire
     }
 
-    /// The prekeys a caller must look up before ``decrypt(_:record:identity:preKeys:random:)``:
-    /// non-nil only for a PreKeyMessage that starts a new session (one whose prefix
-    /// (IK_A, EK_A, SPK_B, OPK_B) no session in `record` was made from).
-    public static func preKeysNeeded(
-        for message: WireMessage,
-        record: SessionRecord
-    ) -> (signedPreKey: X25519.PublicKey, oneTimePreKey: X25519.PublicKey?)? {
+    /// The prekeys a caller must look up before ``decrypt(_:record:identity:preKeys:random:trust:versions:)``:
+    /// non-nil only for a PreKeyMessage that starts a new session (one whose whole prefix
+    /// (version, IK_A, EK_A, SPK_B, OPK_B, and for Parley-v2 PQID_B and CT) no session in
+    /// `record` was made from).
+    public static func preKeysNeeded(for message: WireMessage, record: SessionRecord) -> PreKeyRequest? {
         guard case .preKeyMessage(let prefix) = message,
             record.indexOfSession(madeFrom: prefix) == nil
         else { return nil }
-        return (prefix.signedPreKey, prefix.oneTimePreKey)
+        return PreKeyRequest(
+            signedPreKey: prefix.signedPreKey, oneTimePreKey: prefix.oneTimePreKey, pqPreKey: prefix.pqxdh?.preKeyID,
+            baseKey: prefix.baseKey)
     }
 
     /// Decrypts a received message against the peer's record.
@@ -96,6 +160,9 @@ public enum SessionCipher {
     /// to commit (so a bad message gets the same category as without the check); if not, the
     /// decrypt fails with ``ProtocolError/untrustedIdentity``.
     ///
+    /// A well-formed message of a suite `versions` does not accept fails first, with
+    /// ``ProtocolError/unsupportedVersion(_:)``, before any routing or cryptography.
+    ///
     /// - Throws: a ``ProtocolError`` of the first failing check; `record` is not changed.
     public static func decrypt(
         _ message: WireMessage,
@@ -103,8 +170,10 @@ public enum SessionCipher {
         identity: IdentityKeyPair,
         preKeys: PreKeyMaterial,
         random: some RandomSource,
-        trust: IdentityTrust = .pinnedByRecord
+        trust: IdentityTrust = .pinnedByRecord,
+        versions: VersionPolicy = .all
     ) throws(ProtocolError) -> DecryptResult {
+        guard versions.accepts(message.version) else { throw .unsupportedVersion(message.version.rawValue) }
         switch message {
         case .message(let inner):
             return try decryptWithExistingSessions(inner, record: record, random: random, trust: trust)
@@ -156,6 +225,9 @@ public enum SessionCipher {
         throw firstError ?? .authentication
     }
 
+    /// Rule 2 (Specs/protocol.md §6.4, §13.8), in order: SPK_B held, OPK_B held, PQID_B held
+    /// (each `unknown_prekey`), a recorded last-resort (PQID_B, EK_A) (`duplicate`), then the key
+    /// agreement and the first message. Only the returned result carries what to commit.
     private static func decryptNewSession(
         _ message: PreKeyMessage,
         record: SessionRecord,
@@ -171,17 +243,35 @@ public enum SessionCipher {
             guard let held = preKeys.oneTimePreKey, held.publicKey == named else { throw .unknownPreKey }
             oneTimePreKey = held
         }
-        let (sharedSecret, associatedData) = try X3DH.respond(
-            identity: identity, signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey,
-            remoteIdentityKey: message.identityKey, remoteBaseKey: message.baseKey)
+        let keys: (sharedSecret: SecureBytes, associatedData: [UInt8])
+        var pqUse: PQPreKeyUse?
+        if let pqxdh = message.pqxdh {
+            guard let pqPreKey = preKeys.pqPreKey, pqPreKey.id == pqxdh.preKeyID else { throw .unknownPreKey }
+            switch pqPreKey.kind {
+            case .oneTime:
+                pqUse = .oneTime(pqPreKey.id)
+            case .lastResort:
+                guard !preKeys.isLastResortUseRecorded else { throw .duplicate }
+                pqUse = .lastResort(pqPreKey.id, baseKey: message.baseKey)
+            }
+            keys = try PQXDH.respond(
+                identity: identity, signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey, pqPreKey: pqPreKey.keyPair,
+                ciphertext: pqxdh.ciphertext, remoteIdentityKey: message.identityKey, remoteBaseKey: message.baseKey)
+        } else {
+            keys = try X3DH.respond(
+                identity: identity, signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey,
+                remoteIdentityKey: message.identityKey, remoteBaseKey: message.baseKey)
+        }
         var session = SessionState(
-            ratchet: .responder(sharedSecret: sharedSecret, signedPreKey: signedPreKey),
-            associatedData: associatedData, remoteIdentityKey: message.identityKey, baseKey: message.baseKey,
-            handshakePreKeys: .init(signedPreKey: message.signedPreKey, oneTimePreKey: message.oneTimePreKey),
+            ratchet: .responder(version: message.version, sharedSecret: keys.sharedSecret, signedPreKey: signedPreKey),
+            associatedData: keys.associatedData, remoteIdentityKey: message.identityKey, baseKey: message.baseKey,
+            handshakePreKeys: .init(
+                signedPreKey: message.signedPreKey, oneTimePreKey: message.oneTimePreKey, pqxdh: message.pqxdh),
             isAwaitingResponse: false)
         let plaintext = try session.decryptOnScratchCopy(message.message, random: random)
         var next = record
         next.makeCurrent(session)
-        return DecryptResult(plaintext: plaintext, record: next, consumedOneTimePreKey: message.oneTimePreKey)
+        return DecryptResult(
+            plaintext: plaintext, record: next, consumedOneTimePreKey: message.oneTimePreKey, consumedPQPreKey: pqUse)
     }
 }

@@ -3,8 +3,9 @@ import ParleyCrypto
 /// The versioned serialised form of a ``SessionRecord`` (Specs/session-state.md). It holds
 /// private keys, so it is returned as ``SecureBytes`` and must only be stored sealed.
 extension SessionRecord {
-    /// Current format version.
-    public static let serializationVersion: UInt8 = 1
+    /// Current format version. Format 2 adds each session's suite and its PQXDH prefix
+    /// (Parley-v2); format 1 (Parley-v1 sessions only) is still read.
+    public static let serializationVersion: UInt8 = 2
 
     /// The record's bytes, for the encrypted store.
     public var serialized: SecureBytes {
@@ -28,7 +29,8 @@ extension SessionRecord {
         let sessions = (current.map { [$0] } ?? []) + archived
         return 2
             + sessions.reduce(0) { total, session in
-                total + 512 + 72 * session.ratchet.skippedMessageKeys.count + 32 * session.ratchet.previousRemoteRatchetKeys.count
+                total + 512 + (session.handshakePreKeys.pqxdh == nil ? 0 : 1 + 32 + 1568) + 72
+                    * session.ratchet.skippedMessageKeys.count + 32 * session.ratchet.previousRemoteRatchetKeys.count
             }
     }
 
@@ -41,12 +43,12 @@ extension SessionRecord {
         defer { _ = SecureBytes(zeroingAfterCopy: &bytes) }
         var reader = SnapshotReader(ByteReader(bytes))
         let version = try reader.byte("version")
-        guard version == Self.serializationVersion else { throw .unsupportedVersion(version) }
-        let current = try reader.flag("current") ? try SessionState(reading: &reader) : nil
+        guard version == 1 || version == Self.serializationVersion else { throw .unsupportedVersion(version) }
+        let current = try reader.flag("current") ? try SessionState(reading: &reader, format: version) : nil
         let archivedCount = Int(try reader.byte("archived count"))
         guard archivedCount <= ParleyV1.maxArchivedSessions else { throw .invalidValue(field: "archived count") }
         var archived: [SessionState] = []
-        for _ in 0..<archivedCount { archived.append(try SessionState(reading: &reader)) }
+        for _ in 0..<archivedCount { archived.append(try SessionState(reading: &reader, format: version)) }
         guard reader.isAtEnd else { throw .trailingBytes }
         self.init(current: current, archived: archived)
     }
@@ -54,16 +56,28 @@ extension SessionRecord {
 
 extension SessionState {
     func write(to writer: inout ByteWriter) {
+        writer.write(version.rawValue)
         writer.write(associatedData)
         writer.write(remoteIdentityKey.rawRepresentation)
         writer.write(baseKey.rawRepresentation)
         writer.write(handshakePreKeys.signedPreKey.rawRepresentation)
         writer.writeOptional(handshakePreKeys.oneTimePreKey) { $0.write($1.rawRepresentation) }
+        writer.writeOptional(handshakePreKeys.pqxdh) { writer, pqxdh in
+            writer.write(pqxdh.preKeyID.rawRepresentation)
+            writer.write(pqxdh.ciphertext.rawRepresentation)
+        }
         writer.write(UInt8(isAwaitingResponse ? 1 : 0))
         ratchet.write(to: &writer)
     }
 
-    init(reading reader: inout SnapshotReader) throws(SessionSnapshotError) {
+    /// Reads one session of snapshot format `format` (1: Parley-v1 only, no suite byte).
+    init(reading reader: inout SnapshotReader, format: UInt8) throws(SessionSnapshotError) {
+        var version = ProtocolVersion.v1
+        if format >= 2 {
+            let raw = try reader.byte("suite")
+            guard let known = ProtocolVersion(rawValue: raw) else { throw .invalidValue(field: "suite") }
+            version = known
+        }
         let associatedData = Array(try reader.bytes(64, "associated data"))
         let remoteIdentityKey = try reader.ed25519PublicKey("remote identity key")
         let baseKey = try reader.x25519PublicKey("base key")
@@ -71,16 +85,29 @@ extension SessionState {
         let oneTimePreKey =
             try reader.flag("handshake one-time prekey")
             ? try reader.x25519PublicKey("handshake one-time prekey") : nil
+        var pqxdh: PQXDHPrefix?
+        if format >= 2, try reader.flag("handshake PQ prekey") {
+            let id = try reader.bytes(PQPreKeyID.byteCount, "handshake PQ prekey id")
+            let ct = try reader.bytes(MLKEM.ciphertextByteCount, "handshake ciphertext")
+            do {
+                pqxdh = PQXDHPrefix(
+                    preKeyID: try PQPreKeyID(rawRepresentation: id), ciphertext: try MLKEM.Ciphertext(rawRepresentation: ct))
+            } catch {
+                throw .invalidValue(field: "handshake PQ prekey")
+            }
+        }
+        guard (pqxdh != nil) == (version == .v2) else { throw .invalidValue(field: "handshake PQ prekey") }
         let awaitingResponse = try reader.flag("awaiting response")
         self.init(
-            ratchet: try RatchetState(reading: &reader), associatedData: associatedData,
+            ratchet: try RatchetState(reading: &reader, version: version), associatedData: associatedData,
             remoteIdentityKey: remoteIdentityKey, baseKey: baseKey,
-            handshakePreKeys: HandshakePreKeys(signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey),
+            handshakePreKeys: HandshakePreKeys(signedPreKey: signedPreKey, oneTimePreKey: oneTimePreKey, pqxdh: pqxdh),
             isAwaitingResponse: awaitingResponse)
     }
 }
 
 extension RatchetState {
+    /// Writes everything but the suite, which the session writes first.
     func write(to writer: inout ByteWriter) {
         writer.write(rootKey.secret)
         writer.write(sendingRatchetKey.rawRepresentation)
@@ -104,7 +131,7 @@ extension RatchetState {
         for key in previousRemoteRatchetKeys { writer.write(key.rawRepresentation) }
     }
 
-    init(reading reader: inout SnapshotReader) throws(SessionSnapshotError) {
+    init(reading reader: inout SnapshotReader, version: ProtocolVersion) throws(SessionSnapshotError) {
         let rootKey = RootKey(secret: try reader.secret("root key"))
         let ratchetSecret = try reader.secret("ratchet private key")
         let ratchetPublic = try reader.x25519PublicKey("ratchet public key")
@@ -137,7 +164,7 @@ extension RatchetState {
         var previous: [X25519.PublicKey] = []
         for _ in 0..<previousCount { previous.append(try reader.x25519PublicKey("previous ratchet key")) }
         self.init(
-            rootKey: rootKey, sendingRatchetKey: sendingRatchetKey, remoteRatchetKey: remoteRatchetKey,
+            version: version, rootKey: rootKey, sendingRatchetKey: sendingRatchetKey, remoteRatchetKey: remoteRatchetKey,
             sendingChain: sendingChain, receivingChain: receivingChain, previousSendingChainLength: previousLength,
             skippedMessageKeys: skipped, previousRemoteRatchetKeys: previous)
     }

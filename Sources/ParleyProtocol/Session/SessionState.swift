@@ -1,11 +1,20 @@
 import ParleyCrypto
 
-/// One Double Ratchet session with one peer device, made by one X3DH run.
+/// One Double Ratchet session with one peer device, made by one X3DH (Parley-v1) or PQXDH
+/// (Parley-v2) run.
 public struct SessionState: Sendable {
-    /// The responder's prekeys an X3DH run used (SPK_B and OPK_B, if any).
+    /// The responder's prekeys a key agreement used (SPK_B, OPK_B if any, and for Parley-v2
+    /// PQID_B with the ciphertext CT made to it).
     struct HandshakePreKeys: Sendable, Equatable {
         let signedPreKey: X25519.PublicKey
         let oneTimePreKey: X25519.PublicKey?
+        let pqxdh: PQXDHPrefix?
+
+        init(signedPreKey: X25519.PublicKey, oneTimePreKey: X25519.PublicKey?, pqxdh: PQXDHPrefix? = nil) {
+            self.signedPreKey = signedPreKey
+            self.oneTimePreKey = oneTimePreKey
+            self.pqxdh = pqxdh
+        }
     }
 
     var ratchet: RatchetState
@@ -15,12 +24,15 @@ public struct SessionState: Sendable {
     public let remoteIdentityKey: Ed25519.PublicKey
     /// EK_A of the X3DH run that made this session.
     public let baseKey: X25519.PublicKey
-    /// SPK_B and OPK_B of that run. With IK_A and EK_A they are the PreKeyMessage prefix that
+    /// SPK_B, OPK_B (and PQID_B, CT) of that run. With the version, IK_A and EK_A they are the PreKeyMessage prefix that
     /// identifies the session to the responder, so that Alice's 2nd, 3rd… PreKeyMessages reach it.
     let handshakePreKeys: HandshakePreKeys
     /// True on the initiator's side until a message from the responder has decrypted: until
     /// then every message is wrapped in a PreKeyMessage.
     public internal(set) var isAwaitingResponse: Bool
+
+    /// The suite this session runs (Parley-v1 or Parley-v2).
+    public var version: ProtocolVersion { ratchet.version }
 
     /// True when this side made the session as responder, from a PreKeyMessage: the peer was the
     /// initiator, so `AD = IK_A || IK_B` begins with the peer's identity key.
@@ -34,9 +46,11 @@ public struct SessionState: Sendable {
     /// naming its peer as IK_A would be the roles reflected, wrapped around a genuine message of
     /// the other direction.
     func matches(_ prefix: PreKeyMessage) -> Bool {
-        wasMadeAsResponder && remoteIdentityKey == prefix.identityKey && baseKey == prefix.baseKey
+        wasMadeAsResponder && version == prefix.version && remoteIdentityKey == prefix.identityKey
+            && baseKey == prefix.baseKey
             && handshakePreKeys.signedPreKey == prefix.signedPreKey
             && handshakePreKeys.oneTimePreKey == prefix.oneTimePreKey
+            && handshakePreKeys.pqxdh == prefix.pqxdh
     }
 
     /// Encrypts `plaintext`: a PreKeyMessage while the session is pending, else a Message.
@@ -48,7 +62,7 @@ public struct SessionState: Sendable {
         guard isAwaitingResponse else { return message.serialized }
         return PreKeyMessage(
             identityKey: localIdentityKey, baseKey: baseKey, signedPreKey: handshakePreKeys.signedPreKey,
-            oneTimePreKey: handshakePreKeys.oneTimePreKey, message: message
+            oneTimePreKey: handshakePreKeys.oneTimePreKey, pqxdh: handshakePreKeys.pqxdh, message: message
         ).serialized
     }
 

@@ -9,14 +9,24 @@ import ParleyCrypto
 public actor SessionManager {
     private let store: any ProtocolStore
     private let random: any RandomSource
+    private let encapsulator: any KEMEncapsulator
+    private let versions: VersionPolicy
     private let lock = AsyncSerialLock()
 
     /// - Parameters:
     ///   - store: where identity, prekeys and sessions live.
     ///   - random: the source of every random draw; production uses ``SystemRandomSource``.
-    public init(store: any ProtocolStore, random: any RandomSource = SystemRandomSource()) {
+    ///   - encapsulator: ML-KEM encapsulation for Parley-v2 sessions this side starts;
+    ///     production uses ``SystemKEMEncapsulator``.
+    ///   - versions: which suites received messages may use (``VersionPolicy``).
+    public init(
+        store: any ProtocolStore, random: any RandomSource = SystemRandomSource(),
+        encapsulator: any KEMEncapsulator = SystemKEMEncapsulator(), versions: VersionPolicy = .all
+    ) {
         self.store = store
         self.random = random
+        self.encapsulator = encapsulator
+        self.versions = versions
     }
 
     /// Starts a session with `address` from its prekey bundle; it becomes the current session
@@ -26,9 +36,30 @@ public actor SessionManager {
     ///   or the store's error.
     public func startSession(with address: PeerAddress, bundle: PreKeyBundle) async throws {
         let random = self.random
+        try await install(for: address) { identity in
+            try SessionCipher.initiate(identity: identity, bundle: bundle, random: random)
+        }
+    }
+
+    /// Starts a Parley-v2 session with `address` from its bundle (PQXDH); it becomes the current
+    /// session (an earlier one is archived).
+    ///
+    /// - Throws: ``ProtocolError/badSignature`` / ``ProtocolError/invalidKey`` (nothing stored),
+    ///   or the store's error.
+    public func startSession(with address: PeerAddress, bundle: PQXDHBundle) async throws {
+        let (random, encapsulator) = (self.random, self.encapsulator)
+        try await install(for: address) { identity in
+            try SessionCipher.initiate(identity: identity, bundle: bundle, random: random, encapsulator: encapsulator)
+        }
+    }
+
+    /// Makes the session `initiate` returns current for `address`, in one transaction.
+    private func install(
+        for address: PeerAddress, _ initiate: @escaping @Sendable (IdentityKeyPair) throws -> SessionState
+    ) async throws {
         try await lock.run {
             try await store.update { state in
-                let session = try SessionCipher.initiate(identity: try state.identityKeyPair(), bundle: bundle, random: random)
+                let session = try initiate(try state.identityKeyPair())
                 var record = try state.sessionRecord(for: address) ?? SessionRecord()
                 record.makeCurrent(session)
                 return (SessionChange(address: address, record: record, consumedOneTimePreKey: nil), ())
@@ -54,8 +85,8 @@ public actor SessionManager {
     }
 
     /// Parses and decrypts `bytes` from `address`, committing the new session state (and the
-    /// deletion of a used one-time prekey) in the transaction that read them, before returning
-    /// the plaintext: a one-time prekey opens at most one session.
+    /// deletion or recording of the prekeys it used) in the transaction that read them, before
+    /// returning the plaintext: a one-time prekey opens at most one session.
     ///
     /// - Parameter trust: which identity key `address`'s sessions may have; by default the one
     ///   pinned by its record (trust on first use), so that a PreKeyMessage from another
@@ -66,7 +97,9 @@ public actor SessionManager {
         _ bytes: [UInt8], from address: PeerAddress, trust: IdentityTrust = .pinnedByRecord
     ) async throws -> [UInt8] {
         let message = try WireMessage.parse(bytes)
-        let random = self.random
+        // Refused before any lookup, routing or cryptography (SessionCipher checks it again).
+        guard versions.accepts(message.version) else { throw ProtocolError.unsupportedVersion(message.version.rawValue) }
+        let (random, versions) = (self.random, self.versions)
         return try await lock.run {
             try await store.update { state in
                 let record = try state.sessionRecord(for: address) ?? SessionRecord()
@@ -76,13 +109,17 @@ public actor SessionManager {
                     if let oneTime = needed.oneTimePreKey {
                         preKeys.oneTimePreKey = try state.oneTimePreKey(for: oneTime)?.keyPair
                     }
+                    if let id = needed.pqPreKey, let held = try state.pqPreKey(for: id) {
+                        preKeys.pqPreKey = held
+                        if held.kind == .lastResort {
+                            preKeys.isLastResortUseRecorded = try state.isLastResortUseRecorded(id, baseKey: needed.baseKey)
+                        }
+                    }
                 }
                 let result = try SessionCipher.decrypt(
                     message, record: record, identity: try state.identityKeyPair(), preKeys: preKeys, random: random,
-                    trust: trust)
-                let change = SessionChange(
-                    address: address, record: result.record, consumedOneTimePreKey: result.consumedOneTimePreKey)
-                return (change, result.plaintext)
+                    trust: trust, versions: versions)
+                return (SessionChange(address: address, result: result), result.plaintext)
             }
         }
     }

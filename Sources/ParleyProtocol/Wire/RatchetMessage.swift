@@ -1,6 +1,6 @@
 import ParleyCrypto
 
-/// A Parley-v1 Message: `HEADER (42) || nonce (24) || ciphertext-with-tag (≥ 16)`.
+/// A Parley Message (either suite): `HEADER (42) || nonce (24) || ciphertext-with-tag (≥ 16)`.
 ///
 /// Parsed fully before any cryptography, and keeps the received bytes so that the AEAD
 /// authenticates exactly what arrived (the header is never re-encoded).

@@ -1,4 +1,4 @@
-/// Any Parley-v1 message as received: dispatches on the type byte.
+/// Any Parley message as received (either suite): dispatches on the type byte.
 public enum WireMessage: Sendable, Equatable {
     case message(RatchetMessage)
     case preKeyMessage(PreKeyMessage)
@@ -9,8 +9,8 @@ public enum WireMessage: Sendable, Equatable {
     public init(serialized bytes: [UInt8]) throws(WireError) {
         var reader = ByteReader(bytes)
         switch try WireMessageType.readPrefix(from: &reader) {
-        case .message: self = .message(try RatchetMessage(serialized: bytes))
-        case .preKeyMessage: self = .preKeyMessage(try PreKeyMessage(serialized: bytes))
+        case (_, .message): self = .message(try RatchetMessage(serialized: bytes))
+        case (_, .preKeyMessage): self = .preKeyMessage(try PreKeyMessage(serialized: bytes))
         }
     }
 
@@ -30,6 +30,16 @@ extension WireMessage {
             return try WireMessage(serialized: bytes)
         } catch {
             throw .malformed(error)
+        }
+    }
+}
+
+extension WireMessage {
+    /// The suite the message belongs to (its first byte).
+    public var version: ProtocolVersion {
+        switch self {
+        case .message(let message): message.header.version
+        case .preKeyMessage(let message): message.version
         }
     }
 }

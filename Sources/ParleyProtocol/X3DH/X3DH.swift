@@ -74,15 +74,19 @@ public enum X3DH {
         )
     }
 
-    private static func dh(_ privateKey: X25519.PrivateKey, _ publicKey: X25519.PublicKey) throws(ProtocolError) -> SecureBytes {
+    static func dh(_ privateKey: X25519.PrivateKey, _ publicKey: X25519.PublicKey) throws(ProtocolError) -> SecureBytes {
         do { return try privateKey.sharedSecret(with: publicKey) } catch { throw .invalidKey }
     }
 
-    private static func deriveSharedSecret(_ secrets: [SecureBytes]) throws(ProtocolError) -> SecureBytes {
+    /// SK = HKDF(salt = 0^32, ikm = 0xFF^32 || secrets…, info, L = 32): shared by X3DH and
+    /// PQXDH, which differ only in the secrets and the info.
+    static func deriveSharedSecret(_ secrets: [SecureBytes], info: [UInt8] = ParleyV1.x3dhInfo) throws(ProtocolError)
+        -> SecureBytes
+    {
         let ikm = SecureBytes.concatenating([SecureBytes(copying: ParleyV1.x3dhPrefix)] + secrets)
         let salt = [UInt8](repeating: 0, count: 32)
         do {
-            return try HKDF.deriveKey(inputKeyMaterial: ikm, salt: salt, info: ParleyV1.x3dhInfo, length: 32)
+            return try HKDF.deriveKey(inputKeyMaterial: ikm, salt: salt, info: info, length: 32)
         } catch {
             throw ProtocolError(error)  // unreachable: 32 bytes is a valid HKDF-SHA-256 length
         }

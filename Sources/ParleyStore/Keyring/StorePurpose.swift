@@ -15,6 +15,10 @@ enum StorePurpose: UInt64, Sendable, CaseIterable {
     case processedEnvelopes = 11
     /// Named secrets of the app (schema version 2 on; version 1 kept them in `settings`).
     case secrets = 12
+    /// Parley-v2 PQ prekeys (seed, kind, signature, public key), by PQID.
+    case pqPreKeys = 13
+    /// The (last-resort PQID, EK_A) pairs already used: lookup hashes only, nothing sealed.
+    case pqLastResortUses = 14
     /// Keyed BLAKE2b for lookup columns (peer ids, conversation ids, envelope ids, key ids).
     case lookup = 100
 
@@ -33,6 +37,8 @@ enum StorePurpose: UInt64, Sendable, CaseIterable {
         case .settings: "settings"
         case .processedEnvelopes: "processed_envelopes"
         case .secrets: "secrets"
+        case .pqPreKeys: "pq_prekeys"
+        case .pqLastResortUses: "pq_last_resort_uses"
         case .lookup: "lookup"
         }
     }

@@ -90,11 +90,15 @@ public struct IncomingEnvelope: Sendable {
     /// (unless its id is recorded already), so that an accepted message never loses its file
     /// pointer to a crash between the commit and the download.
     public var attachment: (@Sendable ([UInt8]) -> AttachmentRecord?)?
+    /// Which suites the message may use (``VersionPolicy``): a Parley-v1 message where v1 is
+    /// disabled fails as `unsupported_version` with nothing changed. Both by default, so that
+    /// stores holding v1 sessions keep working until their caller disables v1.
+    public var versions: VersionPolicy
 
     public init(
         id: String, sender: PeerAddress, body: [UInt8], conversation: String, timestamp: Int64,
         placement: (@Sendable ([UInt8]) -> MessagePlacement)? = nil, trust: IdentityTrust = .pinnedByRecord,
-        attachment: (@Sendable ([UInt8]) -> AttachmentRecord?)? = nil
+        attachment: (@Sendable ([UInt8]) -> AttachmentRecord?)? = nil, versions: VersionPolicy = .all
     ) {
         self.id = id
         self.sender = sender
@@ -104,6 +108,7 @@ public struct IncomingEnvelope: Sendable {
         self.placement = placement
         self.trust = trust
         self.attachment = attachment
+        self.versions = versions
     }
 }
 

@@ -49,6 +49,7 @@ struct SealedValueUpgrade {
         hashKeyed(.attachments, "attachment_hash"),
         hashKeyed(.settings, "setting_hash"),
         hashKeyed(.secrets, "secret_hash"),
+        hashKeyed(.pqPreKeys, "key_hash"),
     ]
 
     /// The version the store's sealed values were written under.

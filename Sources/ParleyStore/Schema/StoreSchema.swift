@@ -53,6 +53,16 @@ enum StoreSchema {
         migrator.registerMigration("v3") { db in
             try db.execute(sql: "CREATE TABLE secrets (secret_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL)")
         }
+        // Parley-v2: PQ prekeys (sealed like every private key) and the last-resort uses, each
+        // use row naming its key's row so that deleting the key deletes its uses.
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE pq_prekeys (key_hash BLOB PRIMARY KEY, sealed BLOB NOT NULL);
+                    CREATE TABLE pq_last_resort_uses (use_hash BLOB PRIMARY KEY, key_hash BLOB NOT NULL);
+                    CREATE INDEX pq_last_resort_uses_by_key ON pq_last_resort_uses (key_hash);
+                    """)
+        }
         return migrator
     }
 }
