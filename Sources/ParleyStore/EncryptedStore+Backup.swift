@@ -74,7 +74,9 @@ extension EncryptedStore {
                     AttachmentRecord(
                         id: metadata.id, key: SecureBytes(copying: attachment.key), size: metadata.size,
                         ciphertextSHA256: metadata.ciphertextSHA256, fileName: metadata.fileName, mediaType: metadata.mediaType,
-                        localPath: metadata.localPath))
+                        // Nothing is downloaded on the restored device yet: the backed-up device's
+                        // path may be missing here, or another file (store.md §7.5).
+                        localPath: nil))
             }
             try await store.pool.write { db in
                 for var message in payload.history {

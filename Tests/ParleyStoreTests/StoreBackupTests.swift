@@ -16,7 +16,7 @@ struct StoreBackupTests {
         try await pair.bob.saveAttachment(
             AttachmentRecord(
                 id: "att-1", key: SecureBytes(copying: [UInt8](repeating: 9, count: 32)), size: 10, ciphertextSHA256: [4],
-                fileName: "a.txt", mediaType: "text/plain"))
+                fileName: "a.txt", mediaType: "text/plain", localPath: "/home/bob/Downloads/a.txt"))
         _ = try await pair.bob.send(
             Array("never sent".utf8), to: StoreFixtures.alice, conversation: "alice", historyBody: Array("never sent".utf8),
             timestamp: 5)
@@ -41,6 +41,8 @@ struct StoreBackupTests {
         #expect(try await restored.history(conversation: "alice").last?.state == .failed)
         #expect(try await restored.outbox().isEmpty)
         #expect(try await restored.attachment("att-1")?.key == SecureBytes(copying: [UInt8](repeating: 9, count: 32)))
+        // The backed-up device's download path names a file of that device, not of this one.
+        #expect(try await restored.attachment("att-1")?.localPath == nil)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: pair.directory.url.path).filter {
             $0.contains("restoring")
         }
