@@ -19,6 +19,10 @@ public func buildRouter(
     let router = Router(context: KeyServerRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
+    router.add(
+        middleware: AuthenticationFailureMiddleware(
+            limiter: RateLimiter(rate: configuration.limits.authenticationFailureRate, clock: configuration.clock),
+            trustedProxies: configuration.trustedProxies))
     routes(configuration: configuration, storage: storage, metrics: metrics, notifier: notifier).register(on: router)
     return router
 }

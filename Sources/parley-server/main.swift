@@ -123,6 +123,13 @@ struct ParleyServer: AsyncParsableCommand {
     @Option(help: "Registrations a client address regains per minute (env PARLEY_REGISTRATION_PER_MINUTE; default 10).")
     var registrationPerMinute: Int?
 
+    @Option(
+        help: "Failed authentications one client address may make in one burst (env PARLEY_AUTH_FAILURE_BURST; default 100).")
+    var authFailureBurst: Int?
+
+    @Option(help: "Failed authentications a client address regains per minute (env PARLEY_AUTH_FAILURE_PER_MINUTE; default 60).")
+    var authFailurePerMinute: Int?
+
     @Option(help: "Replay records held in memory in all, SQLite only (env PARLEY_REPLAY_RECORDS; default 1000000).")
     var replayRecords: Int?
 
@@ -198,6 +205,8 @@ struct ParleyServer: AsyncParsableCommand {
         try rate(claimTargetBurst, claimTargetPerMinute, "PARLEY_CLAIM_TARGET", environment, into: &limits.claimTargetRate)
         try rate(lookupBurst, lookupPerMinute, "PARLEY_LOOKUP", environment, into: &limits.lookupRate)
         try rate(registrationBurst, registrationPerMinute, "PARLEY_REGISTRATION", environment, into: &limits.registrationRate)
+        try rate(
+            authFailureBurst, authFailurePerMinute, "PARLEY_AUTH_FAILURE", environment, into: &limits.authenticationFailureRate)
         if let value = try positive(replayRecords, "PARLEY_REPLAY_RECORDS", environment) { limits.replayCache.records = value }
         if let value = try positive(replayRecordsPerDevice, "PARLEY_REPLAY_RECORDS_PER_DEVICE", environment) {
             limits.replayCache.recordsPerDevice = value
@@ -205,8 +214,11 @@ struct ParleyServer: AsyncParsableCommand {
         limits.requirePQPreKeys = try requirePQPrekeys || Self.isOn("PARLEY_REQUIRE_PQ_PREKEYS", environment)
         try applyConnectionLimits(to: &limits.connections, environment)
         guard
-            [limits.claimRate, limits.sendRate, limits.claimTargetRate, limits.lookupRate, limits.registrationRate]
-                .allSatisfy(\.isValid)
+            [
+                limits.claimRate, limits.sendRate, limits.claimTargetRate, limits.lookupRate, limits.registrationRate,
+                limits.authenticationFailureRate,
+            ]
+            .allSatisfy(\.isValid)
         else {
             throw ValidationError("Rate limit numbers must be from 1 to \(RateLimit.maximum).")
         }

@@ -84,6 +84,13 @@ public struct ServerLimits: Sendable, Equatable {
     /// address is the TCP peer's (IPv6: its /64), or the one a trusted proxy appends to
     /// `X-Forwarded-For` (``KeyServerConfiguration/trustedProxies``).
     public var registrationRate = RateLimit(capacity: 20, refillPerMinute: 10)
+    /// Failed authentications (`401`: a bad or missing signature, an unknown device, a stale or
+    /// replayed request) per client address: a burst of 100, then 60 a minute
+    /// (`--auth-failure-burst`, `--auth-failure-per-minute`). Past it, every request from that
+    /// address gets `429` before its body is read or a signature checked, so a flood of forged
+    /// requests cannot make the server verify signatures without bound. Genuine clients fail
+    /// authentication only with a wrong clock or a retried request.
+    public var authenticationFailureRate = RateLimit(capacity: 100, refillPerMinute: 60)
 
     /// Bytes of one attachment: 101 MiB, so that a 100 MiB file fits with its encryption overhead
     /// (a 24-byte header and 17 bytes per 64 KiB chunk: 27,224 bytes for 100 MiB). Streamed to

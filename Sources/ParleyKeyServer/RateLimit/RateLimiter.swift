@@ -33,6 +33,15 @@ final class RateLimiter<Key: Hashable & Sendable>: @unchecked Sendable {
         if case .limited(let seconds) = decide(for: key) { throw .rateLimited(retryAfterSeconds: seconds) }
     }
 
+    /// Throws as ``take(for:)`` would, without taking a token (a key's budget is spent elsewhere,
+    /// by ``tryTake(for:)``).
+    /// - Throws: ``ServerError/rateLimited(retryAfterSeconds:)`` when its bucket is empty.
+    func check(for key: Key) throws(ServerError) {
+        let now = clock.now()
+        let decision = lock.withLock { (buckets[key] ?? TokenBucket(rate: rate, now: now)).peek(at: now) }
+        if case .limited(let seconds) = decision { throw .rateLimited(retryAfterSeconds: seconds) }
+    }
+
     /// Takes a token for `key` if there is one.
     /// - Returns: whether a token was taken.
     func tryTake(for key: Key) -> Bool {

@@ -37,6 +37,12 @@ struct TokenBucket: Sendable, Equatable {
         return .limited(retryAfterSeconds: max(1, Int((waitMilliseconds + 999) / 1000)))
     }
 
+    /// What ``take(at:)`` would decide at `now`, without taking.
+    func peek(at now: Int64) -> Decision {
+        var copy = self
+        return copy.take(at: now)
+    }
+
     /// Whether the bucket is full at `now` (forgetting it changes nothing).
     func isFull(at now: Int64) -> Bool {
         var copy = self

@@ -9,11 +9,27 @@ import Foundation
 final class RawHTTPConnection {
     private let socketFD: Int32
 
-    init(port: Int, timeoutSeconds: Int = 30) throws {
+    /// - Parameter source: the local loopback address to connect from (another client address
+    ///   for the server's per-address limits), or nil for the kernel's choice (127.0.0.1).
+    init(port: Int, timeoutSeconds: Int = 30, from source: String? = nil) throws {
         socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { throw RawHTTPError.connect }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else {
+                close(socketFD)
+                throw RawHTTPError.connect
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
