@@ -29,7 +29,7 @@ step "Two users create accounts (a device key, an account key, prekeys uploaded)
 alice init --user alice --server "$server" --kdf interactive
 bob init --user bob --server "$server" --kdf interactive
 
-step "Alice writes first: her client claims Bob's prekey bundle and starts a session"
+step "Alice writes first: her client claims Bob's prekey bundle (with a post-quantum ML-KEM-1024 prekey) and starts a Parley-v2 session (PQXDH)"
 alice send bob "Hello Bob! This message is end-to-end encrypted."
 alice send bob "¿Qué tal? Ça va ? Grüße aus Berlin."
 bob sync
@@ -43,6 +43,21 @@ alice sync
 step "Bob is offline; Alice keeps writing, the server holds the ciphertext"
 alice send bob "Are you there? I will leave this in your mailbox."
 alice send bob "Привет! नमस्ते! こんにちは!"
+step "What the server holds for Bob: ciphertext only, every envelope Parley-v2 (wire version byte 0x02)"
+# Reads the server's SQLite database (read-only): the first two bytes of each waiting envelope
+# are the version (0x02 = Parley-v2) and the type (0x01 Message, 0x02 PreKeyMessage).
+python3 - "$LOCAL_SERVER_WORK/server.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+rows = db.execute("SELECT sender_user, body FROM messages WHERE user = 'bob' ORDER BY id").fetchall()
+kinds = {1: "Message", 2: "PreKeyMessage"}
+for sender, body in rows:
+    body = bytes(body)
+    print(f"  from {sender}: {len(body)} bytes, version 0x{body[0]:02x}, {kinds.get(body[1], 'unknown type')}")
+if not rows or any(bytes(body)[0] != 0x02 for _, body in rows):
+    sys.exit("An envelope for Bob is not Parley-v2.")
+print("Every session in this demo is Parley-v2 (PQXDH with ML-KEM-1024).")
+PY
 step "Bob comes back online and catches up"
 bob sync
 

@@ -69,6 +69,11 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case storeFailure(String)
     /// A backup file is damaged, not a Parley backup, or its passphrase is wrong.
     case invalidBackup
+    /// The server sent a bundle for this device of `user` without a post-quantum (ML-KEM-1024)
+    /// prekey, or with one that is malformed or not signed by the device's identity key: no
+    /// session is started (new sessions are Parley-v2 only; falling back to Parley-v1 would let a
+    /// server downgrade them).
+    case noPQPreKey(user: String, device: UInt32)
 
     /// One sentence for the user.
     public var description: String {
@@ -114,6 +119,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .storeFailure(let what): "The local store failed: \(what)."
         case .invalidBackup:
             "The backup cannot be read: it is not a Parley backup, it is damaged, or the backup passphrase is wrong."
+        case .noPQPreKey(let user, let device):
+            "The server sent no valid post-quantum prekey for device \(device) of \(user), so no Parley-v2 session can be started with it."
         }
     }
 }

@@ -81,8 +81,16 @@ struct Workers: Sendable {
         guard registered.status == 201 else { throw LoadError.setup("registration of \(user) answered \(registered.status)") }
         let spk = X25519.PrivateKey(random: SystemRandomSource()).publicKey.rawRepresentation
         let uploaded = try await device.call(
-            .put, "/v1/keys/signed-prekey", json: ["key": base64(spk), "signature": base64(key.signature(for: spk))])
+            .put, "/v1/keys/signed-prekey",
+            json: ["key": base64(spk), "signature": base64(key.signature(for: SignatureDomain.signedPreKeyV2 + spk))])
         guard uploaded.status < 300 else { throw LoadError.setup("signed prekey of \(user) answered \(uploaded.status)") }
+        // A last-resort PQ prekey (opaque bytes to the server, signed like a client's): claims
+        // leave out devices without one.
+        let pqKey = SystemRandomSource().bytes(1568)
+        let pqUploaded = try await device.call(
+            .put, "/v1/keys/pq-last-resort",
+            json: ["key": base64(pqKey), "signature": base64(key.signature(for: SignatureDomain.pqPreKeyV2 + pqKey))])
+        guard pqUploaded.status < 300 else { throw LoadError.setup("PQ prekey of \(user) answered \(pqUploaded.status)") }
         return device
     }
 }

@@ -105,11 +105,11 @@ struct ParleyServer: AsyncParsableCommand {
     var claimTargetPerMinute: Int?
 
     @Flag(
-        name: .customLong("require-pq-prekeys"),
+        name: .customLong("require-pq-prekeys"), inversion: .prefixedNo,
         help:
-            "Leave devices without a PQ prekey out of claims, as devices without a signed prekey are (env PARLEY_REQUIRE_PQ_PREKEYS=1; default off until clients upload PQ prekeys)."
+            "Leave devices without a PQ prekey out of claims, as devices without a signed prekey are (env PARLEY_REQUIRE_PQ_PREKEYS=0 or 1; default on: clients start Parley-v2 sessions only)."
     )
-    var requirePQPrekeys = false
+    var requirePQPrekeys: Bool?
 
     @Option(help: "Device-list lookups a device may make in one burst (env PARLEY_LOOKUP_BURST; default 60).")
     var lookupBurst: Int?
@@ -211,7 +211,10 @@ struct ParleyServer: AsyncParsableCommand {
         if let value = try positive(replayRecordsPerDevice, "PARLEY_REPLAY_RECORDS_PER_DEVICE", environment) {
             limits.replayCache.recordsPerDevice = value
         }
-        limits.requirePQPreKeys = try requirePQPrekeys || Self.isOn("PARLEY_REQUIRE_PQ_PREKEYS", environment)
+        // On unless turned off by the flag or, without the flag, by the environment.
+        limits.requirePQPreKeys =
+            try requirePQPrekeys
+            ?? (environment["PARLEY_REQUIRE_PQ_PREKEYS"] == nil || Self.isOn("PARLEY_REQUIRE_PQ_PREKEYS", environment))
         try applyConnectionLimits(to: &limits.connections, environment)
         guard
             [

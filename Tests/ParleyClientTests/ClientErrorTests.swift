@@ -9,7 +9,7 @@ import Testing
             .unknownUser("bob"), .safetyNumberChanged("bob"), .invalidLinkCode, .linkNotConfirmed, .linkConfirmationMismatch,
             .invalidBackup, .untrustedDeviceList("bob"), .ownAccountKeyChanged,
             .queuedWhileOffline(user: "bob", server: "http://127.0.0.1:1"),
-            .firstMessageNeedsServer(user: "bob", server: "http://127.0.0.1:1"),
+            .firstMessageNeedsServer(user: "bob", server: "http://127.0.0.1:1"), .noPQPreKey(user: "bob", device: 2),
         ]
         for error in errors {
             let text = error.description

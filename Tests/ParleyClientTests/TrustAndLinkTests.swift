@@ -132,7 +132,10 @@ import Testing
         #expect(parsed == code)
         #expect(parsed.signedPreKey == signedPreKey)
         #expect(parsed.secret == secret)
-        #expect(device.publicKey.isValidSignature(parsed.signedPreKeySignature, for: signedPreKey.rawRepresentation))
+        // The signed prekey carries its Parley-v2 signature ("parley-spk-v2" || SPK).
+        #expect(
+            device.publicKey.isValidSignature(
+                parsed.signedPreKeySignature, for: SignatureDomain.signedPreKeyV2 + signedPreKey.rawRepresentation))
         // Every change of a character in the payload is caught (layout, proof, prekey signature or
         // the check that covers the secret).
         let payload = Array(text.dropFirst(LinkCode.prefix.count))

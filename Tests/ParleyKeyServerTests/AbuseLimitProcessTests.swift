@@ -17,12 +17,18 @@ struct AbuseLimitProcessTests {
     }
 
     /// Registers `name` with device 1, a signed prekey and `oneTime` one-time prekeys.
-    static func readyUser(_ name: String, oneTime: Int = 0, on client: ExternalClient) async throws -> TestDevice {
+    static func readyUser(_ name: String, oneTime: Int = 0, pqLastResort: Bool = true, on client: ExternalClient) async throws
+        -> TestDevice
+    {
         let account = TestAccount(name)
         let device = try account.device(1)
         let registered = try await client.call(.post, "/v1/accounts", json: account.registration(device), as: device)
         #expect(registered.status == 201, "registering \(name): \(registered.status) \(registered.errorCode ?? "")")
         #expect(try await client.call(.put, "/v1/keys/signed-prekey", json: device.signedPreKey().body, as: device).status == 204)
+        // Claimable as a Parley-v2 client makes itself (claims leave out devices without a PQ prekey).
+        if pqLastResort {
+            #expect(try await client.call(.put, "/v1/keys/pq-last-resort", json: device.pqPreKey(), as: device).status == 204)
+        }
         if oneTime > 0 {
             #expect(
                 try await client.call(.post, "/v1/keys/one-time", json: ["keys": oneTimeKeys(oneTime)], as: device).status == 200)

@@ -4,16 +4,16 @@ import Testing
 
 /// PQ prekeys against real `parley-server` processes on 127.0.0.1: the upload and claim flow
 /// through the whole HTTP stack (a full 100-key upload of about 221 KB is admitted), the
-/// `--require-pq-prekeys` switch both ways, and exactly-once across two processes on one
-/// PostgreSQL database.
+/// `--require-pq-prekeys` switch both ways (on by default, `--no-require-pq-prekeys` turns it
+/// off), and exactly-once across two processes on one PostgreSQL database.
 @Suite("PQ prekeys against a real parley-server", .serialized)
 struct PQPreKeyProcessTests {
     /// bob has PQ prekeys, carol has none; alice claims both.
     @Test(arguments: [false, true])
     func uploadAndClaim(required: Bool) async throws {
-        try await SenderQuotaProcessTests.withServerProcess(required ? ["--require-pq-prekeys"] : []) { client in
-            let bob = try await AbuseLimitProcessTests.readyUser("bob", oneTime: 2, on: client)
-            _ = try await AbuseLimitProcessTests.readyUser("carol", on: client)
+        try await SenderQuotaProcessTests.withServerProcess(required ? [] : ["--no-require-pq-prekeys"]) { client in
+            let bob = try await AbuseLimitProcessTests.readyUser("bob", oneTime: 2, pqLastResort: false, on: client)
+            _ = try await AbuseLimitProcessTests.readyUser("carol", pqLastResort: false, on: client)
             let alice = try await AbuseLimitProcessTests.readyUser("alice", on: client)
             let lastResort = bob.pqPreKey()
             #expect(try await client.call(.put, "/v1/keys/pq-last-resort", json: lastResort, as: bob).status == 204)
@@ -59,7 +59,7 @@ struct PQPreKeyProcessTests {
         ]
         try await ScratchDatabase.with { database in
             try await AbuseLimitProcessTests.withTwoServers(database.url, generous) { first, second in
-                let target = try await AbuseLimitProcessTests.readyUser("target", on: first)
+                let target = try await AbuseLimitProcessTests.readyUser("target", pqLastResort: false, on: first)
                 let uploaded = target.pqPreKeys(50)
                 let lastResort = target.pqPreKey()
                 #expect(

@@ -16,7 +16,7 @@ struct PQPreKeyTests {
     @Test(arguments: Backend.allCases)
     func uploadCountClaim(backend: Backend) async throws {
         try await withServer(backend) { api in
-            let (_, bob) = try await api.readyUser("bob", oneTime: 2)
+            let (_, bob) = try await api.readyUser("bob", oneTime: 2, pqLastResort: false)
             let fresh = try await Self.count(api, bob)
             #expect(fresh["pq_one_time"] as? Int == 0)
             #expect(fresh["pq_last_resort_age_s"] is NSNull)
@@ -76,7 +76,7 @@ struct PQPreKeyTests {
     @Test(arguments: Backend.allCases)
     func refusalsStoreNothing(backend: Backend) async throws {
         try await withServer(backend) { api in
-            let (_, dev) = try await api.readyUser("gina")
+            let (_, dev) = try await api.readyUser("gina", pqLastResort: false)
             let other = try TestAccount("other").device(1)
             func expectNothingStored() async throws {
                 let counted = try await Self.count(api, dev)
@@ -151,7 +151,7 @@ struct PQPreKeyTests {
         var limits = ServerLimits()
         limits.requirePQPreKeys = required
         try await withServer(backend, limits: limits) { api in
-            let (hank, first) = try await api.readyUser("hank", oneTime: 1)
+            let (hank, first) = try await api.readyUser("hank", oneTime: 1, pqLastResort: false)
             let second = try hank.device(2)
             #expect(try await api.call(.post, "/v1/devices", json: try second.linkJSON(), as: first).status == 201)
             #expect(
@@ -188,8 +188,8 @@ struct PQPreKeyTests {
         limits.claimTargetRate = RateLimit(capacity: 2, refillPerMinute: 1)
         limits.requirePQPreKeys = true
         try await withServer(backend, limits: limits) { api in
-            let (_, bob) = try await api.readyUser("bob", oneTime: 5)
-            let (_, carol) = try await api.readyUser("carol", oneTime: 5)
+            let (_, bob) = try await api.readyUser("bob", oneTime: 5, pqLastResort: false)
+            let (_, carol) = try await api.readyUser("carol", oneTime: 5, pqLastResort: false)
             for device in [bob, carol] {
                 #expect(
                     try await api.call(.post, "/v1/keys/pq-one-time", json: ["keys": device.pqPreKeys(5)], as: device).status
@@ -230,7 +230,7 @@ struct PQPreKeyTests {
         limits.claimTargetRate = RateLimit(capacity: 1000, refillPerMinute: 1000)
         limits.registrationRate = RateLimit(capacity: 1000, refillPerMinute: 1000)
         try await withServer(backend, limits: limits) { api in
-            let (_, target) = try await api.readyUser("target")
+            let (_, target) = try await api.readyUser("target", pqLastResort: false)
             let uploaded = target.pqPreKeys(50)
             let lastResort = target.pqPreKey()
             #expect(try await api.call(.post, "/v1/keys/pq-one-time", json: ["keys": uploaded], as: target).status == 200)

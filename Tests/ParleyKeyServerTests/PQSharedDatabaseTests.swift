@@ -12,7 +12,7 @@ struct PQSharedDatabaseTests {
     @Test(arguments: Backend.sharedCases)
     func exactlyOnceAcrossTwoInstances(backend: Backend) async throws {
         try await SharedDatabaseTests.withTwoLiveInstances(backend) { first, second in
-            let (_, target) = try await first.readyUser("target")
+            let (_, target) = try await first.readyUser("target", pqLastResort: false)
             let uploaded = target.pqPreKeys(50)
             let lastResort = target.pqPreKey()
             #expect(try await second.call(.post, "/v1/keys/pq-one-time", json: ["keys": uploaded], as: target).status == 200)

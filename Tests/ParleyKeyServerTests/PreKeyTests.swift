@@ -33,7 +33,7 @@ struct PreKeyTests {
                 // The bundle verifies as a client would check it.
                 let spk = try #require(Data(base64Encoded: bundle["signed_prekey"] as? String ?? ""))
                 let sig = try #require(Data(base64Encoded: bundle["signed_prekey_signature"] as? String ?? ""))
-                #expect(bob.key.publicKey.isValidSignature(Array(sig), for: Array(spk)))
+                #expect(bob.key.publicKey.isValidSignature(Array(sig), for: SignatureDomain.signedPreKeyV2 + Array(spk)))
                 let certificateOK = DeviceCertificate.isValid(
                     bob.certificate, accountKey: account.accountKey.publicKey, user: try UserID("bob"), device: 1,
                     identityKey: bob.key.publicKey)
@@ -75,6 +75,11 @@ struct PreKeyTests {
             #expect(try await api.call(.put, "/v1/keys/signed-prekey", json: spk, as: dev).errorCode == "invalid_signature")
             spk["signature"] = b64([0, 1])
             #expect(try await api.call(.put, "/v1/keys/signed-prekey", json: spk, as: dev).errorCode == "invalid_signature")
+            // A Parley-v1 signature (over the bare key, by the right identity key) is refused:
+            // the signed prekey is signed with the v2 domain prefix.
+            let v1 = X25519.PrivateKey(random: SystemRandomSource()).publicKey.rawRepresentation
+            let v1Body = ["key": b64(v1), "signature": b64(dev.key.signature(for: v1))]
+            #expect(try await api.call(.put, "/v1/keys/signed-prekey", json: v1Body, as: dev).errorCode == "invalid_signature")
             spk = dev.signedPreKey().body
             spk["key"] = b64([UInt8](repeating: 9, count: 33))
             #expect(try await api.call(.put, "/v1/keys/signed-prekey", json: spk, as: dev).errorCode == "invalid_key")

@@ -164,7 +164,8 @@ struct RegistrationTests {
             body["link_proof"] = try linkProof(of: second, by: second.key, user: "dana")
             // Signed by the wrong key, or not a key: refused, and no device is added.
             for (key, signature) in [
-                (b64(spk), b64(first.key.signature(for: spk))), ("AAAA", b64(second.key.signature(for: spk))),
+                (b64(spk), b64(first.key.signature(for: SignatureDomain.signedPreKeyV2 + spk))),
+                ("AAAA", b64(second.key.signature(for: SignatureDomain.signedPreKeyV2 + spk))),
             ] {
                 body["signed_prekey"] = ["key": key, "signature": signature]
                 let refused = try await api.call(.post, "/v1/devices", json: body, as: first)
@@ -172,8 +173,16 @@ struct RegistrationTests {
                 #expect(["invalid_signature", "invalid_key"].contains(refused.errorCode))
             }
             #expect(try await deviceIDs(api, "dana", as: first) == [1])
-            body["signed_prekey"] = ["key": b64(spk), "signature": b64(second.key.signature(for: spk))]
+            body["signed_prekey"] = [
+                "key": b64(spk), "signature": b64(second.key.signature(for: SignatureDomain.signedPreKeyV2 + spk)),
+            ]
             #expect(try await api.call(.post, "/v1/devices", json: body, as: first).status == 201)
+            // Without a PQ prekey it is left out of claims (PQ prekeys are required by default);
+            // once its first sync uploaded a last-resort one, it is claimable with the signed
+            // prekey from its registration.
+            let early = try await api.call(.post, "/v1/keys/claim", json: ["user": "dana", "devices": [2]], as: first)
+            #expect((early.json["bundles"] as? [[String: Any]])?.isEmpty == true)
+            #expect(try await api.call(.put, "/v1/keys/pq-last-resort", json: second.pqPreKey(), as: second).status == 204)
             // Claimable at once, with that signed prekey (and no one-time prekey yet).
             let claim = try await api.call(.post, "/v1/keys/claim", json: ["user": "dana", "devices": [2]], as: first)
             let bundle = try #require((claim.json["bundles"] as? [[String: Any]])?.first)

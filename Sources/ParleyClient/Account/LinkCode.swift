@@ -1,11 +1,11 @@
 import Foundation
 import ParleyCrypto
+import ParleyProtocol
 import ParleyServerAPI
 
 /// What a new device shows so that the user's primary device can certify it: the user, the new
 /// device's id and identity key, the new device's proof of possession of that key, its first
-/// signed prekey, which the primary registers with it so that the new device can be sent to
-/// before it first syncs, and the link secret, with which the primary confirms the account key to
+/// signed prekey (Parley-v2 signature), which the primary registers with it, and the link secret, with which the primary confirms the account key to
 /// the new device (``LinkConfirmation``; Specs/client.md, "Linking a device").
 ///
 /// Text form (``text``): `parley-link:2:` + base64url without padding of
@@ -44,7 +44,8 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
         self.proof = identity.signature(
             for: DeviceLinkProof.signedMessage(user: user, device: device, identityKey: identity.publicKey))
         self.signedPreKey = signedPreKey
-        self.signedPreKeySignature = identity.signature(for: signedPreKey.rawRepresentation)
+        self.signedPreKeySignature = identity.signature(
+            for: SignedPreKey.signedMessage(for: signedPreKey, version: .v2))
         self.secret = secret
     }
 
@@ -74,7 +75,7 @@ public struct LinkCode: Sendable, Equatable, CustomStringConvertible {
         var secret = reader.take(LinkConfirmation.secretByteCount)
         self.secret = SecureBytes(zeroingAfterCopy: &secret)
         guard DeviceLinkProof.isValid(proof, user: user, device: device, identityKey: key),
-            key.isValidSignature(signedPreKeySignature, for: signedPreKey.rawRepresentation)
+            key.isValidSignature(signedPreKeySignature, for: SignedPreKey.signedMessage(for: signedPreKey, version: .v2))
         else { throw ClientError.invalidLinkCode }
         self.user = user.rawValue
         self.device = device

@@ -10,10 +10,12 @@ extension ParleyClient {
     static let awaitingLinkSetting = "client.awaiting_link"
     static let linkSecretName = "client.link_secret"
 
-    /// Creates the store of a new device of an existing user and the code to show. Others can
-    /// send to the device once the primary device ran ``link(_:)`` with the code (which registers
-    /// the device with its first signed prekey); the device itself can send once it ran
-    /// ``sync()`` (which pins the account key and uploads one-time prekeys).
+    /// Creates the store of a new device of an existing user and the code to show. The primary
+    /// device registers it with ``link(_:)`` and the code (with its first signed prekey); others
+    /// can send to it, and it can send, once it ran ``sync()``, which pins the account key and
+    /// uploads its last-resort PQ prekey (made here, sealed with the signed prekey in one
+    /// transaction) and one-time prekeys of both kinds: claims leave out devices without a PQ
+    /// prekey.
     /// - Throws: as ``create(user:device:server:storeDirectory:passphrase:limits:random:now:)``,
     ///   before anything reaches the server.
     public static func prepareLinkedDevice(
@@ -25,11 +27,11 @@ extension ParleyClient {
         let (client, store) = try await makeStore(
             settings: ClientSettings(user: user, device: device, server: server), storeDirectory: storeDirectory,
             passphrase: passphrase, limits: limits, random: random, now: now)
-        let signedPreKey = SignedPreKey(identity: client.identity, random: random)
+        let signedPreKey = SignedPreKey(identity: client.identity, version: .v2, random: random)
         let secret = SecureBytes(randomCount: LinkConfirmation.secretByteCount, from: random)
         do {
             // The first signed prekey travels in the code: the primary registers it with the
-            // device, which can then be sent to before it first syncs.
+            // device; its PQ prekeys follow on the device's first sync.
             try await client.adoptSignedPreKey(signedPreKey)
             try await store.setSecret(linkSecretName, to: secret)
             try await store.setSetting(awaitingLinkSetting, to: "1")

@@ -1,4 +1,5 @@
 import ParleyCrypto
+import ParleyServerAPI
 
 /// What `status` and `devices` show.
 extension ParleyClient {
@@ -10,6 +11,14 @@ extension ParleyClient {
         public let outboxCount: Int
         /// One-time prekeys the server holds for this device (nil unless the server is ready).
         public let oneTimePreKeysOnServer: Int?
+        /// One-time PQ (ML-KEM-1024) prekeys the server holds for this device (nil unless the
+        /// server is ready).
+        public var pqOneTimePreKeysOnServer: Int? = nil
+        /// Seconds since this device's signed prekey reached the server (nil when unknown).
+        public var signedPreKeyAgeSeconds: Int64? = nil
+        /// Seconds since this device's last-resort PQ prekey reached the server (nil when it has
+        /// none or the server is not ready).
+        public var pqLastResortAgeSeconds: Int64? = nil
 
         /// Whether the server answered at all (also when it refused this device).
         public var serverReachable: Bool { server != .unreachable }
@@ -36,16 +45,17 @@ extension ParleyClient {
         public let fingerprint: String
     }
 
-    /// Outbox size and the server's prekey count. The server's answer is reported, not thrown: an
+    /// Outbox size, the server's prekey stock (one-time and one-time PQ) and the ages of the
+    /// signed and last-resort PQ prekeys. The server's answer is reported, not thrown: an
     /// unreachable server, a server that does not know this device (removed, or not linked yet)
     /// and other refusals are told apart.
     /// - Throws: store errors only.
     public func status() async throws -> Status {
         let outbox = try await store.outbox().count
-        var count: Int?
+        var keys: PreKeyStatusResponse?
         let state: ServerState
         do {
-            count = try await server.oneTimePreKeyCount()
+            keys = try await server.preKeyStatus()
             state = .ready
         } catch ClientError.serverUnreachable {
             state = .unreachable
@@ -54,7 +64,9 @@ extension ParleyClient {
         } catch {
             state = .failing(String(describing: error))
         }
-        return Status(server: state, outboxCount: outbox, oneTimePreKeysOnServer: count)
+        return Status(
+            server: state, outboxCount: outbox, oneTimePreKeysOnServer: keys?.oneTime, pqOneTimePreKeysOnServer: keys?.pqOneTime,
+            signedPreKeyAgeSeconds: keys?.signedPreKeyAgeSeconds, pqLastResortAgeSeconds: keys?.pqLastResortAgeSeconds)
     }
 
     /// This account's certified devices, verified under its own account key.

@@ -109,13 +109,14 @@ extension ParleyClient {
             return [.undecryptable(sender: sender, reason: ClientError.ownAccountKeyChanged.description)]
         }
         let ownUser = user
+        let versions = try await versionPolicy()
         // The sender binding is decided inside the store's receiving transaction: only a session
         // with the certified key may decrypt (a PreKeyMessage naming another identity key, or a
         // Message only an old session can read, fails as untrusted_identity and changes nothing).
         let incoming = IncomingEnvelope(
             id: String(envelope.id), sender: sender, body: wire, conversation: sender.user, timestamp: envelope.timestamp,
             placement: { plaintext in Self.placement(of: plaintext, from: sender, ownUser: ownUser) },
-            trust: .only(certified), attachment: Self.attachmentRecord(in:))
+            trust: .only(certified), attachment: Self.attachmentRecord(in:), versions: versions)
         switch try await store.receive([incoming]).first {
         case nil:
             return []

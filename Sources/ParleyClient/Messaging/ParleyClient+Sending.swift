@@ -86,35 +86,51 @@ extension ParleyClient {
             if current?.remoteIdentityKey == key { ready.insert(id) } else { missing.append(id) }
         }
         if !missing.isEmpty {
-            // A device without a signed prekey on the server is left out of the claim and gets
-            // nothing (one registered without it, before it uploads one).
+            // A device without a signed prekey or a PQ prekey on the server is left out of the
+            // claim and gets nothing (one registered without them, before its first sync uploads
+            // them). Every new session is Parley-v2 (PQXDH).
+            // Every bundle is checked before any session starts: a refused one changes nothing.
+            var bundles: [(UInt32, PQXDHBundle)] = []
             for bundle in try await server.claim(user: list.user, devices: missing.sorted()) {
                 guard let certified = list.devices[bundle.device], missing.contains(bundle.device) else { continue }
-                let preKeyBundle = try Self.preKeyBundle(bundle, certifiedKey: certified, user: list.user)
+                bundles.append((bundle.device, try Self.preKeyBundle(bundle, certifiedKey: certified, user: list.user)))
+            }
+            for (device, bundle) in bundles {
                 do {
-                    try await store.startSession(with: PeerAddress(user: list.user, device: bundle.device), bundle: preKeyBundle)
+                    try await store.startSession(with: PeerAddress(user: list.user, device: device), bundle: bundle)
                 } catch is ProtocolError {
                     throw ClientError.invalidCertificate(list.user)
                 }
-                ready.insert(bundle.device)
+                ready.insert(device)
             }
         }
         return ready.sorted().map { PeerAddress(user: list.user, device: $0) }
     }
 
-    /// A claimed bundle as the protocol takes it, if its identity key is the certified one.
-    static func preKeyBundle(_ bundle: BundleJSON, certifiedKey: Ed25519.PublicKey, user: String) throws -> PreKeyBundle {
+    /// A claimed bundle as Parley-v2 takes it, if its identity key is the certified one and it
+    /// carries a well-formed PQ prekey signed by that identity key.
+    /// - Throws: ``ClientError/invalidCertificate(_:)`` for another identity key,
+    ///   ``ClientError/noPQPreKey(user:device:)`` for a bundle without a valid PQ prekey (there is
+    ///   no fallback to Parley-v1), ``ClientError/malformedServerResponse(_:)`` for bad encodings.
+    static func preKeyBundle(_ bundle: BundleJSON, certifiedKey: Ed25519.PublicKey, user: String) throws -> PQXDHBundle {
         func bytes(_ text: String) throws -> [UInt8] {
             guard let data = Data(base64Encoded: text) else { throw ClientError.malformedServerResponse("claimed bundle") }
             return Array(data)
         }
+        let noPQPreKey = ClientError.noPQPreKey(user: user, device: bundle.device)
         do {
             let identity = try Ed25519.PublicKey(rawRepresentation: try bytes(bundle.identityKey))
             guard identity == certifiedKey else { throw ClientError.invalidCertificate(user) }
-            return PreKeyBundle(
+            guard let claimed = bundle.pqPreKey, let keyBytes = Data(base64Encoded: claimed.key),
+                let pqPreKey = try? MLKEM.PublicKey(rawRepresentation: Array(keyBytes)),
+                let pqSignature = Data(base64Encoded: claimed.signature).map(Array.init),
+                identity.isValidSignature(pqSignature, for: PQPreKey.signedMessage(for: pqPreKey))
+            else { throw noPQPreKey }
+            return PQXDHBundle(
                 identityKey: identity, signedPreKey: try X25519.PublicKey(rawRepresentation: try bytes(bundle.signedPreKey)),
                 signedPreKeySignature: try bytes(bundle.signedPreKeySignature),
-                oneTimePreKey: try bundle.oneTimePreKey.map { try X25519.PublicKey(rawRepresentation: try bytes($0)) })
+                oneTimePreKey: try bundle.oneTimePreKey.map { try X25519.PublicKey(rawRepresentation: try bytes($0)) },
+                pqPreKey: pqPreKey, pqPreKeySignature: pqSignature)
         } catch let error as ClientError {
             throw error
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCrypto
+import ParleyProtocol
 import ParleyServerAPI
 
 /// The key server's routes as typed calls (Specs/server-api.md §5).
@@ -42,7 +43,31 @@ extension KeyServerConnection {
     }
 
     func oneTimePreKeyCount() async throws -> Int {
-        try await json(.GET, "/v1/keys/count", as: PreKeyCountResponse.self).oneTime
+        try await preKeyStatus().oneTime
+    }
+
+    /// This device's stock on the server and the ages of its signed and last-resort PQ prekeys.
+    func preKeyStatus() async throws -> PreKeyStatusResponse {
+        let status = try await json(.GET, "/v1/keys/count", as: PreKeyStatusResponse.self)
+        guard status.oneTime >= 0, status.pqOneTime >= 0 else { throw ClientError.malformedServerResponse("prekey count") }
+        return status
+    }
+
+    /// `PUT /v1/keys/pq-last-resort`: replaces this device's last-resort PQ prekey.
+    func uploadPQLastResortPreKey(_ preKey: PQPreKey) async throws {
+        try await call(.PUT, "/v1/keys/pq-last-resort", body: Self.signedPQPreKeyJSON(preKey))
+    }
+
+    /// `POST /v1/keys/pq-one-time`: adds one-time PQ prekeys (at most 100 per call).
+    func uploadPQOneTimePreKeys(_ preKeys: [PQPreKey]) async throws {
+        try await call(.POST, "/v1/keys/pq-one-time", body: PQOneTimePreKeysRequest(keys: preKeys.map(Self.signedPQPreKeyJSON)))
+    }
+
+    /// A PQ prekey's public half as the API takes it.
+    static func signedPQPreKeyJSON(_ preKey: PQPreKey) -> SignedPQPreKeyJSON {
+        SignedPQPreKeyJSON(
+            key: Data(preKey.keyPair.publicKey.rawRepresentation).base64EncodedString(),
+            signature: Data(preKey.signature).base64EncodedString())
     }
 
     func claim(user: String, devices: [UInt32]?) async throws -> [BundleJSON] {

@@ -18,11 +18,11 @@ public struct ServerLimits: Sendable, Equatable {
     /// a valid upload and is refused before it is parsed, instead of at ``maxRequestBytes``.
     public var maxPreKeyRequestBytes = 256 * 1024
     /// Whether a claim leaves out devices that have no PQ prekey at all (neither one-time nor last
-    /// resort), as it does devices without a signed prekey: off by default (`--require-pq-prekeys`,
-    /// `PARLEY_REQUIRE_PQ_PREKEYS=1`) until clients upload PQ prekeys (Parley-v2). While off, such
-    /// a device's bundle goes out without `pq_prekey`; once every client speaks v2 an operator
-    /// turns it on, so that no bundle a v2 client cannot use is handed out.
-    public var requirePQPreKeys = false
+    /// resort), as it does devices without a signed prekey: on by default, since clients start
+    /// only Parley-v2 sessions and upload PQ prekeys (`--no-require-pq-prekeys`,
+    /// `PARLEY_REQUIRE_PQ_PREKEYS=0` turn it off). While off, such a device's bundle goes out
+    /// without `pq_prekey`, which a Parley-v2 client refuses.
+    public var requirePQPreKeys = true
     /// Bytes of one message body (decoded): 256 KiB. Larger payloads go through attachments.
     public var maxMessageBytes = 256 * 1024
     /// Messages pending per recipient device: 10,000. Bounds one device's storage while offline.

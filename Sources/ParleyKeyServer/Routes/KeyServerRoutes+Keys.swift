@@ -3,8 +3,8 @@ import Logging
 import ParleyCrypto
 
 extension KeyServerRoutes {
-    /// `PUT /v1/keys/signed-prekey`: replaces the caller's signed prekey; the signature must verify
-    /// under the caller's identity key.
+    /// `PUT /v1/keys/signed-prekey`: replaces the caller's signed prekey; the Parley-v2 signature
+    /// (over `"parley-spk-v2" || key`) must verify under the caller's identity key.
     func setSignedPreKey(_ request: Request) async throws -> Response {
         let (caller, body) = try await authenticated(request, limit: limits.maxPreKeyRequestBytes)
         let input = try JSONInput.decode(SignedPreKeyRequest.self, from: body)
@@ -13,14 +13,18 @@ extension KeyServerRoutes {
         return Response(status: .noContent)
     }
 
-    /// A signed prekey from a body, its signature checked under `identityKey`.
+    /// A signed prekey from a body, its Parley-v2 signature (`SignatureDomain.signedPreKeyV2 ||
+    /// key`, Specs/protocol.md §13) checked under `identityKey`; a Parley-v1 signature (over the
+    /// bare key) is refused.
     /// - Throws: `invalid_base64`, `invalid_key`, `invalid_signature` (``ServerError``).
     static func signedPreKey(_ input: SignedPreKeyRequest, signedBy identityKey: Ed25519.PublicKey) throws(ServerError)
         -> SignedPreKeyRecord
     {
         let key = try JSONInput.x25519Key(input.key, field: "key")
         let signature = try JSONInput.signature(input.signature, field: "signature", error: .invalidSignature)
-        guard identityKey.isValidSignature(signature, for: key.rawRepresentation) else { throw .invalidSignature }
+        guard identityKey.isValidSignature(signature, for: SignatureDomain.signedPreKeyV2 + key.rawRepresentation) else {
+            throw .invalidSignature
+        }
         return SignedPreKeyRecord(key: key, signature: signature)
     }
 

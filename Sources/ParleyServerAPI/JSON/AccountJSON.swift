@@ -51,7 +51,8 @@ public struct AddDeviceRequest: Codable, Sendable {
     public let identityKey: String
     public let certificate: String
     public let linkProof: String?
-    /// The new device's first signed prekey, so that it can be reached before it first syncs.
+    /// The new device's first signed prekey (v2-signed), stored with the device; the device is
+    /// claimable once it also uploaded a PQ prekey (on its first sync).
     public let signedPreKey: SignedPreKeyRequest?
     /// The account's next signed device list, naming the new device, stored with it.
     public let deviceList: DeviceListJSON?

@@ -82,7 +82,14 @@ struct CLIConversationTests {
                     == "parley: The store directory \(alice.store) is writable by other users; make it private (chmod 700) before using it.\n"
             )
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: alice.store)
-            #expect(try await alice.run("status").status == 0)
+            let status = try await alice.ok("status")
+            // The stock of both kinds of one-time prekeys on the server, and the key ages.
+            #expect(status.contains("prekeys:   100 one-time, 100 post-quantum one-time on the server"), "\(status)")
+            #expect(status.contains("key ages:  signed prekey "), "\(status)")
+            #expect(status.contains("post-quantum last-resort prekey "), "\(status)")
+            #expect(!status.contains("prekey ?"), "\(status)")
+            let json = try await alice.ok("status", ["--json"])
+            #expect(json.contains(#""pq_one_time_prekeys":100"#), "\(json)")
 
             let home = (alice.store as NSString).deletingLastPathComponent + "/home"
             let homeless = try await alice.launchParley(["status"], environment: ["HOME": home, "PARLEY_STORE": nil])
@@ -227,7 +234,12 @@ struct CLIConversationTests {
             #expect(early.stderr.contains("not registered"))
             #expect(try await alice.ok("link", [String(code)]) == "Linked device 2 to alice; run `parley sync` on it now.\n")
             #expect(masked(try await alice.ok("devices")).contains("device 2"))
-            // Sent before the laptop's first sync: it was registered with its signed prekey.
+            // Sent before the laptop's first sync: it has no PQ prekey on the server yet, so it is
+            // left out of bob's claim (sessions are Parley-v2 only) and only the phone gets it.
+            try await bob.ok("send", ["alice", "before the laptop synced"])
+            #expect(try await laptop.ok("sync") == "no new messages\n")
+            #expect(try await alice.ok("sync") == "bob -> before the laptop synced\n")
+            // Its first sync uploaded its PQ prekeys: now it is reachable.
             try await bob.ok("send", ["alice", "to both of you"])
             #expect(try await alice.ok("sync") == "bob -> to both of you\n")
             #expect(try await laptop.ok("sync") == "bob -> to both of you\n")

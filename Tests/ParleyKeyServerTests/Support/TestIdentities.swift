@@ -51,7 +51,12 @@ struct TestDevice: Sendable {
     /// A signed prekey body `{key, signature}` signed by this device, with the key.
     func signedPreKey() -> (body: [String: Any], key: X25519.PublicKey) {
         let spk = X25519.PrivateKey(random: SystemRandomSource()).publicKey
-        return (["key": b64(spk.rawRepresentation), "signature": b64(key.signature(for: spk.rawRepresentation))], spk)
+        return (
+            [
+                "key": b64(spk.rawRepresentation),
+                "signature": b64(key.signature(for: SignatureDomain.signedPreKeyV2 + spk.rawRepresentation)),
+            ], spk
+        )
     }
 }
 

@@ -86,11 +86,15 @@ struct TestAPI: Sendable {
     }
 
     /// A registered user with one device that has a signed prekey and `oneTime` one-time prekeys.
-    func readyUser(_ name: String, oneTime: Int = 0) async throws -> (TestAccount, TestDevice) {
+    func readyUser(_ name: String, oneTime: Int = 0, pqLastResort: Bool = true) async throws -> (TestAccount, TestDevice) {
         let account = TestAccount(name)
         let device = try account.device(1)
         try await register(account, device)
         #expect(try await call(.put, "/v1/keys/signed-prekey", json: device.signedPreKey().body, as: device).status == 204)
+        // Claimable as a Parley-v2 client makes itself (claims leave out devices without a PQ prekey).
+        if pqLastResort {
+            #expect(try await call(.put, "/v1/keys/pq-last-resort", json: device.pqPreKey(), as: device).status == 204)
+        }
         var left = oneTime
         while left > 0 {
             let batch = min(left, 100)
