@@ -14,15 +14,7 @@ extension EncryptedStore {
     }
 
     public func savePQPreKeys(_ preKeys: [PQPreKey]) async throws {
-        let rows = try preKeys.map { preKey -> (Data, Data) in
-            let keyHash = keyring.lookupHash(preKey.id.rawRepresentation, for: .pqPreKeys)
-            let kind: UInt8 = preKey.kind == .oneTime ? 0x01 : 0x02
-            let plaintext = SecureBytes.concatenating([
-                preKey.keyPair.seedRepresentation, SecureBytes(copying: [kind] + preKey.signature),
-                SecureBytes(copying: preKey.keyPair.publicKey.rawRepresentation),
-            ])
-            return (Data(keyHash), Data(try keyring.seal(plaintext, for: .pqPreKeys, rowKey: keyHash)))
-        }
+        let rows = try preKeys.map(sealedRow)
         try await pool.write { db in
             for (keyHash, sealed) in rows {
                 try db.execute(
@@ -61,6 +53,18 @@ extension EncryptedStore {
     }
 
     // MARK: Inside a transaction
+
+    /// The `pq_prekeys` row of `preKey`: its lookup hash and the sealed
+    /// `seed (64) || kind (0x01 one-time, 0x02 last resort) || signature || public key`.
+    func sealedRow(_ preKey: PQPreKey) throws -> (keyHash: Data, sealed: Data) {
+        let keyHash = keyring.lookupHash(preKey.id.rawRepresentation, for: .pqPreKeys)
+        let kind: UInt8 = preKey.kind == .oneTime ? 0x01 : 0x02
+        let plaintext = SecureBytes.concatenating([
+            preKey.keyPair.seedRepresentation, SecureBytes(copying: [kind] + preKey.signature),
+            SecureBytes(copying: preKey.keyPair.publicKey.rawRepresentation),
+        ])
+        return (Data(keyHash), Data(try keyring.seal(plaintext, for: .pqPreKeys, rowKey: keyHash)))
+    }
 
     func pqPreKey(for id: PQPreKeyID, _ db: Database) throws -> PQPreKey? {
         let keyHash = keyring.lookupHash(id.rawRepresentation, for: .pqPreKeys)

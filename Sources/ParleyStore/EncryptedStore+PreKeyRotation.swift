@@ -35,20 +35,8 @@ extension EncryptedStore {
 
     /// Commits `rotation` in one transaction: on any failure the store is unchanged.
     public func commit(_ rotation: PreKeyRotation) async throws {
-        let signedRows = try [rotation.newSignedPreKey].compactMap { $0 }.map { preKey -> (Data, Data) in
-            let keyHash = keyring.lookupHash(preKey.keyPair.publicKey.rawRepresentation, for: .signedPreKeys)
-            let plaintext = SecureBytes.concatenating([preKey.keyPair.rawRepresentation, SecureBytes(copying: preKey.signature)])
-            return (Data(keyHash), Data(try keyring.seal(plaintext, for: .signedPreKeys, rowKey: keyHash)))
-        }
-        let pqRows = try rotation.newPQPreKeys.map { preKey -> (Data, Data) in
-            let keyHash = keyring.lookupHash(preKey.id.rawRepresentation, for: .pqPreKeys)
-            let kind: UInt8 = preKey.kind == .oneTime ? 0x01 : 0x02
-            let plaintext = SecureBytes.concatenating([
-                preKey.keyPair.seedRepresentation, SecureBytes(copying: [kind] + preKey.signature),
-                SecureBytes(copying: preKey.keyPair.publicKey.rawRepresentation),
-            ])
-            return (Data(keyHash), Data(try keyring.seal(plaintext, for: .pqPreKeys, rowKey: keyHash)))
-        }
+        let signedRows = try [rotation.newSignedPreKey].compactMap { $0 }.map { try sealedRow($0) }
+        let pqRows = try rotation.newPQPreKeys.map { try sealedRow($0) }
         let removedSigned = rotation.removedSignedPreKeys.map {
             Data(keyring.lookupHash($0.rawRepresentation, for: .signedPreKeys))
         }

@@ -12,13 +12,19 @@ extension EncryptedStore: ProtocolStore {
     }
 
     public func saveSignedPreKey(_ preKey: SignedPreKey) async throws {
-        let keyHash = keyring.lookupHash(preKey.keyPair.publicKey.rawRepresentation, for: .signedPreKeys)
-        let plaintext = SecureBytes.concatenating([preKey.keyPair.rawRepresentation, SecureBytes(copying: preKey.signature)])
-        let sealed = Data(try keyring.seal(plaintext, for: .signedPreKeys, rowKey: keyHash))
+        let (keyHash, sealed) = try sealedRow(preKey)
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO signed_prekeys (key_hash, sealed) VALUES (?, ?)", arguments: [Data(keyHash), sealed])
+                sql: "INSERT OR REPLACE INTO signed_prekeys (key_hash, sealed) VALUES (?, ?)", arguments: [keyHash, sealed])
         }
+    }
+
+    /// The `signed_prekeys` row of `preKey`: its lookup hash and the sealed
+    /// `private key (32) || signature (64)`.
+    func sealedRow(_ preKey: SignedPreKey) throws -> (keyHash: Data, sealed: Data) {
+        let keyHash = keyring.lookupHash(preKey.keyPair.publicKey.rawRepresentation, for: .signedPreKeys)
+        let plaintext = SecureBytes.concatenating([preKey.keyPair.rawRepresentation, SecureBytes(copying: preKey.signature)])
+        return (Data(keyHash), Data(try keyring.seal(plaintext, for: .signedPreKeys, rowKey: keyHash)))
     }
 
     /// Deletes a retired signed prekey (after the grace period for late first messages).
