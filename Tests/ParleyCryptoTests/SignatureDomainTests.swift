@@ -14,9 +14,10 @@ struct SignatureDomainTests {
         }
     }
 
-    /// A Parley-v1 signed prekey signature covers exactly 32 bytes; every prefixed message is longer,
-    /// so none of them can be mistaken for one.
-    @Test func everyPrefixedMessageIsLongerThanAV1PreKey() {
+    /// A Parley-v1 signed prekey signature covers exactly 32 bytes, and every prefixed message is a
+    /// prefix followed by at least 32 bytes; so no prefixed message is 32 bytes long as long as no
+    /// prefix is empty.
+    @Test func noPrefixIsEmpty() {
         #expect(SignatureDomain.all.allSatisfy { !$0.isEmpty })
     }
 }
